@@ -1,0 +1,17 @@
+/** The HTTP surface: one Hono app, one error shape. */
+import { Hono } from "hono";
+import { ingest } from "../ingest/route.ts";
+import { kpis } from "../kpi/route.ts";
+import { live } from "../live/route.ts";
+import { notFound, onError } from "./errors.ts";
+import { session } from "./session.ts";
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.route("/", ingest);
+app.route("/", kpis);
+app.route("/", live);
+app.route("/", session);
+app.get("/api/v1/health", (c) => c.json({ ok: true }));
+app.notFound(notFound);
+app.onError(onError);

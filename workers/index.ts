@@ -1,0 +1,37 @@
+/**
+ * The Pulse Worker: HTTP API (webhook, KPIs, live WebSocket), the CDC queue consumer and its
+ * dead-letter consumer, the scheduled maintenance, and the KpiRoom Durable Object.
+ */
+import { withDb } from "./db/client.ts";
+import { app } from "./http/app.ts";
+import { dayIn } from "./kpi/calendar.ts";
+import { liveRoom } from "./live/room-stub.ts";
+import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
+import { readDailyTotals } from "./pipeline/store.ts";
+
+export { KpiRoom } from "./live/kpi-room.ts";
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env) {
+    if (batch.queue.endsWith("-dlq")) {
+      await recordDeadLetters(env, batch);
+      return;
+    }
+    // Any failure throws, so the whole batch is retried (harmless: processing is idempotent) and,
+    // after max_retries, dead-lettered.
+    await processCdcBatch(env, batch.messages);
+  },
+
+  async scheduled(_controller, env) {
+    await withDb(env, async (db) => {
+      // Partitions ahead: this month and the next two.
+      await db.query("SELECT ensure_bronze_partitions(date_trunc('month', now())::date, 3)");
+      // Reconcile the live room with the source of truth (corrects any missed update).
+      const today = dayIn(Date.now(), env.REPORTING_TZ);
+      const yesterday = dayIn(Date.now() - 86_400_000, env.REPORTING_TZ);
+      await liveRoom(env).applyDaily(await readDailyTotals(db, yesterday, today));
+    });
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,53 @@
+/**
+ * Standard Webhooks signatures (`webhook-id`, `webhook-timestamp`, `webhook-signature:
+ * v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, 5-minute tolerance on the timestamp header).
+ * Used by the Worker to verify and by the demo source, tests and benches to sign.
+ */
+import { Webhook, WebhookVerificationError } from "standardwebhooks";
+
+export type Verification = { ok: true } | { ok: false; reason: string };
+
+const reasons: Record<string, string> = {
+  "Missing required headers": "webhook-id, webhook-timestamp and webhook-signature headers are required",
+  "Invalid Signature Headers": "webhook-timestamp must be a Unix time in seconds",
+  "Message timestamp too old": "webhook-timestamp is more than 5 minutes old; sign with the current time",
+  "Message timestamp too new": "webhook-timestamp is more than 5 minutes in the future; check the sender's clock",
+  "No matching signature found": "webhook-signature does not match the body with this source's secret",
+};
+
+/** Verifies `body` against any of `secrets` (the current one and, during rotation, the previous). */
+export function verifySignature(secrets: string[], body: string, headers: Record<string, string>): Verification {
+  let reason = "webhook-signature does not match the body with this source's secret";
+  for (const secret of secrets) {
+    try {
+      new Webhook(secret).verify(body, headers, { jsonParse: false });
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error;
+      reason = reasons[error.message] ?? error.message;
+      if (error.message !== "No matching signature found") break;
+    }
+  }
+  return { ok: false, reason };
+}
+
+/** Headers for a signed request (id and time default to fresh values). */
+export function signedHeaders(
+  secret: string,
+  body: string,
+  id: string = crypto.randomUUID(),
+  at: Date = new Date(),
+): Record<string, string> {
+  const signature = new Webhook(secret).sign(id, at, body);
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": signature,
+  };
+}
+
+/** A new `whsec_` secret: 32 random bytes, base64. */
+export function newWebhookSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+}
