@@ -14,7 +14,7 @@ export { KpiRoom } from "./live/kpi-room.ts";
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue.endsWith("-dlq")) {
       await recordDeadLetters(env, batch);
       return;

@@ -8,8 +8,8 @@
  * would leak one backend slot per Worker invocation.
  */
 import { createServer, type Server } from "node:http";
-import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { WebSocketServer } from "ws";
 
 export interface PgProxy {

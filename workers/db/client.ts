@@ -1,11 +1,11 @@
 /**
- * Postgres from the Worker: the Neon serverless driver (Pool over WebSocket) in production and,
+ * Postgres from the Worker: the Neon serverless driver (a Client over WebSocket) in production and,
  * locally, the same driver through the local wsproxy (`PG_WS_PROXY`). The switch is configuration,
  * not a second code path.
  *
- * A Pool cannot outlive the invocation on Workers, so each unit of work opens one and ends it.
+ * A connection cannot outlive the invocation on Workers, so each unit of work opens one and ends it.
  */
-import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
+import { Client, neonConfig } from "@neondatabase/serverless";
 
 export interface DbEnv {
   DATABASE_URL: string;
@@ -24,31 +24,36 @@ function configure(env: DbEnv): void {
   neonConfig.coalesceWrites = false;
 }
 
-export type Db = Pool;
+export type Db = Client;
 
-/** Runs `work` with a fresh pool and always ends the pool afterwards. */
+/** Runs `work` on a fresh connection and always closes it afterwards. */
 export async function withDb<T>(env: DbEnv, work: (db: Db) => Promise<T>): Promise<T> {
   configure(env);
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
+  const client = new Client({ connectionString: env.DATABASE_URL });
+  let ending = false;
+  // The socket closing while the connection is being ended is expected; without a listener the
+  // client would re-throw it as an uncaught error. Anything earlier also fails the query in flight.
+  client.on("error", (error) => {
+    if (!ending) console.warn(JSON.stringify({ msg: "database connection lost", error: String(error) }));
+  });
+  await client.connect();
   try {
-    return await work(pool);
+    return await work(client);
   } finally {
-    await pool.end().catch(() => undefined);
+    ending = true;
+    await client.end().catch(() => undefined);
   }
 }
 
-/** Runs `work` inside one transaction on a single connection of `db`. */
-export async function transaction<T>(db: Db, work: (tx: PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
+/** Runs `work` inside one transaction on `db`. */
+export async function transaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  await db.query("BEGIN");
   try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
+    const result = await work(db);
+    await db.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await db.query("ROLLBACK").catch(() => undefined);
     throw error;
-  } finally {
-    client.release();
   }
 }

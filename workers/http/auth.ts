@@ -43,7 +43,10 @@ function presentedToken(c: Context, allowQuery: boolean): string | undefined {
 }
 
 /** Requires at least `role` (an admin may do what a viewer may). */
-export function requireRole(role: Role, options: { allowQueryToken?: boolean } = {}): MiddlewareHandler<{
+export function requireRole(
+  role: Role,
+  options: { allowQueryToken?: boolean } = {},
+): MiddlewareHandler<{
   Bindings: AuthEnv;
 }> {
   return async (c, next) => {

@@ -31,7 +31,9 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
-  console.error(JSON.stringify({ msg: "unhandled error", path: c.req.path, error: String(err.stack ?? err) }));
+  console.error(
+    JSON.stringify({ msg: "unhandled error", path: c.req.path, error: String(err.stack ?? err) }),
+  );
   return c.json(errorBody("internal", "Something went wrong on our side; the request can be retried."), 500);
 }
 

@@ -9,7 +9,10 @@ export const MAX_EVENTS_PER_REQUEST = 2_000;
 
 const uuid = (field: string) => z.uuid({ error: `${field} must be a UUID` });
 const isoTime = (field: string) =>
-  z.iso.datetime({ offset: true, error: `${field} must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z` });
+  z.iso.datetime({
+    offset: true,
+    error: `${field} must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z`,
+  });
 const money = (field: string) =>
   z
     .number({ error: `${field} must be a number` })
@@ -21,11 +24,9 @@ export const salePayload = z.object({
   customer_id: uuid("customer_id"),
   product_id: uuid("product_id"),
   sale_timestamp: isoTime("sale_timestamp"),
-  quantity: z
-    .number({ error: "quantity must be a number" })
-    .refine((v) => Number.isInteger(v) && v > 0, {
-      error: (i) => `quantity must be a positive integer (got ${String(i.input)})`,
-    }),
+  quantity: z.number({ error: "quantity must be a number" }).refine((v) => Number.isInteger(v) && v > 0, {
+    error: (i) => `quantity must be a positive integer (got ${String(i.input)})`,
+  }),
   unit_price: money("unit_price"),
   discount: money("discount").default(0),
   unit_cost: money("unit_cost").optional(),
@@ -90,7 +91,8 @@ export class BodyError extends Error {
  */
 export function splitBody(text: string): unknown[] {
   const trimmed = text.trim();
-  if (trimmed === "") throw new BodyError("empty_body", "The body is empty; send one event, a JSON array or NDJSON.");
+  if (trimmed === "")
+    throw new BodyError("empty_body", "The body is empty; send one event, a JSON array or NDJSON.");
   try {
     const value: unknown = JSON.parse(trimmed);
     if (Array.isArray(value)) return value;
@@ -100,15 +102,17 @@ export function splitBody(text: string): unknown[] {
     if (error instanceof BodyError) throw error;
   }
   const lines = trimmed.split(/\r?\n/);
-  return lines.map((line, index) => {
-    if (line.trim() === "") return undefined;
-    try {
-      return JSON.parse(line) as unknown;
-    } catch {
-      throw new BodyError(
-        "malformed_json",
-        `Line ${index + 1} is not valid JSON; the body must be a JSON object, an array of objects or NDJSON.`,
-      );
-    }
-  }).filter((value) => value !== undefined);
+  return lines
+    .map((line, index) => {
+      if (line.trim() === "") return undefined;
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new BodyError(
+          "malformed_json",
+          `Line ${index + 1} is not valid JSON; the body must be a JSON object, an array of objects or NDJSON.`,
+        );
+      }
+    })
+    .filter((value) => value !== undefined);
 }

@@ -22,7 +22,11 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
 
   let { source, cached } = await findSource(c.env, name);
   if (!source) {
-    throw new ApiError(404, "unknown_source", `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`);
+    throw new ApiError(
+      404,
+      "unknown_source",
+      `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`,
+    );
   }
 
   const body = await c.req.text();

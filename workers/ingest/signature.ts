@@ -11,12 +11,17 @@ const reasons: Record<string, string> = {
   "Missing required headers": "webhook-id, webhook-timestamp and webhook-signature headers are required",
   "Invalid Signature Headers": "webhook-timestamp must be a Unix time in seconds",
   "Message timestamp too old": "webhook-timestamp is more than 5 minutes old; sign with the current time",
-  "Message timestamp too new": "webhook-timestamp is more than 5 minutes in the future; check the sender's clock",
+  "Message timestamp too new":
+    "webhook-timestamp is more than 5 minutes in the future; check the sender's clock",
   "No matching signature found": "webhook-signature does not match the body with this source's secret",
 };
 
 /** Verifies `body` against any of `secrets` (the current one and, during rotation, the previous). */
-export function verifySignature(secrets: string[], body: string, headers: Record<string, string>): Verification {
+export function verifySignature(
+  secrets: string[],
+  body: string,
+  headers: Record<string, string>,
+): Verification {
   let reason = "webhook-signature does not match the body with this source's secret";
   for (const secret of secrets) {
     try {

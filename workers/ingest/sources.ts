@@ -26,7 +26,11 @@ async function load(env: DbEnv, name: string): Promise<SourceSecrets | undefined
     return undefined;
   }
   const secrets = [row.secret];
-  if (row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > Date.now()) {
+  if (
+    row.previousSecret &&
+    row.previousSecretExpiresAt &&
+    row.previousSecretExpiresAt.getTime() > Date.now()
+  ) {
     secrets.push(row.previousSecret);
   }
   const value = { name: row.name, secrets };

@@ -58,7 +58,13 @@ export class KpiRoom extends DurableObject<Env> {
     let seq = this.seq();
     if (todayChanged) {
       seq = this.nextSeq();
-      this.broadcast({ type: "delta", seq, date: today, tiles: this.tilesFor(today), as_of: new Date().toISOString() });
+      this.broadcast({
+        type: "delta",
+        seq,
+        date: today,
+        tiles: this.tilesFor(today),
+        as_of: new Date().toISOString(),
+      });
     }
     await this.ensureAlarm();
     return { applied, seq };
@@ -143,7 +149,13 @@ export class KpiRoom extends DurableObject<Env> {
 
   private snapshot(): Extract<ServerMessage, { type: "snapshot" }> {
     const today = this.today();
-    return { type: "snapshot", seq: this.seq(), date: today, tiles: this.tilesFor(today), as_of: new Date().toISOString() };
+    return {
+      type: "snapshot",
+      seq: this.seq(),
+      date: today,
+      tiles: this.tilesFor(today),
+      as_of: new Date().toISOString(),
+    };
   }
 
   private tilesFor(day: string): Tiles {
@@ -195,7 +207,11 @@ export class KpiRoom extends DurableObject<Env> {
   }
 
   private setMeta(key: string, value: string): void {
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 }
 

@@ -59,7 +59,12 @@ export function planBatch(messages: readonly { id: string; body: unknown }[]) {
     for (const { checksum, raw } of body.events) {
       const event = parseEvent(raw);
       if (!event.ok) {
-        quarantine.push({ source: body.source, reason: event.reasons.join("; "), raw, receivedAt: body.received_at });
+        quarantine.push({
+          source: body.source,
+          reason: event.reasons.join("; "),
+          raw,
+          receivedAt: body.received_at,
+        });
         continue;
       }
       bronze.push({
@@ -116,7 +121,9 @@ export async function processCdcBatch(
     // brings it up to date, so this failure must not make the queue redeliver the batch.
     await liveRoom(env)
       .applyDaily(outcome.touchedDays)
-      .catch((error: unknown) => console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })));
+      .catch((error: unknown) =>
+        console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })),
+      );
   }
   return outcome;
 }
@@ -127,7 +134,12 @@ export async function recordDeadLetters(env: Env, batch: MessageBatch<unknown>):
     transaction(db, (tx) =>
       insertDeadLetters(
         tx,
-        batch.messages.map((m) => ({ queue: batch.queue, messageId: m.id, attempts: m.attempts, body: m.body })),
+        batch.messages.map((m) => ({
+          queue: batch.queue,
+          messageId: m.id,
+          attempts: m.attempts,
+          body: m.body,
+        })),
       ),
     ),
   );

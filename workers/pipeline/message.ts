@@ -56,7 +56,10 @@ export function groupForSend<T extends { bytes: number }>(messages: T[]): T[][] 
   let group: T[] = [];
   let bytes = 0;
   for (const message of messages) {
-    if (group.length === MAX_BATCH_MESSAGES || (group.length > 0 && bytes + message.bytes > MAX_BATCH_BYTES)) {
+    if (
+      group.length === MAX_BATCH_MESSAGES ||
+      (group.length > 0 && bytes + message.bytes > MAX_BATCH_BYTES)
+    ) {
       groups.push(group);
       group = [];
       bytes = 0;

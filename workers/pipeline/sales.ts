@@ -6,9 +6,10 @@
  * source times the later-received event wins. A winning DELETE leaves a tombstone so an older UPDATE
  * arriving later cannot revive the sale. An UPDATE for an unseen sale is an upsert.
  */
+
+import type { SaleEvent } from "../ingest/events.ts";
 import { dayIn } from "../kpi/calendar.ts";
 import { toCents } from "../kpi/money.ts";
-import type { SaleEvent } from "../ingest/events.ts";
 
 /** A sale's state as the pipeline needs it; money in cents. */
 export interface SaleState {
@@ -87,7 +88,12 @@ function wins(candidateAt: string, currentAt: string): boolean {
 
 function contribution(state: SaleState): DayDelta {
   const revenue = state.quantity * state.unitPriceCents;
-  return { revenueCents: revenue, netRevenueCents: revenue - state.discountCents, orders: 1, quantity: state.quantity };
+  return {
+    revenueCents: revenue,
+    netRevenueCents: revenue - state.discountCents,
+    orders: 1,
+    quantity: state.quantity,
+  };
 }
 
 function addTo(deltas: Map<string, DayDelta>, day: string, part: DayDelta, sign: 1 | -1): void {

@@ -2,7 +2,7 @@
  * The consumer's SQL, one named function per statement, all set-based (UNNEST of arrays): a batch
  * costs the same few round trips whether it holds 1 event or 1,000, and nothing scans history.
  */
-import type { PoolClient } from "@neondatabase/serverless";
+import type { Db } from "../db/client.ts";
 import { dayIn } from "../kpi/calendar.ts";
 import { fromCents, toCents } from "../kpi/money.ts";
 import type { DayDelta, SaleState } from "./sales.ts";
@@ -18,7 +18,7 @@ export interface BronzeRow {
 }
 
 /** Inserts events into bronze; returns the checksums that were new (the rest are duplicates). */
-export async function insertBronze(tx: PoolClient, rows: BronzeRow[]): Promise<Set<string>> {
+export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const result = await tx.query<{ checksum: string }>(
     `INSERT INTO bronze_sales_events
@@ -45,12 +45,13 @@ export async function insertBronze(tx: PoolClient, rows: BronzeRow[]): Promise<S
  * Locks and loads the current state of the given sales. The advisory locks (taken in a fixed order)
  * also cover sales that do not exist yet, so two concurrent batches cannot both count a new sale.
  */
-export async function lockSales(tx: PoolClient, saleIds: string[]): Promise<Map<string, SaleState>> {
+export async function lockSales(tx: Db, saleIds: string[]): Promise<Map<string, SaleState>> {
   const ids = [...new Set(saleIds)].sort();
   if (ids.length === 0) return new Map();
-  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id ORDER BY id", [
-    ids,
-  ]);
+  await tx.query(
+    "SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id ORDER BY id",
+    [ids],
+  );
   const result = await tx.query<{
     sale_id: string;
     is_deleted: boolean;
@@ -97,7 +98,7 @@ export async function lockSales(tx: PoolClient, saleIds: string[]): Promise<Map<
 
 /** Writes the new state of changed sales. */
 export async function upsertSilverSales(
-  tx: PoolClient,
+  tx: Db,
   sales: SaleState[],
   batchId: string,
   timeZone: string,
@@ -149,7 +150,14 @@ export interface DayTotals {
   updatedAt: string;
 }
 
-type DayRow = { day: string; revenue: string; net_revenue: string; orders: number; quantity: number; updated_at: string };
+type DayRow = {
+  day: string;
+  revenue: string;
+  net_revenue: string;
+  orders: number;
+  quantity: number;
+  updated_at: string;
+};
 
 /** Microsecond ISO time, so the room can order two writes within the same millisecond. */
 const UPDATED_AT = `to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at`;
@@ -166,7 +174,7 @@ function toTotals(r: DayRow): DayTotals {
 }
 
 /** Adds the deltas to the daily rollup and returns the touched days' absolute values. */
-export async function applyDailyDeltas(tx: PoolClient, deltas: Map<string, DayDelta>): Promise<DayTotals[]> {
+export async function applyDailyDeltas(tx: Db, deltas: Map<string, DayDelta>): Promise<DayTotals[]> {
   const days = [...deltas.keys()].sort();
   if (days.length === 0) return [];
   const d = days.map((day) => deltas.get(day)!);
@@ -194,7 +202,7 @@ export async function applyDailyDeltas(tx: PoolClient, deltas: Map<string, DayDe
 }
 
 /** Reads the rollup for a range of days (the room's reconciliation and the summary API). */
-export async function readDailyTotals(db: { query: PoolClient["query"] }, from: string, to: string): Promise<DayTotals[]> {
+export async function readDailyTotals(db: Db, from: string, to: string): Promise<DayTotals[]> {
   const result = await db.query<DayRow>(
     `SELECT day::text, revenue::text, net_revenue::text, orders, quantity, ${UPDATED_AT}
        FROM kpi_daily WHERE day BETWEEN $1::date AND $2::date ORDER BY day`,
@@ -210,17 +218,22 @@ export interface QuarantineRow {
   receivedAt: string;
 }
 
-export async function insertQuarantine(tx: PoolClient, rows: QuarantineRow[]): Promise<void> {
+export async function insertQuarantine(tx: Db, rows: QuarantineRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO quarantine (source_system, reason, raw_event, received_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])`,
-    [rows.map((r) => r.source), rows.map((r) => r.reason), rows.map((r) => JSON.stringify(r.raw ?? null)), rows.map((r) => r.receivedAt)],
+    [
+      rows.map((r) => r.source),
+      rows.map((r) => r.reason),
+      rows.map((r) => JSON.stringify(r.raw ?? null)),
+      rows.map((r) => r.receivedAt),
+    ],
   );
 }
 
 /** Records when each source was last heard from. */
-export async function touchSources(tx: PoolClient, seen: Map<string, string>): Promise<void> {
+export async function touchSources(tx: Db, seen: Map<string, string>): Promise<void> {
   if (seen.size === 0) return;
   await tx.query(
     `UPDATE sources s SET last_seen_at = GREATEST(s.last_seen_at, x.at)
@@ -230,13 +243,18 @@ export async function touchSources(tx: PoolClient, seen: Map<string, string>): P
 }
 
 export async function insertDeadLetters(
-  tx: PoolClient,
+  tx: Db,
   rows: { queue: string; messageId: string; attempts: number; body: unknown }[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO dead_letters (queue, message_id, attempts, body)
      SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::jsonb[]) ON CONFLICT (message_id) DO NOTHING`,
-    [rows.map((r) => r.queue), rows.map((r) => r.messageId), rows.map((r) => r.attempts), rows.map((r) => JSON.stringify(r.body ?? null))],
+    [
+      rows.map((r) => r.queue),
+      rows.map((r) => r.messageId),
+      rows.map((r) => r.attempts),
+      rows.map((r) => JSON.stringify(r.body ?? null)),
+    ],
   );
 }

@@ -1,0 +1,86 @@
+/**
+ * A local stack for benchmarks: Postgres (BENCH_DATABASE_URL, else an in-memory PGlite), the
+ * migrations, the wsproxy and `wrangler dev` — the same parts `npm start` runs.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
+import { runMigrations } from "../../scripts/lib/migrate.ts";
+import { startPgProxy } from "../../scripts/lib/pg-proxy.ts";
+import { freePort } from "../../scripts/lib/processes.ts";
+import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
+
+export interface BenchStack {
+  baseUrl: string;
+  databaseKind: string;
+  viewerToken: string;
+  source: { name: string; secret: string };
+  post(body: string): Promise<Response>;
+  db: pg.Pool;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const state = mkdtempSync(join(tmpdir(), "pulse-bench-"));
+  let databaseUrl = process.env.BENCH_DATABASE_URL ?? "";
+  const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (embedded) {
+    databaseUrl = embedded.url;
+  } else {
+    // A throwaway database on the given server, so a bench never touches real data.
+    const name = `pulse_bench_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const server = databaseUrl;
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  await runMigrations(databaseUrl);
+  const proxy = await startPgProxy();
+  const viewerToken = "bench-viewer";
+  const worker = await startWranglerDev({
+    port: await freePort(),
+    persistTo: join(state, "wrangler"),
+    databaseUrl,
+    pgProxy: proxy.address,
+    viewerToken,
+    adminToken: "bench-admin",
+  });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const source = { name: "bench", secret: newWebhookSecret() };
+  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
+  return {
+    baseUrl: worker.baseUrl,
+    databaseKind: embedded ? "pglite" : "postgres-server",
+    viewerToken,
+    source,
+    db,
+    post: (body) =>
+      fetch(`${worker.baseUrl}/api/v1/cdc/${source.name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signedHeaders(source.secret, body) },
+        body,
+      }),
+    async close() {
+      await db.end();
+      await worker.stop();
+      await proxy.close();
+      await embedded?.close();
+      await dropDatabase?.();
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}

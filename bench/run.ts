@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [-- suite…]` — runs the benchmark suites (all by default), prints a table per
+ * suite and writes bench/results/<suite>.json. BENCH_DATABASE_URL selects a Postgres server instead
+ * of the embedded PGlite.
+ */
+import { benchColdStart } from "./cold-start.ts";
+import { benchLatency } from "./latency.ts";
+
+const suites: Record<string, () => Promise<void>> = {
+  latency: () => benchLatency(),
+  "cold-start": () => benchColdStart(),
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) {
+  const suite = suites[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; choose from: ${Object.keys(suites).join(", ")}`);
+    process.exit(2);
+  }
+  await suite();
+}

@@ -1,0 +1,50 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "./test/support/tokens.ts";
+
+export default defineConfig({
+  test: {
+    // One Postgres (PGlite, or a server when TEST_DATABASE_URL is set) for the whole run.
+    globalSetup: ["./test/setup/database.ts"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["workers/**/*.unit.test.ts", "scripts/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: inject("databaseUrl"),
+                PG_WS_PROXY: inject("pgProxy"),
+                VIEWER_TOKEN: TEST_VIEWER_TOKEN,
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["workers/**/*.test.ts"],
+          exclude: ["workers/**/*.unit.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          // Black-box suites start whole stacks and share "today"; run them one after another.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

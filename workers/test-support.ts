@@ -1,0 +1,45 @@
+/**
+ * Helpers for the Workers tests (inside workerd, against the run's real Postgres). Not part of the
+ * deployed Worker: only test files import it.
+ */
+import { env, exports } from "cloudflare:workers";
+import { withDb } from "./db/client.ts";
+import { newWebhookSecret, signedHeaders } from "./ingest/signature.ts";
+
+/** Creates a source with a fresh secret and a unique name (each test owns its source). */
+export async function createSource(prefix = "test"): Promise<{ name: string; secret: string }> {
+  const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  const secret = newWebhookSecret();
+  await withDb(env, (db) => db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [name, secret]));
+  return { name, secret };
+}
+
+export async function postSigned(
+  source: { name: string; secret: string },
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return exports.default.fetch(`http://pulse.test/api/v1/cdc/${source.name}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...signedHeaders(source.secret, body), ...headers },
+    body,
+  });
+}
+
+export async function query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  return withDb(env, async (db) => (await db.query(text, params)).rows as T[]);
+}
+
+/** Polls `read` until `done` holds or the time is up (queue delivery is asynchronous). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
