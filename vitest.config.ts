@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["workers/**/*.unit.test.ts", "scripts/**/*.test.ts"],
+          include: ["workers/**/*.unit.test.ts", "scripts/**/*.test.ts", "web/src/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -1,0 +1,38 @@
+/**
+ * Display formatting, in the reader's locale. Amounts are US dollars (the semantic model's
+ * currency); the reporting day is a calendar date, so it is formatted in UTC to avoid shifting it
+ * by the browser's offset.
+ */
+
+const currency = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" });
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeZone: "UTC" });
+const clock = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+export type ValueKind = "currency" | "count";
+
+export function formatValue(value: number, kind: ValueKind): string {
+  return kind === "currency" ? currency.format(value) : integer.format(value);
+}
+
+/** "2026-11-25" → "Wednesday, November 25, 2026" (in the reader's language). */
+export function formatDay(isoDay: string): string {
+  const date = new Date(`${isoDay}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? isoDay : day.format(date);
+}
+
+export function formatInstant(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : clock.format(date);
+}
+
+/** Compact age for "updated … ago": 0s … 59s, 1m … 59m, 1h …, 1d …. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h`;
+  return `${Math.floor(h / 24)}d`;
+}

@@ -1,0 +1,12 @@
+/** Entry point: takes a one-time sign-in token from the URL, then renders the app. */
+import { render } from "preact";
+import { App } from "./components/App.tsx";
+import { takeLinkToken } from "./lib/link-token.ts";
+import "./styles.css";
+
+const root = document.getElementById("app");
+if (!root) throw new Error('index.html must contain <div id="app">');
+
+// Before rendering, so the token leaves the address bar as early as possible.
+const linkToken = takeLinkToken(window.location, window.history);
+render(<App linkToken={linkToken} />, root);
