@@ -23,6 +23,8 @@ export interface WranglerDevOptions {
   viewerToken: string;
   adminToken: string;
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Called as soon as wrangler is spawned, before it is ready (so a caller can stop it meanwhile). */
+  onSpawn?: (process: GroupProcess) => void;
   readyTimeoutMs?: number;
 }
 
@@ -57,6 +59,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       env: {
         ...process.env,
         WRANGLER_SEND_METRICS: "false",
+        // No fetch of Cloudflare's `Request.cf` sample at every start (it fails offline, noisily).
+        CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
         DATABASE_URL: options.databaseUrl,
         VIEWER_TOKEN: options.viewerToken,
         ADMIN_TOKEN: options.adminToken,
@@ -65,6 +69,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       onLine: options.onLine ?? (() => undefined),
     },
   );
+  options.onSpawn?.(child);
   const baseUrl = `http://${host}:${options.port}`;
   try {
     await waitForHttpOk(`${baseUrl}/api/v1/health`, {
