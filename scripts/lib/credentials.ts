@@ -1,0 +1,98 @@
+/**
+ * Local credentials for `npm start`: generated on the first start into `.data/credentials.json`
+ * (git-ignored, readable only by the owner) and reused afterwards, so the dashboard login, curl
+ * commands and the demo source keep working across restarts.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import pg from "pg";
+import { newWebhookSecret } from "../../workers/ingest/signature.ts";
+
+export interface Credentials {
+  baseUrl: string;
+  /** Source name → Standard Webhooks secret (`whsec_…`). */
+  sources: Record<string, string>;
+  viewerToken: string;
+  adminToken: string;
+}
+
+export const DEMO_SOURCE = "demo";
+
+/** 32 random bytes, base64url. */
+export function newToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function readCredentials(path: string): Credentials {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(
+      `Cannot read ${path} (${error instanceof Error ? error.message : String(error)}); run \`npm start\` once to create it.`,
+    );
+  }
+  const c = parsed as Partial<Credentials> | null;
+  if (
+    !c ||
+    typeof c.baseUrl !== "string" ||
+    typeof c.viewerToken !== "string" ||
+    typeof c.adminToken !== "string" ||
+    typeof c.sources !== "object" ||
+    c.sources === null
+  ) {
+    throw new Error(
+      `${path} is not a credentials file (baseUrl, sources, viewerToken, adminToken); delete it to regenerate.`,
+    );
+  }
+  return c as Credentials;
+}
+
+/**
+ * Reads the credentials at `path`, creating them (and the demo source secret) when missing.
+ * `baseUrl` is updated when the port changed; anything else already there is kept.
+ */
+export function loadOrCreateCredentials(
+  path: string,
+  baseUrl: string,
+): { credentials: Credentials; created: boolean } {
+  const created = !existsSync(path);
+  const credentials: Credentials = created
+    ? { baseUrl, sources: {}, viewerToken: newToken(), adminToken: newToken() }
+    : readCredentials(path);
+  let changed = created;
+  if (credentials.baseUrl !== baseUrl) {
+    credentials.baseUrl = baseUrl;
+    changed = true;
+  }
+  if (!credentials.sources[DEMO_SOURCE]) {
+    credentials.sources[DEMO_SOURCE] = newWebhookSecret();
+    changed = true;
+  }
+  if (changed) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
+  return { credentials, created };
+}
+
+/** Creates or updates the `sources` rows so the Worker accepts these secrets. */
+export async function upsertSources(databaseUrl: string, sources: Record<string, string>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (const [name, secret] of Object.entries(sources)) {
+      await client.query(
+        `INSERT INTO sources (name, secret) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET secret = excluded.secret,
+           previous_secret = NULL, previous_secret_expires_at = NULL
+         WHERE sources.secret IS DISTINCT FROM excluded.secret`,
+        [name, secret],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}

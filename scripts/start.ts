@@ -1,0 +1,442 @@
+/**
+ * `npm start` — the whole Pulse stack on one machine with nothing but Node and npm:
+ *
+ *   1. Postgres: `DATABASE_URL` when set, otherwise an embedded PGlite persisted in `.data/pglite`
+ *      and served on the wire protocol (port PULSE_PG_PORT or a free one);
+ *   2. the migrations (idempotent);
+ *   3. local credentials in `.data/credentials.json` (created once, then reused) and the `demo`
+ *      source's secret in the `sources` table;
+ *   4. the WebSocket→TCP proxy the Worker's Neon driver uses locally;
+ *   5. the dashboard build when web/ changed since the last one;
+ *   6. `wrangler dev` on 127.0.0.1:PORT (8787), state persisted under `.data/wrangler`;
+ *   7. the demo source system posting signed CDC traffic (PULSE_DEMO=off to keep the database quiet).
+ *
+ * Ctrl-C or SIGTERM stops everything (wrangler's whole process group, the proxy, PGlite); if
+ * wrangler dies, the launcher stops the rest and exits non-zero.
+ *
+ * Environment: DATABASE_URL, PORT (8787), PULSE_PG_PORT, PULSE_DEMO=off, PULSE_DEMO_RATE (3 events/s
+ * on average), PULSE_DATA_DIR (.data), PULSE_VERBOSE=1 (show wrangler's log of every successful
+ * request).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startDemoSource } from "./demo-source.ts";
+import { DEMO_SOURCE, loadOrCreateCredentials, upsertSources } from "./lib/credentials.ts";
+import { cronMatches } from "./lib/cron.ts";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { runMigrations } from "./lib/migrate.ts";
+import { type PgProxy, startPgProxy } from "./lib/pg-proxy.ts";
+import { type GroupProcess, portInUse, spawnGroup } from "./lib/processes.ts";
+import { startWranglerDev } from "./lib/wrangler-dev.ts";
+
+const started = performance.now();
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = process.env.PULSE_DATA_DIR || join(root, ".data");
+const port = Number(process.env.PORT ?? 8787);
+const host = "127.0.0.1";
+const baseUrl = `http://${host}:${port}`;
+const verbose = process.env.PULSE_VERBOSE === "1";
+const demoEnabled = !["off", "0", "false", "no"].includes((process.env.PULSE_DEMO ?? "on").toLowerCase());
+
+const say = (line: string) => console.log(`[pulse] ${line}`);
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+let postgres: EmbeddedPostgres | undefined;
+let postgresStarting: Promise<EmbeddedPostgres> | undefined;
+let proxy: PgProxy | undefined;
+let wrangler: GroupProcess | undefined;
+let building: GroupProcess | undefined;
+const demoController = new AbortController();
+let demoDone: Promise<void> | undefined;
+let stopping: Promise<never> | undefined;
+const lockFile = join(dataDir, "launcher.pid");
+let locked = false;
+
+/** Stops whatever has started, in reverse order, then exits with `code`. */
+function shutdown(code: number, reason: string): Promise<never> {
+  stopping ??= (async () => {
+    say(`${reason}; stopping…`);
+    // Keeps the process alive until everything is closed, and bounds how long that may take.
+    setTimeout(() => {
+      say("stopping takes too long; exiting anyway");
+      process.exit(code || 1);
+    }, 20_000);
+    demoController.abort();
+    await Promise.race([demoDone, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    await building?.stop(2_000);
+    if (wrangler) await wrangler.stop(5_000);
+    await proxy?.close().catch((error: unknown) => say(`closing the proxy: ${String(error)}`));
+    // Interrupting PGlite's first initdb would leave a data folder it cannot open: let it finish.
+    const db = postgres ?? (await postgresStarting?.catch(() => undefined));
+    await Promise.race([
+      db?.close().catch((error: unknown) => say(`closing PGlite: ${String(error)}`)),
+      new Promise((resolve) => setTimeout(resolve, 5_000)),
+    ]);
+    if (locked) rmSync(lockFile, { force: true });
+    say("stopped.");
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    signals++;
+    if (signals === 1) {
+      void shutdown(0, `${signal} received`);
+      return;
+    }
+    // A second Ctrl-C while stopping: don't wait any longer.
+    say(`${signal} again: killing now`);
+    if (wrangler?.child.pid) {
+      try {
+        process.kill(-wrangler.child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
+
+// Wrangler runs in its own process group, so nothing would stop it if the launcher died: stop the
+// stack on any crash, and kill the group as a last resort whenever this process exits.
+process.on("uncaughtException", (error) => {
+  console.error(`[pulse] unexpected error: ${error.stack ?? error.message}`);
+  void shutdown(1, "unexpected error");
+});
+process.on("unhandledRejection", (reason) => {
+  console.error(
+    `[pulse] unexpected error: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+  );
+  void shutdown(1, "unexpected error");
+});
+process.on("exit", () => {
+  if (locked) rmSync(lockFile, { force: true });
+  if (!wrangler?.child.pid) return;
+  try {
+    process.kill(-wrangler.child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+});
+
+try {
+  await main();
+} catch (error) {
+  // Already stopping (a signal, or wrangler died): that is the story, not this follow-on error.
+  if (stopping) await stopping;
+  console.error(`[pulse] start failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (verbose && error instanceof Error && error.stack) console.error(error.stack);
+  await shutdown(1, "start failed");
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535)
+    throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
+  mkdirSync(dataDir, { recursive: true });
+  await lockDataDir();
+  if (await portInUse(port, host)) {
+    throw new Error(
+      `${host}:${port} is already in use (another \`npm start\`?). Stop it or pick another PORT=…`,
+    );
+  }
+
+  // 1. Postgres
+  let databaseUrl = process.env.DATABASE_URL;
+  let stateKey = "embedded";
+  if (databaseUrl) {
+    say(`Postgres: DATABASE_URL (${redact(databaseUrl)})`);
+    stateKey = `pg-${createHash("sha256").update(withoutPassword(databaseUrl)).digest("hex").slice(0, 12)}`;
+  } else {
+    const t = performance.now();
+    const pgPort = process.env.PULSE_PG_PORT ? Number(process.env.PULSE_PG_PORT) : 0;
+    const pgliteDir = join(dataDir, "pglite");
+    const fresh = !existsSync(join(pgliteDir, "PG_VERSION"));
+    postgresStarting = startEmbeddedPostgres({ dataDir: pgliteDir, port: pgPort });
+    postgres = await postgresStarting;
+    await halted();
+    databaseUrl = postgres.url;
+    say(
+      `Postgres: embedded PGlite ${fresh ? "created" : "opened"} in ${rel(pgliteDir)} in ${seconds(t)}, at ${databaseUrl}`,
+    );
+  }
+
+  // 2. Migrations
+  let t = performance.now();
+  await runMigrations(databaseUrl);
+  await halted();
+  say(`migrations up to date (${seconds(t)})`);
+
+  // 3. Credentials and the demo source
+  const credentialsPath = join(dataDir, "credentials.json");
+  const { credentials, created } = loadOrCreateCredentials(credentialsPath, baseUrl);
+  await upsertSources(databaseUrl, credentials.sources);
+  await halted();
+  say(`credentials ${created ? "created in" : "read from"} ${rel(credentialsPath)}`);
+
+  // 4. The WebSocket→TCP proxy for the Worker's Neon driver
+  proxy = await startPgProxy({ host });
+  await halted();
+  say(`Neon wsproxy on ws://${proxy.address}/v1`);
+
+  // 5. The dashboard
+  await ensureWebBuild();
+  await halted();
+
+  // 6. wrangler dev (secrets through its environment, never its command line; see wrangler-dev.ts).
+  t = performance.now();
+  await startWranglerDev({
+    port,
+    host,
+    persistTo: join(dataDir, "wrangler", stateKey),
+    databaseUrl,
+    pgProxy: proxy.address,
+    viewerToken: credentials.viewerToken,
+    adminToken: credentials.adminToken,
+    onLine: forwardWranglerLine,
+    onSpawn: (child) => {
+      wrangler = child;
+      if (child.child.pid) recordWranglerInLock(child.child.pid);
+      void child.exited.then((code) => {
+        if (!stopping) void shutdown(code === 0 ? 1 : code, `wrangler exited unexpectedly (code ${code})`);
+      });
+    },
+  });
+  const coldStart = seconds(started);
+  say(`wrangler ready in ${seconds(t)}`);
+
+  // 7. Done: say how to use it.
+  const lines = [
+    "",
+    `  Pulse is running (started in ${coldStart}).`,
+    "",
+    `  Dashboard     ${baseUrl}/`,
+    `  API health    ${baseUrl}/api/v1/health`,
+    `  Credentials   ${rel(credentialsPath)}  (viewer and admin tokens, source secrets)`,
+    `  Viewer token  ${credentials.viewerToken}`,
+    `  Try           curl -H "Authorization: Bearer ${credentials.viewerToken}" ${baseUrl}/api/v1/kpis/summary`,
+    `  Demo source   ${demoEnabled ? `posting to ${baseUrl}/api/v1/cdc/${DEMO_SOURCE} (PULSE_DEMO=off to disable)` : "off (PULSE_DEMO=off)"}`,
+    `  Stop          Ctrl-C (or SIGTERM to pid ${process.pid})`,
+    "",
+  ];
+  console.log(lines.join("\n"));
+
+  if (demoEnabled) {
+    const rate = Number(process.env.PULSE_DEMO_RATE ?? 3);
+    const secret = credentials.sources[DEMO_SOURCE];
+    if (!secret) throw new Error(`no secret for source "${DEMO_SOURCE}" in ${credentialsPath}`);
+    const demo = startDemoSource({
+      baseUrl,
+      source: DEMO_SOURCE,
+      secret,
+      ratePerSecond: Number.isFinite(rate) && rate > 0 ? rate : 3,
+      signal: demoController.signal,
+    });
+    demoDone = demo.done;
+  }
+
+  startCronTicker();
+}
+
+/**
+ * `wrangler dev` never fires cron triggers on its own; production does (partitions ahead, the live
+ * room reconciled with Postgres). Fire the crons of wrangler.toml's [triggers] on schedule (UTC)
+ * through wrangler's `/cdn-cgi/local/scheduled` route so local runs behave the same.
+ */
+function startCronTicker(): void {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const list = /^\[triggers\][^[]*?crons\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  const crons = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "").filter(Boolean);
+  if (crons.length === 0) return;
+  say(`firing cron triggers locally on schedule: ${crons.join(", ")}`);
+  const tick = () => {
+    const now = new Date();
+    for (const cron of crons.filter((c) => cronMatches(c, now))) {
+      fetch(`${baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`, {
+        signal: AbortSignal.any([demoController.signal, AbortSignal.timeout(60_000)]),
+      })
+        .then(async (response) => {
+          const body = (await response.text()).slice(0, 300);
+          if (!response.ok) say(`cron "${cron}" failed: HTTP ${response.status} ${body}`);
+          else if (verbose) say(`cron "${cron}" fired: HTTP ${response.status} ${body}`);
+        })
+        .catch((error: unknown) => {
+          if (!stopping) say(`cron "${cron}" failed: ${String(error)}`);
+        });
+    }
+    // Next whole minute.
+    setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50).unref();
+  };
+  setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50).unref();
+}
+
+/**
+ * One launcher per data folder: two would open the same PGlite files and the same Durable Object
+ * storage at once. The lock records the launcher's pid and wrangler's process group; a lock left by
+ * a launcher that was killed (SIGKILL, so it could not clean up) is taken over, and the wrangler it
+ * left running is stopped.
+ */
+async function lockDataDir(): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, JSON.stringify({ pid: process.pid }), { flag: "wx" });
+      locked = true;
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let owner: { pid?: number; wrangler?: number } = {};
+    try {
+      owner = JSON.parse(readFileSync(lockFile, "utf8")) as typeof owner;
+    } catch {
+      // unreadable: treat as stale
+    }
+    if (owner.pid && owner.pid !== process.pid && isAlive(owner.pid)) {
+      throw new Error(`${rel(dataDir)} is in use by another launcher (pid ${owner.pid}). Stop it first.`);
+    }
+    if (owner.wrangler && isWranglerGroup(owner.wrangler)) {
+      say(
+        `stopping the wrangler (process group ${owner.wrangler}) left running by a launcher that was killed`,
+      );
+      await stopGroup(owner.wrangler);
+    }
+    rmSync(lockFile, { force: true });
+  }
+  throw new Error(`cannot lock ${rel(dataDir)} (${rel(lockFile)})`);
+}
+
+/** Records wrangler's process group in the lock, for the next launcher if this one is killed. */
+function recordWranglerInLock(pgid: number): void {
+  if (locked) writeFileSync(lockFile, JSON.stringify({ pid: process.pid, wrangler: pgid }));
+}
+
+/** Whether `pgid` still leads a process group that runs wrangler (pids get reused). */
+function isWranglerGroup(pgid: number): boolean {
+  try {
+    return isAlive(pgid) && readFileSync(`/proc/${pgid}/cmdline`, "utf8").includes("wrangler");
+  } catch {
+    return false;
+  }
+}
+
+async function stopGroup(pgid: number): Promise<void> {
+  const send = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // gone
+    }
+  };
+  send("SIGTERM");
+  for (let i = 0; i < 50 && isAlive(pgid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  send("SIGKILL");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Once stopping, start-up goes no further: the shutdown in progress ends the process. */
+async function halted(): Promise<void> {
+  if (stopping) await stopping;
+}
+
+/** Builds the dashboard when web/ has a Vite config and changed since the last build. */
+async function ensureWebBuild(): Promise<void> {
+  const web = join(root, "web");
+  const dist = join(web, "dist");
+  const config = join(web, "vite.config.ts");
+  mkdirSync(dist, { recursive: true });
+  if (!existsSync(config)) {
+    say("web/ has no vite.config.ts yet: serving the API without a dashboard");
+    return;
+  }
+  const index = join(dist, "index.html");
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
+  const newest = newestMtime(web, new Set([dist, join(web, "node_modules")]));
+  if (built >= newest) return;
+  const t = performance.now();
+  say(built ? "web/ changed since the last build: building the dashboard…" : "building the dashboard…");
+  const build = spawnGroup(
+    process.execPath,
+    [join(root, "node_modules/vite/bin/vite.js"), "build", "--config", config],
+    {
+      cwd: root,
+      onLine: (line) => {
+        if (verbose || /error|warn|fail/i.test(line)) console.log(`[vite] ${line}`);
+      },
+    },
+  );
+  building = build;
+  const code = await build.exited;
+  building = undefined;
+  if (code !== 0) {
+    say(
+      `the dashboard build failed (exit ${code}; run \`npm run build\` to see why): ${existsSync(index) ? "serving the previous build" : "serving the API only"}`,
+    );
+    return;
+  }
+  say(`dashboard built in ${seconds(t)}`);
+}
+
+function newestMtime(dir: string, skip: Set<string>): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (skip.has(path)) continue;
+    const mtime = entry.isDirectory() ? newestMtime(path, skip) : statSync(path).mtimeMs;
+    if (mtime > newest) newest = mtime;
+  }
+  return newest;
+}
+
+/**
+ * wrangler's output, prefixed. Its log line for every successful request is dropped unless
+ * PULSE_VERBOSE=1 (the demo source alone makes one or two a second); errors always show.
+ */
+function forwardWranglerLine(line: string, stream: "stdout" | "stderr"): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, "");
+  if (!verbose && /^\[wrangler:info\] (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \S+ [23]\d\d /.test(plain))
+    return;
+  const queued = /^\[wrangler:info\] QUEUE \S+ (\d+)\/(\d+) \(\d+ms\)$/.exec(plain);
+  if (!verbose && queued && queued[1] === queued[2]) return;
+  if (plain.trim() === "") return;
+  (stream === "stderr" ? console.error : console.log)(`[wrangler] ${line}`);
+}
+
+/** `path` relative to the working directory when it is inside it, else absolute. */
+function rel(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath === "" ? "." : relativePath.startsWith("..") ? path : relativePath;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
