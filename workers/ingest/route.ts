@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { ApiError } from "../http/errors.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
 import { eventChecksum } from "./checksum.ts";
-import { BodyError, MAX_EVENTS_PER_REQUEST, parseEvent, splitBody } from "./events.ts";
+import { BodyError, identityOf, MAX_EVENTS_PER_REQUEST, parseEvent, splitBody } from "./events.ts";
 import { verifySignature } from "./signature.ts";
 import { findSource } from "./sources.ts";
 
@@ -61,18 +61,18 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
   }
 
   const accepted: { checksum: string; raw: unknown }[] = [];
-  const rejected: { raw: unknown; reasons: string[] }[] = [];
-  const errors: { index: number; reasons: string[] }[] = [];
+  const rejected: { raw: unknown; rule: string; reasons: string[] }[] = [];
+  const errors: { index: number; rule: string; reasons: string[] }[] = [];
   const seen = new Set<string>();
   let repeated = 0;
   for (const [index, raw] of raws.entries()) {
     const parsed = parseEvent(raw);
     if (!parsed.ok) {
-      rejected.push({ raw, reasons: parsed.reasons });
-      errors.push({ index, reasons: parsed.reasons });
+      rejected.push({ raw, rule: parsed.rule, reasons: parsed.reasons });
+      errors.push({ index, rule: parsed.rule, reasons: parsed.reasons });
       continue;
     }
-    const checksum = await eventChecksum(name, raw);
+    const checksum = await eventChecksum(name, identityOf(parsed.change));
     if (seen.has(checksum)) {
       repeated++;
       continue;
