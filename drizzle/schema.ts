@@ -137,7 +137,8 @@ export const silverCustomers = pgTable("silver_customers", {
   customerSegment: varchar("customer_segment", { length: 50 }),
   geographicRegion: varchar("geographic_region", { length: 50 }),
   acquisitionDate: date("acquisition_date"),
-  isActive: boolean("is_active").notNull().default(true),
+  /** NULL: the source did not say (the dimension then treats the customer as active). */
+  isActive: boolean("is_active"),
   ...versioned,
 });
 
@@ -199,6 +200,15 @@ export const deadLetters = pgTable("dead_letters", {
   body: jsonb("body").notNull(),
   createdAt: tstz("created_at").notNull().defaultNow(),
   replayedAt: tstz("replayed_at"),
+});
+
+/** The consumer's last batch: when it ran and how old its oldest event was (the pipeline's lag). */
+export const pipelineState = pgTable("pipeline_state", {
+  id: smallint("id").primaryKey().default(1),
+  lastBatchAt: tstz("last_batch_at").notNull(),
+  lastBatchEvents: integer("last_batch_events").notNull(),
+  /** Age of the batch's oldest event (webhook accepted → processing) when the batch ran. */
+  lastBatchLagMs: integer("last_batch_lag_ms").notNull(),
 });
 
 // ── Gold: the star schema ────────────────────────────────────────────────────────────────────────

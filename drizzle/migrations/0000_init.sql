@@ -103,6 +103,13 @@ CREATE TABLE "kpi_dirty" (
 	CONSTRAINT "kpi_dirty_dim_member_day_pk" PRIMARY KEY("dim","member","day")
 );
 --> statement-breakpoint
+CREATE TABLE "pipeline_state" (
+	"id" smallint PRIMARY KEY DEFAULT 1 NOT NULL,
+	"last_batch_at" timestamp with time zone NOT NULL,
+	"last_batch_events" integer NOT NULL,
+	"last_batch_lag_ms" integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "quarantine" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "quarantine_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"source_system" varchar(50) NOT NULL,
@@ -123,7 +130,7 @@ CREATE TABLE "silver_customers" (
 	"customer_segment" varchar(50),
 	"geographic_region" varchar(50),
 	"acquisition_date" date,
-	"is_active" boolean DEFAULT true NOT NULL,
+	"is_active" boolean,
 	"is_deleted" boolean DEFAULT false NOT NULL,
 	"last_event_at" timestamp with time zone NOT NULL,
 	"last_position" varchar(40),
@@ -231,5 +238,5 @@ CREATE UNIQUE INDEX "uq_dim_customer_current" ON "dim_customer" USING btree ("cu
 CREATE INDEX "idx_dim_customer_validity" ON "dim_customer" USING btree ("customer_id","effective_from");--> statement-breakpoint
 CREATE INDEX "idx_quarantine_source" ON "quarantine" USING btree ("source_system","created_at");--> statement-breakpoint
 CREATE INDEX "idx_silver_sales_day" ON "silver_sales_clean" USING btree ("sale_date") WHERE NOT is_deleted;--> statement-breakpoint
-CREATE INDEX "idx_silver_sales_customer" ON "silver_sales_clean" USING btree ("customer_id","sale_timestamp");--> statement-breakpoint
+CREATE INDEX "idx_silver_sales_customer" ON "silver_sales_clean" USING btree ("customer_id","sale_date") WHERE NOT is_deleted;--> statement-breakpoint
 CREATE INDEX "idx_silver_sales_product" ON "silver_sales_clean" USING btree ("product_id");

@@ -44,6 +44,7 @@ import {
   upsertDimSalesReps,
   upsertEntities,
 } from "./store/entities.ts";
+import { recordBatch } from "./store/health.ts";
 import { applyFactDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
 import { loadSales, loadSalesToRederive, lockKeys, upsertSales } from "./store/sales.ts";
 
@@ -61,6 +62,8 @@ export interface ProcessOptions {
   reportingCurrency: string;
   batchId: string;
   now?: number;
+  /** Replayed events were counted as accepted when they first arrived. */
+  replay?: boolean;
 }
 
 export interface ProcessOutcome {
@@ -220,7 +223,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   const counts = new Map<string, SourceCounts>();
   const seen = new Set<string>();
   for (const row of bronze) {
-    count(counts, row.source, row.receivedAt, "accepted");
+    if (!options.replay) count(counts, row.source, row.receivedAt, "accepted");
     if (!fresh.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");
       continue;
@@ -374,6 +377,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);
+  await recordBatch(tx, items);
 
   const touchedDays = [
     ...new Set(

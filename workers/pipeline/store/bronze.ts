@@ -54,7 +54,7 @@ export async function takeBronzeForReplay(
   status: "unmapped" | "quarantined",
   limit: number,
 ): Promise<{ raw: unknown; receivedAt: string }[]> {
-  const result = await tx.query<{ raw_payload: unknown; ingestion_timestamp: Date }>(
+  const result = await tx.query<{ raw_payload: unknown; ingestion_timestamp: Date; checksum: string }>(
     `DELETE FROM bronze_sales_events b
       USING (SELECT event_id, partition_date FROM bronze_sales_events
               WHERE source_system = $1 AND status = $2 ORDER BY event_timestamp, event_id LIMIT $3) pick
