@@ -124,13 +124,18 @@ describe("Debezium sources", () => {
         region: ["EMEA", "NA", "APAC"][i % 3]!,
         cur: "USD",
       };
-      changes.push(orderChange("c", { after: row }, (clock += 1000)));
+      clock += 1000;
+      changes.push(orderChange("c", { after: row }, clock));
       if (i % 4 === 0) {
         const next = { ...row, qty: row.qty + 2, created: micros(days[(i + 1) % 2]!, 11) };
-        changes.push(orderChange("u", { before: row, after: next }, (clock += 1000)));
+        clock += 1000;
+        changes.push(orderChange("u", { before: row, after: next }, clock));
         row = next;
       }
-      if (i % 5 === 0) changes.push(orderChange("d", { before: row }, (clock += 1000)));
+      if (i % 5 === 0) {
+        clock += 1000;
+        changes.push(orderChange("d", { before: row }, clock));
+      }
     }
     // Debezium Server's HTTP sink sends arrays; the Kafka Connect JSON converter wraps each event.
     const delivery = shuffle(changes);
