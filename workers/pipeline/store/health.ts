@@ -3,7 +3,7 @@ import type { Db } from "../../db/client.ts";
 
 export async function recordBatch(tx: Db, items: { receivedAt: string }[]): Promise<void> {
   if (items.length === 0) return;
-  const oldest = items.reduce((min, i) => Math.min(i.receivedAt, min), items[0]!.receivedAt);
+  const oldest = items.map((i) => i.receivedAt).sort()[0]!;
   await tx.query(
     `INSERT INTO pipeline_state (id, last_batch_at, last_batch_events, last_batch_lag_ms)
      VALUES (1, clock_timestamp(), $1, GREATEST(0, extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)::int)
