@@ -185,8 +185,13 @@ describe("Debezium sources", () => {
            FROM kpi_day_slice WHERE dim = 'all' AND day = ANY($1::date[]) ORDER BY day`,
         [days],
       );
+    // Additive measures commit with the batch; unique customers and percentiles right after it.
+    const settled = async () => {
+      const dirty = await query("SELECT 1 FROM kpi_dirty WHERE day = ANY($1::date[])", [days]);
+      return dirty.length === 0 ? read() : [];
+    };
     const slices = await eventually(
-      read,
+      settled,
       (rows) => JSON.stringify(rows.map((r) => r.orders)) === JSON.stringify(expected.map((e) => e.orders)),
     );
     expect(slices.map(({ median, p90, ...rest }) => rest)).toEqual(
@@ -207,6 +212,42 @@ describe("Debezium sources", () => {
     expect(facts).toEqual(
       expected.filter((e) => e.orders > 0).map((e) => ({ day: e.day, orders: e.orders, revenue: e.revenue })),
     );
+  });
+
+  it("maps a customers table, opening a new customer version when the segment changes", async () => {
+    const source = await createSource("crm");
+    await admin(`/api/v1/sources/${source.name}/mappings/public.customers`, {
+      method: "PUT",
+      body: JSON.stringify({
+        entity: "customer",
+        columns: { id: "customer_id", name: "customer_name", tier: "customer_segment", area: "geographic_region", since: "acquisition_date" },
+      }),
+    });
+    const id = Math.floor(Math.random() * 1e9);
+    const v1 = { id, name: "Acme", tier: "SMB", area: "EMEA", since: 19_000 };
+    const v2 = { ...v1, tier: "Enterprise" };
+    const v3 = { ...v2, name: "Acme Corp" };
+    const at = Date.UTC(2026, 0, 1);
+    const events = [
+      orderChange("c", { after: v1 as never }, at, "customers"),
+      orderChange("u", { before: v1 as never, after: v2 as never }, at + 60_000, "customers"),
+      orderChange("u", { before: v2 as never, after: v3 as never }, at + 120_000, "customers"),
+    ];
+    // Out of order, the rename first: the segment change still opens exactly one new version.
+    await postSigned(source, JSON.stringify([events[2], events[0], events[1]]));
+    const versions = await eventually(
+      () =>
+        query<{ customer_name: string; customer_segment: string; is_current: boolean; acquisition_date: string }>(
+          `SELECT customer_name, customer_segment, is_current, acquisition_date::text FROM dim_customer
+            WHERE customer_id = $1 ORDER BY effective_from`,
+          [String(id)],
+        ),
+      (r) => r.length > 0,
+    );
+    expect(versions).toEqual([{ customer_name: "Acme Corp", customer_segment: "Enterprise", is_current: true, acquisition_date: "2022-01-08" }]);
+    expect(await query("SELECT customer_segment FROM silver_customers WHERE customer_id = $1", [String(id)])).toEqual([
+      { customer_segment: "Enterprise" },
+    ]);
   });
 
   it("quarantines a delete without a key, saying what to change on the source", async () => {
