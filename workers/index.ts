@@ -2,12 +2,12 @@
  * The Pulse Worker: HTTP API (webhook, KPIs, live WebSocket), the CDC queue consumer and its
  * dead-letter consumer, the scheduled maintenance, and the KpiRoom Durable Object.
  */
-import { withDb } from "./db/client.ts";
+import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { liveRoom } from "./live/room-stub.ts";
 import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
-import { readDailyTotals } from "./pipeline/store.ts";
+import { readDailyTotals, recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
 export { KpiRoom } from "./live/kpi-room.ts";
 
@@ -27,7 +27,11 @@ export default {
   async scheduled(_controller, env) {
     await withDb(env, async (db) => {
       // Partitions ahead: this month and the next two.
-      await db.query("SELECT ensure_bronze_partitions(date_trunc('month', now())::date, 3)");
+      await db.query(
+        "SELECT ensure_monthly_partitions('bronze_sales_events', date_trunc('month', now())::date, 3)",
+      );
+      // Slices left dirty (bulk loads, a failed live recomputation) get their measures back.
+      while ((await transaction(db, (tx) => recomputeDirtySlices(tx, 500))) > 0) {}
       // Reconcile the live room with the source of truth (corrects any missed update).
       const today = dayIn(Date.now(), env.REPORTING_TZ);
       const yesterday = dayIn(Date.now() - 86_400_000, env.REPORTING_TZ);

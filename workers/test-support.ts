@@ -3,6 +3,7 @@
  * deployed Worker: only test files import it.
  */
 import { env, exports } from "cloudflare:workers";
+import { TEST_ADMIN_TOKEN } from "../test/support/tokens.ts";
 import { withDb } from "./db/client.ts";
 import { newWebhookSecret, signedHeaders } from "./ingest/signature.ts";
 
@@ -42,4 +43,21 @@ export async function eventually<T>(
     if (done(value) || Date.now() > until) return value;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A request with the admin token. */
+export function admin(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(`http://pulse.test${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+      "content-type": "application/json",
+      ...init.headers,
+    },
+  });
+}
+
+/** Runs the non-additive recomputation the consumer does after each batch (for direct assertions). */
+export async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 50));
 }

@@ -1,8 +1,10 @@
 /** The HTTP surface: one Hono app, one error shape. */
 import { Hono } from "hono";
 import { ingest } from "../ingest/route.ts";
+import { sourcesApi } from "../ingest/sources-api.ts";
 import { kpis } from "../kpi/route.ts";
 import { live } from "../live/route.ts";
+import { pipelineApi } from "../pipeline/health-api.ts";
 import { notFound, onError } from "./errors.ts";
 import { session } from "./session.ts";
 
@@ -12,6 +14,8 @@ app.route("/", ingest);
 app.route("/", kpis);
 app.route("/", live);
 app.route("/", session);
+app.route("/", sourcesApi);
+app.route("/", pipelineApi);
 app.get("/api/v1/health", (c) => c.json({ ok: true }));
 app.notFound(notFound);
 app.onError(onError);

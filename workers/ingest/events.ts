@@ -1,80 +1,83 @@
 /**
- * The native CDC event format and the request-body parser. Pure: no I/O, never throws on input —
- * a body is either malformed as a whole (`BodyError`, answered with 400) or split into events that
- * are accepted and events rejected with reasons that say what to fix.
+ * Incoming events and the request-body parser. Pure: no I/O, never throws on input — a body is
+ * either malformed as a whole (`BodyError`, answered with 400) or split into events, each accepted
+ * or rejected with the rule it breaks and reasons that say what to fix.
+ *
+ * Two formats: the native one (`event_type`, `entity`, `event_timestamp`, `payload`), validated
+ * fully here, and Debezium change events, whose rows become our entities only through the source's
+ * table mapping (applied by the consumer, since mappings can change and unmapped events replay).
  */
 import { z } from "zod";
+import { type DebeziumChange, looksLikeDebezium, parseDebezium } from "./debezium.ts";
+import { ENTITIES, type Entity, type EntityEvent, type Rejection, validateEntity } from "./entities.ts";
 
 export const MAX_EVENTS_PER_REQUEST = 2_000;
 
-const uuid = (field: string) => z.uuid({ error: `${field} must be a UUID` });
-const isoTime = (field: string) =>
-  z.iso.datetime({
-    offset: true,
-    error: `${field} must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z`,
-  });
-const money = (field: string) =>
-  z
-    .number({ error: `${field} must be a number` })
-    .refine(Number.isFinite, `${field} must be a finite number`)
-    .refine((v) => v >= 0, { error: (i) => `${field} must not be negative (got ${String(i.input)})` });
+export type Change =
+  | { format: "native"; table: Entity; event: EntityEvent }
+  | ({ format: "debezium" } & DebeziumChange);
 
-export const salePayload = z.object({
-  sale_id: uuid("sale_id"),
-  customer_id: uuid("customer_id"),
-  product_id: uuid("product_id"),
-  sale_timestamp: isoTime("sale_timestamp"),
-  quantity: z.number({ error: "quantity must be a number" }).refine((v) => Number.isInteger(v) && v > 0, {
-    error: (i) => `quantity must be a positive integer (got ${String(i.input)})`,
+export type ParsedEvent = { ok: true; change: Change } | ({ ok: false } & Rejection);
+
+const nativeEnvelope = z.object({
+  event_type: z.enum(["INSERT", "UPDATE", "DELETE"], {
+    error: "event_type must be INSERT, UPDATE or DELETE",
   }),
-  unit_price: money("unit_price"),
-  discount: money("discount").default(0),
-  unit_cost: money("unit_cost").optional(),
-  currency_code: z.string().regex(/^[A-Z]{3}$/, "currency_code must be a 3-letter ISO 4217 code, e.g. USD"),
-  region: z.string().min(1, "region must not be empty").max(50, "region must be at most 50 characters"),
-  sales_rep_id: uuid("sales_rep_id").nullable().default(null),
-});
-export type SalePayload = z.infer<typeof salePayload>;
-
-const eventType = z.enum(["INSERT", "UPDATE", "DELETE"], {
-  error: "event_type must be INSERT, UPDATE or DELETE",
-});
-const envelope = z.object({
-  event_type: eventType,
-  entity: z.string({ error: "entity must be a string, e.g. sale" }),
-  event_timestamp: isoTime("event_timestamp"),
+  entity: z.enum(ENTITIES, { error: `entity must be one of ${ENTITIES.join(", ")}` }),
+  event_timestamp: z.iso.datetime({
+    offset: true,
+    error: "event_timestamp must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z",
+  }),
   payload: z.record(z.string(), z.unknown(), { error: "payload must be an object" }),
 });
 
-export type SaleEvent =
-  | { entity: "sale"; op: "INSERT" | "UPDATE"; eventTimestamp: string; key: string; sale: SalePayload }
-  | { entity: "sale"; op: "DELETE"; eventTimestamp: string; key: string };
-
-export type ParsedEvent = { ok: true; event: SaleEvent } | { ok: false; reasons: string[] };
-
-function describe(error: z.ZodError, prefix: string): string[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
+/** Validates one event of either format. */
+export function parseEvent(raw: unknown): ParsedEvent {
+  if (looksLikeDebezium(raw)) {
+    const parsed = parseDebezium(raw);
+    if (!parsed.ok)
+      return {
+        ok: false,
+        rule: parsed.reasons[0]?.includes("before") ? "delete_without_key" : "invalid_envelope",
+        reasons: parsed.reasons,
+      };
+    return { ok: true, change: { format: "debezium", ...parsed.change } };
+  }
+  const head = nativeEnvelope.safeParse(raw);
+  if (!head.success) {
+    const reasons = head.error.issues.map((i) =>
+      i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message,
+    );
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      reasons.unshift(
+        "an event must be an object: native (event_type, entity, event_timestamp, payload) or Debezium (op, before, after, source)",
+      );
+    }
+    const rule = head.error.issues.some((i) => i.path[0] === "event_timestamp")
+      ? "unparseable_date"
+      : "invalid_envelope";
+    return { ok: false, rule, reasons };
+  }
+  const { entity, event_type: op, event_timestamp: eventTime, payload } = head.data;
+  const validated = validateEntity(entity, op, payload, { eventTime, position: null });
+  if (!validated.ok) return validated;
+  return { ok: true, change: { format: "native", table: entity, event: validated.event } };
 }
 
-/** Validates one native event. */
-export function parseEvent(raw: unknown): ParsedEvent {
-  const head = envelope.safeParse(raw);
-  if (!head.success) return { ok: false, reasons: describe(head.error, "") };
-  const { entity, event_type: op, event_timestamp: eventTimestamp, payload } = head.data;
-  if (entity !== "sale") {
-    return { ok: false, reasons: [`entity: "${entity}" is not supported yet; send entity "sale"`] };
+/** What identifies an event for deduplication (everything but delivery details). */
+export function identityOf(change: Change): unknown {
+  if (change.format === "native") {
+    const e = change.event;
+    return { table: change.table, op: e.op, key: e.key, at: e.eventTime, data: e.data };
   }
-  if (op === "DELETE") {
-    const key = uuid("sale_id").safeParse(payload.sale_id);
-    if (!key.success) return { ok: false, reasons: ["payload.sale_id: a DELETE needs the sale_id (a UUID)"] };
-    return { ok: true, event: { entity, op, eventTimestamp, key: key.data } };
-  }
-  const sale = salePayload.safeParse(payload);
-  if (!sale.success) return { ok: false, reasons: describe(sale.error, "payload") };
-  return { ok: true, event: { entity, op, eventTimestamp, key: sale.data.sale_id, sale: sale.data } };
+  return {
+    table: change.table,
+    op: change.op,
+    at: change.eventTime,
+    position: change.position,
+    before: change.before,
+    after: change.after,
+  };
 }
 
 export class BodyError extends Error {
@@ -101,8 +104,8 @@ export function splitBody(text: string): unknown[] {
   } catch (error) {
     if (error instanceof BodyError) throw error;
   }
-  const lines = trimmed.split(/\r?\n/);
-  return lines
+  return trimmed
+    .split(/\r?\n/)
     .map((line, index) => {
       if (line.trim() === "") return undefined;
       try {

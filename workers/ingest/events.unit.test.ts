@@ -9,10 +9,14 @@ describe("parseEvent", () => {
     const { discount: _d, sales_rep_id: _s, ...payload } = raw.payload;
     const parsed = parseEvent({ ...raw, payload });
     expect(parsed.ok).toBe(true);
-    if (parsed.ok && parsed.event.op !== "DELETE") {
-      expect(parsed.event.sale.discount).toBe(0);
-      expect(parsed.event.sale.sales_rep_id).toBeNull();
-      expect(parsed.event.key).toBe(raw.payload.sale_id);
+    if (parsed.ok && parsed.change.format === "native" && parsed.change.event.entity === "sale") {
+      const event = parsed.change.event;
+      expect(event.op).toBe("INSERT");
+      if (event.op !== "DELETE") {
+        expect(event.data.discount).toBe(0);
+        expect(event.data.sales_rep_id).toBeNull();
+      }
+      expect(event.key).toBe(raw.payload.sale_id);
     }
   });
 
@@ -20,7 +24,10 @@ describe("parseEvent", () => {
     const id = crypto.randomUUID();
     expect(parseEvent(deleteEvent(id))).toEqual({
       ok: true,
-      event: expect.objectContaining({ op: "DELETE", key: id }),
+      change: expect.objectContaining({
+        format: "native",
+        event: expect.objectContaining({ op: "DELETE", key: id }),
+      }),
     });
   });
 
@@ -28,7 +35,7 @@ describe("parseEvent", () => {
     [{ quantity: -2 }, "payload.quantity: quantity must be a positive integer (got -2)"],
     [{ quantity: 1.5 }, "payload.quantity: quantity must be a positive integer (got 1.5)"],
     [{ unit_price: -1 }, "payload.unit_price: unit_price must not be negative (got -1)"],
-    [{ sale_id: "nope" }, "payload.sale_id: sale_id must be a UUID"],
+    [{ sale_id: "" }, "payload.sale_id: sale_id must not be empty"],
     [
       { currency_code: "usd" },
       "payload.currency_code: currency_code must be a 3-letter ISO 4217 code, e.g. USD",
@@ -39,6 +46,17 @@ describe("parseEvent", () => {
     const parsed = parseEvent({ ...raw, payload: { ...raw.payload, ...override } });
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reasons.join("\n")).toContain(reason);
+  });
+
+  it("names the hard rule an event breaks", () => {
+    const raw = saleEvent();
+    const rule = (override: object) => {
+      const parsed = parseEvent({ ...raw, payload: { ...raw.payload, ...override } });
+      return parsed.ok ? "accepted" : parsed.rule;
+    };
+    expect(rule({ quantity: 0 })).toBe("quantity_not_positive");
+    expect(rule({ unit_price: -1 })).toBe("negative_amount");
+    expect(rule({ sale_timestamp: "31/12/2026" })).toBe("unparseable_date");
   });
 
   it("rejects an unknown event_type and a missing payload", () => {

@@ -27,7 +27,7 @@ describe("POST /api/v1/cdc/:source", () => {
     const rows = await eventually(
       () =>
         query<{ revenue: string; orders: number }>(
-          "SELECT revenue::text, orders FROM kpi_daily WHERE day = $1",
+          "SELECT revenue::text, orders FROM kpi_day_slice WHERE dim = 'all' AND day = $1",
           [day],
         ),
       (r) => r.length > 0,
@@ -115,7 +115,7 @@ describe("POST /api/v1/cdc/:source", () => {
     const rows = await eventually(
       () =>
         query<{ revenue: string; orders: number }>(
-          "SELECT revenue::text, orders FROM kpi_daily WHERE day = $1",
+          "SELECT revenue::text, orders FROM kpi_day_slice WHERE dim = 'all' AND day = $1",
           [day],
         ),
       (r) => r[0]?.orders === 1_000,
@@ -133,7 +133,13 @@ describe("POST /api/v1/cdc/:source", () => {
       accepted: 1,
       repeated_in_request: 0,
       rejected: 1,
-      errors: [{ index: 1, reasons: ["payload.quantity: quantity must be a positive integer (got -2)"] }],
+      errors: [
+        {
+          index: 1,
+          rule: "quantity_not_positive",
+          reasons: ["payload.quantity: quantity must be a positive integer (got -2)"],
+        },
+      ],
     });
     const quarantined = await eventually(
       () =>
@@ -176,15 +182,15 @@ describe("POST /api/v1/cdc/:source", () => {
     const first = await postSigned(source, body);
     expect(await first.json()).toMatchObject({ accepted: 1, repeated_in_request: 1 });
     await eventually(
-      () => query("SELECT 1 FROM kpi_daily WHERE day = $1", [day]),
+      () => query("SELECT 1 FROM kpi_day_slice WHERE dim = 'all' AND day = $1", [day]),
       (r) => r.length > 0,
     );
     const again = await postSigned(source, JSON.stringify(event));
     expect(again.status).toBe(202);
     await new Promise((r) => setTimeout(r, 500));
-    expect(await query("SELECT revenue::text, orders FROM kpi_daily WHERE day = $1", [day])).toEqual([
-      { revenue: "14.00", orders: 1 },
-    ]);
+    expect(
+      await query("SELECT revenue::text, orders FROM kpi_day_slice WHERE dim = 'all' AND day = $1", [day]),
+    ).toEqual([{ revenue: "14.00", orders: 1 }]);
     expect(await bronzeCount(event.payload.sale_id)).toBe(1);
   });
 });

@@ -2,109 +2,113 @@
  * `POST /api/v1/cdc/:source` — the webhook. It verifies the signature, splits and validates the
  * body, and acknowledges only what is durable: valid events (with their checksum) and rejected ones
  * (with their reasons, to be quarantined) are on the queue before it answers 202.
+ *
+ * `POST /api/v1/cdc/:source/bulk` — history: the same signature and validation, processed directly
+ * in large transactions (no queue), with the per-slice recomputation left for `…/bulk/finish`.
  */
 import { Hono } from "hono";
-import { ApiError } from "../http/errors.ts";
+import { transaction, withDb } from "../db/client.ts";
+import { requireRole } from "../http/auth.ts";
+import { pipelineOptions, refreshLive } from "../pipeline/consumer.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
-import { eventChecksum } from "./checksum.ts";
-import { BodyError, MAX_EVENTS_PER_REQUEST, parseEvent, splitBody } from "./events.ts";
-import { verifySignature } from "./signature.ts";
-import { findSource } from "./sources.ts";
+import { processItems } from "../pipeline/process.ts";
+import { insertQuarantine } from "../pipeline/store/bronze.ts";
+import { recomputeDirtySlices } from "../pipeline/store/rollups.ts";
+import { MAX_EVENTS_PER_REQUEST } from "./events.ts";
+import { assertSomethingValid, readSignedEvents } from "./signed-body.ts";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+export const BULK_MAX_BYTES = 16 * 1024 * 1024;
+export const BULK_MAX_EVENTS = 50_000;
+/** Events per transaction of a bulk load: large enough to amortise round trips, small enough to keep locks short. */
+const BULK_CHUNK = 5_000;
 
 export const ingest = new Hono<{ Bindings: Env }>();
 
 ingest.post("/api/v1/cdc/:source", async (c) => {
-  const name = c.req.param("source");
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge(declared);
-
-  let { source, cached } = await findSource(c.env, name);
-  if (!source) {
-    throw new ApiError(
-      404,
-      "unknown_source",
-      `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`,
-    );
-  }
-
-  const body = await c.req.text();
-  const bytes = new TextEncoder().encode(body).length;
-  if (bytes > MAX_BODY_BYTES) throw tooLarge(bytes);
-
-  const headers = {
-    "webhook-id": c.req.header("webhook-id") ?? "",
-    "webhook-timestamp": c.req.header("webhook-timestamp") ?? "",
-    "webhook-signature": c.req.header("webhook-signature") ?? "",
-  };
-  let verified = verifySignature(source.secrets, body, headers);
-  if (!verified.ok && cached) {
-    ({ source, cached } = await findSource(c.env, name, { fresh: true }));
-    if (source) verified = verifySignature(source.secrets, body, headers);
-  }
-  if (!verified.ok) throw new ApiError(401, "invalid_signature", verified.reason);
-
-  let raws: unknown[];
-  try {
-    raws = splitBody(body);
-  } catch (error) {
-    if (error instanceof BodyError) throw new ApiError(400, error.code, error.message);
-    throw error;
-  }
-  if (raws.length > MAX_EVENTS_PER_REQUEST) {
-    throw new ApiError(
-      413,
-      "too_many_events",
-      `${raws.length} events in one request; send at most ${MAX_EVENTS_PER_REQUEST} per request.`,
-    );
-  }
-
-  const accepted: { checksum: string; raw: unknown }[] = [];
-  const rejected: { raw: unknown; reasons: string[] }[] = [];
-  const errors: { index: number; reasons: string[] }[] = [];
-  const seen = new Set<string>();
-  let repeated = 0;
-  for (const [index, raw] of raws.entries()) {
-    const parsed = parseEvent(raw);
-    if (!parsed.ok) {
-      rejected.push({ raw, reasons: parsed.reasons });
-      errors.push({ index, reasons: parsed.reasons });
-      continue;
-    }
-    const checksum = await eventChecksum(name, raw);
-    if (seen.has(checksum)) {
-      repeated++;
-      continue;
-    }
-    seen.add(checksum);
-    accepted.push({ checksum, raw });
-  }
-
+  const events = await readSignedEvents(c, { maxBytes: MAX_BODY_BYTES, maxEvents: MAX_EVENTS_PER_REQUEST });
   const receivedAt = new Date().toISOString();
-  const messages = packMessages(name, receivedAt, accepted, rejected);
+  const messages = packMessages(
+    events.source,
+    receivedAt,
+    events.accepted.map(({ checksum, raw }) => ({ checksum, raw })),
+    events.rejected,
+  );
   for (const group of groupForSend(messages)) {
     await c.env.CDC_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const })));
   }
-
-  if (accepted.length === 0 && rejected.length > 0) {
-    throw new ApiError(
-      422,
-      "invalid_events",
-      `None of the ${rejected.length} events is valid; they are kept in quarantine. Fix them and send again.`,
-      errors,
-    );
-  }
+  assertSomethingValid(events);
   return c.json(
-    { accepted: accepted.length, repeated_in_request: repeated, rejected: rejected.length, errors },
+    {
+      accepted: events.accepted.length,
+      repeated_in_request: events.repeated,
+      rejected: events.rejected.length,
+      errors: events.errors,
+    },
     202,
   );
 });
 
-function tooLarge(bytes: number): ApiError {
-  return new ApiError(
-    413,
-    "body_too_large",
-    `The body is ${bytes} bytes; send at most ${MAX_BODY_BYTES} bytes (${MAX_EVENTS_PER_REQUEST} events) per request.`,
+ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
+  const events = await readSignedEvents(c, { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS });
+  const receivedAt = new Date().toISOString();
+  const options = pipelineOptions(c.env);
+  const totals = { processed: 0, duplicates: 0, quarantined: 0, unmapped: 0 };
+  await withDb(c.env, async (db) => {
+    await transaction(db, (tx) =>
+      insertQuarantine(
+        tx,
+        events.rejected.map((r) => ({
+          source: events.source,
+          sourceTable: null,
+          entity: null,
+          rule: r.rule,
+          reason: r.reasons.join("; "),
+          raw: r.raw,
+          checksum: null,
+          receivedAt,
+        })),
+      ),
+    );
+    for (let i = 0; i < events.accepted.length; i += BULK_CHUNK) {
+      const chunk = events.accepted.slice(i, i + BULK_CHUNK).map((e) => ({ ...e, source: events.source, receivedAt }));
+      const outcome = await transaction(db, (tx) => processItems(tx, chunk, options));
+      totals.processed += outcome.processed;
+      totals.duplicates += outcome.duplicates;
+      totals.quarantined += outcome.quarantined;
+      totals.unmapped += outcome.unmapped;
+    }
+  });
+  assertSomethingValid(events);
+  return c.json(
+    {
+      accepted: events.accepted.length,
+      repeated_in_request: events.repeated,
+      rejected: events.rejected.length,
+      ...totals,
+      errors: events.errors.slice(0, 100),
+    },
+    200,
   );
-}
+});
+
+/**
+ * `POST /api/v1/cdc/:source/bulk/finish` (admin) — after a bulk load: recompute the slices it
+ * touched (unique customers, percentiles) and bring the live room up to date.
+ */
+ingest.post("/api/v1/cdc/:source/bulk/finish", requireRole("admin"), async (c) => {
+  let recomputed = 0;
+  const started = Date.now();
+  await withDb(c.env, async (db) => {
+    for (;;) {
+      const n = await transaction(db, (tx) => recomputeDirtySlices(tx, 2_000));
+      recomputed += n;
+      if (n === 0 || Date.now() - started > 25_000) break;
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await refreshLive(c.env, db, [yesterday, today]);
+  });
+  const remaining = await withDb(c.env, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty")).rows[0]?.n ?? 0);
+  return c.json({ recomputed_slices: recomputed, remaining });
+});

@@ -47,3 +47,8 @@ export async function findSource(
   if (!options.fresh && hit && hit.expires > Date.now()) return { source: hit.value, cached: true };
   return { source: await load(env, name), cached: false };
 }
+
+/** Drops a source from this isolate's cache (after it was created, rotated or deleted here). */
+export function forgetSource(name: string): void {
+  cache.delete(name);
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
 import { ApiError } from "../http/errors.ts";
-import { readDailyTotals } from "../pipeline/store.ts";
+import { readDailyTotals } from "../pipeline/store/rollups.ts";
 import { dayIn } from "./calendar.ts";
 
 export const kpis = new Hono<{ Bindings: Env }>();
@@ -32,6 +32,7 @@ kpis.get("/api/v1/kpis/summary", requireRole("viewer"), async (c) => {
     net_revenue: row?.netRevenue ?? 0,
     orders: row?.orders ?? 0,
     quantity: row?.quantity ?? 0,
+    unique_customers: row?.uniqueCustomers ?? 0,
     as_of: new Date().toISOString(),
     last_change: row?.updatedAt ?? null,
   });

@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { dayIn } from "../kpi/calendar.ts";
-import type { DayTotals } from "../pipeline/store.ts";
+import type { DayTotals } from "../pipeline/store/rollups.ts";
 import { type ServerMessage, serverMessage } from "./protocol.ts";
 import { liveRoom } from "./room-stub.ts";
 
@@ -49,6 +49,8 @@ const totals = (revenue: number, orders: number, day = today()): DayTotals => ({
   netRevenue: revenue,
   orders,
   quantity: orders,
+  costs: 0,
+  uniqueCustomers: orders,
   updatedAt: `2999-01-01T00:00:00.${String(++tick).padStart(6, "0")}Z`,
 });
 

@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { withDb } from "../db/client.ts";
 import { dayIn } from "../kpi/calendar.ts";
-import { type DayTotals, readDailyTotals } from "../pipeline/store.ts";
+import { type DayTotals, readDailyTotals } from "../pipeline/store/rollups.ts";
 import { clientMessage, emptyTiles, type ServerMessage, type Tiles } from "./protocol.ts";
 
 interface Attachment {

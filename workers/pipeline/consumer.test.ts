@@ -35,8 +35,8 @@ async function deliver(bodies: CdcMessage[], attempts = 1) {
 /** Rollup rows for `days`, as the API would read them. */
 async function rollup(days: string[]) {
   return query<{ day: string; revenue: string; net_revenue: string; orders: number; quantity: number }>(
-    `SELECT day::text, revenue::text, net_revenue::text, orders, quantity FROM kpi_daily
-      WHERE day = ANY($1::date[]) AND orders <> 0 ORDER BY day`,
+    `SELECT day::text, revenue::text, net_revenue::text, orders, quantity::int FROM kpi_day_slice
+      WHERE dim = 'all' AND day = ANY($1::date[]) AND orders <> 0 ORDER BY day`,
     [days],
   );
 }

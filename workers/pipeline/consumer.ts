@@ -1,7 +1,7 @@
 /**
- * The `cdc-events` queue consumer. One transaction per batch: bronze (dedup by checksum), silver
- * (current state of each sale), the daily rollup (incremental), quarantine (rejects kept with
- * their reason) — then one RPC to the live room with the absolute values of the days it touched.
+ * The `cdc-events` queue consumer: one transaction per batch (see `process.ts`), then — outside it —
+ * the recomputation of the slices the batch touched and one RPC to the live room with the absolute
+ * values of the days that changed.
  *
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
@@ -10,122 +10,119 @@ import { transaction, withDb } from "../db/client.ts";
 import { parseEvent } from "../ingest/events.ts";
 import { assertTimeZone } from "../kpi/calendar.ts";
 import { liveRoom } from "../live/room-stub.ts";
-import { type CdcMessage, cdcMessage } from "./message.ts";
-import { type IncomingSaleEvent, resolveSales } from "./sales.ts";
-import {
-  applyDailyDeltas,
-  type BronzeRow,
-  type DayTotals,
-  insertBronze,
-  insertDeadLetters,
-  insertQuarantine,
-  lockSales,
-  type QuarantineRow,
-  touchSources,
-  upsertSilverSales,
-} from "./store.ts";
+import { cdcMessage } from "./message.ts";
+import { type Item, type ProcessOutcome, processItems } from "./process.ts";
+import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
+import { type DayTotals, readDailyTotals, recomputeDirtySlices } from "./store/rollups.ts";
 
-export interface BatchOutcome {
-  events: number;
-  inserted: number;
-  duplicates: number;
-  quarantined: number;
-  touchedDays: DayTotals[];
+/** Live traffic touches a handful of slices; more than this waits for the scheduled pass. */
+const LIVE_RECOMPUTE_LIMIT = 200;
+
+export interface PipelineEnv {
+  REPORTING_TZ: string;
+  REPORTING_CURRENCY?: string;
 }
 
-/** Turns queue messages into bronze rows, sale events and quarantine rows (pure). */
-export function planBatch(messages: readonly { id: string; body: unknown }[]) {
-  const bronze: BronzeRow[] = [];
-  const sales: (IncomingSaleEvent & { checksum: string })[] = [];
-  const quarantine: QuarantineRow[] = [];
-  const seen = new Map<string, string>();
+export function pipelineOptions(env: PipelineEnv) {
+  return {
+    timeZone: assertTimeZone(env.REPORTING_TZ),
+    reportingCurrency: env.REPORTING_CURRENCY || "USD",
+    batchId: crypto.randomUUID(),
+  };
+}
+
+/** Turns queue messages into items and the quarantine rows of events rejected at the webhook. */
+export function readMessages(messages: readonly { id: string; body: unknown }[]) {
+  const items: Item[] = [];
+  const rejected: QuarantineRow[] = [];
   for (const message of messages) {
     const parsed = cdcMessage.safeParse(message.body);
     if (!parsed.success) {
-      quarantine.push({
+      rejected.push({
         source: "unknown",
+        sourceTable: null,
+        entity: null,
+        rule: "unreadable_message",
         reason: `unreadable queue message ${message.id}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
         raw: message.body,
+        checksum: null,
         receivedAt: new Date().toISOString(),
       });
       continue;
     }
-    const body: CdcMessage = parsed.data;
-    const previous = seen.get(body.source);
-    if (!previous || previous < body.received_at) seen.set(body.source, body.received_at);
-    for (const { raw, reasons } of body.rejected) {
-      quarantine.push({ source: body.source, reason: reasons.join("; "), raw, receivedAt: body.received_at });
+    const body = parsed.data;
+    for (const { raw, rule, reasons } of body.rejected) {
+      rejected.push({
+        source: body.source,
+        sourceTable: null,
+        entity: null,
+        rule,
+        reason: reasons.join("; "),
+        raw,
+        checksum: null,
+        receivedAt: body.received_at,
+      });
     }
     for (const { checksum, raw } of body.events) {
       const event = parseEvent(raw);
       if (!event.ok) {
-        quarantine.push({
+        rejected.push({
           source: body.source,
+          sourceTable: null,
+          entity: null,
+          rule: event.rule,
           reason: event.reasons.join("; "),
           raw,
+          checksum,
           receivedAt: body.received_at,
         });
         continue;
       }
-      bronze.push({
-        source: body.source,
-        entity: event.event.entity,
-        eventType: event.event.op,
-        eventTimestamp: event.event.eventTimestamp,
-        raw,
-        checksum,
-        receivedAt: body.received_at,
-      });
-      sales.push({ event: event.event, source: body.source, checksum });
+      items.push({ source: body.source, receivedAt: body.received_at, raw, checksum, change: event.change });
     }
   }
-  return { bronze, sales, quarantine, seen };
+  return { items, rejected };
 }
 
 export async function processCdcBatch(
   env: Env,
   messages: readonly { id: string; body: unknown }[],
-): Promise<BatchOutcome> {
-  const timeZone = assertTimeZone(env.REPORTING_TZ);
-  const plan = planBatch(messages);
-  const outcome = await withDb(env, (db) =>
-    transaction(db, async (tx) => {
-      const fresh = await insertBronze(tx, plan.bronze);
-      // The same event twice in one batch inserts once; only its first copy is applied.
-      const applied = new Set<string>();
-      const newSales = plan.sales.filter((s) => {
-        if (!fresh.has(s.checksum) || applied.has(s.checksum)) return false;
-        applied.add(s.checksum);
-        return true;
-      });
-      const existing = await lockSales(
-        tx,
-        newSales.map((s) => s.event.key),
-      );
-      const { changed, deltas } = resolveSales(existing, newSales, timeZone);
-      await upsertSilverSales(tx, changed, crypto.randomUUID(), timeZone);
-      const touchedDays = await applyDailyDeltas(tx, deltas);
-      await insertQuarantine(tx, plan.quarantine);
-      await touchSources(tx, plan.seen);
-      return {
-        events: plan.bronze.length,
-        inserted: fresh.size,
-        duplicates: plan.bronze.length - fresh.size,
-        quarantined: plan.quarantine.length,
-        touchedDays,
-      };
-    }),
-  );
-  if (outcome.touchedDays.length > 0) {
-    // Committed data is safe; if the room cannot be reached now, the scheduled reconciliation
-    // brings it up to date, so this failure must not make the queue redeliver the batch.
-    await liveRoom(env)
-      .applyDaily(outcome.touchedDays)
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })),
-      );
-  }
+): Promise<ProcessOutcome> {
+  const options = pipelineOptions(env);
+  const { items, rejected } = readMessages(messages);
+  const outcome = await withDb(env, async (db) => {
+    const result = await transaction(db, async (tx) => {
+      await insertQuarantine(tx, rejected);
+      return processItems(tx, items, options);
+    });
+    await refreshLive(env, db, result.touchedDays);
+    return result;
+  });
   return outcome;
+}
+
+/**
+ * After a commit: recompute the touched slices' non-additive measures, then send the room the
+ * absolute values of the changed days. Failures here lose nothing (the data is committed, the
+ * slices stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
+ * redeliver the batch.
+ */
+export async function refreshLive(env: Env, db: Parameters<typeof recomputeDirtySlices>[0], days: string[]) {
+  if (days.length === 0) return;
+  let totals: DayTotals[] = [];
+  try {
+    await transaction(db, (tx) => recomputeDirtySlices(tx, LIVE_RECOMPUTE_LIMIT));
+    totals = await readDailyTotals(db, days[0]!, days.at(-1)!);
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "slice recomputation failed", error: String(error) }));
+    return;
+  }
+  const wanted = new Set(days);
+  await liveRoom(env)
+    .applyDaily(totals.filter((t) => wanted.has(t.day)))
+    .catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })),
+    );
 }
 
 /** The dead-letter queue's consumer: messages that failed every retry are recorded, not lost. */
@@ -134,12 +131,16 @@ export async function recordDeadLetters(env: Env, batch: MessageBatch<unknown>):
     transaction(db, (tx) =>
       insertDeadLetters(
         tx,
-        batch.messages.map((m) => ({
-          queue: batch.queue,
-          messageId: m.id,
-          attempts: m.attempts,
-          body: m.body,
-        })),
+        batch.messages.map((m) => {
+          const parsed = cdcMessage.safeParse(m.body);
+          return {
+            queue: batch.queue,
+            messageId: m.id,
+            source: parsed.success ? parsed.data.source : null,
+            attempts: m.attempts,
+            body: m.body,
+          };
+        }),
       ),
     ),
   );

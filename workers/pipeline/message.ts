@@ -11,7 +11,7 @@ export const cdcMessage = z.object({
   /** Events that passed validation at the webhook, each with its dedup checksum. */
   events: z.array(z.object({ checksum: z.string().regex(/^[0-9a-f]{64}$/), raw: z.unknown() })),
   /** Events rejected at the webhook; kept (quarantined) with their reasons, never dropped. */
-  rejected: z.array(z.object({ raw: z.unknown(), reasons: z.array(z.string()) })),
+  rejected: z.array(z.object({ raw: z.unknown(), rule: z.string(), reasons: z.array(z.string()) })),
 });
 export type CdcMessage = z.infer<typeof cdcMessage>;
 
@@ -21,14 +21,14 @@ export const MAX_MESSAGE_BYTES = 96 * 1024;
 export const MAX_BATCH_MESSAGES = 100;
 export const MAX_BATCH_BYTES = 240 * 1024;
 
-type Item = { checksum: string; raw: unknown } | { raw: unknown; reasons: string[] };
+type Item = { checksum: string; raw: unknown } | { raw: unknown; rule: string; reasons: string[] };
 
 /** Packs accepted and rejected events into messages that respect the queue's size limits. */
 export function packMessages(
   source: string,
   receivedAt: string,
   accepted: { checksum: string; raw: unknown }[],
-  rejected: { raw: unknown; reasons: string[] }[],
+  rejected: { raw: unknown; rule: string; reasons: string[] }[],
 ): { body: CdcMessage; bytes: number }[] {
   const messages: { body: CdcMessage; bytes: number }[] = [];
   const fresh = () => ({ v: 1 as const, source, received_at: receivedAt, events: [], rejected: [] });

@@ -15,7 +15,7 @@ describe("packMessages / groupForSend", () => {
       checksum: i.toString(16).padStart(64, "0"),
       raw: saleEvent(),
     }));
-    const rejected = [{ raw: { bad: true }, reasons: ["event_type: required"] }];
+    const rejected = [{ raw: { bad: true }, rule: "invalid_envelope", reasons: ["event_type: required"] }];
     const messages = packMessages("demo", new Date().toISOString(), accepted, rejected);
     for (const m of messages) {
       expect(new TextEncoder().encode(JSON.stringify(m.body)).length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);

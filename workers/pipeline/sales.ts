@@ -1,54 +1,65 @@
 /**
- * The pure core of sale processing: given the current state of the sales a batch touches and the
- * batch's new events, decide each sale's final state and how much every daily rollup changes.
- *
- * Ordering rule: the event with the latest source time wins, whatever the arrival order; on equal
- * source times the later-received event wins. A winning DELETE leaves a tombstone so an older UPDATE
- * arriving later cannot revive the sale. An UPDATE for an unseen sale is an upsert.
+ * The pure core of sale processing: a sale's state, the data-quality rules, and what a live sale
+ * contributes to the gold fact and the KPI slices. Every rollup change is computed the same way —
+ * the old state's contribution out, the new state's in — whether a sale's own event changed it or a
+ * dimension change (a customer's new segment) re-derived it.
  */
-
-import type { SaleEvent } from "../ingest/events.ts";
+import type { EntityEvent, SaleFields } from "../ingest/entities.ts";
 import { dayIn } from "../kpi/calendar.ts";
 import { toCents } from "../kpi/money.ts";
+import type { Version } from "./resolve.ts";
 
-/** A sale's state as the pipeline needs it; money in cents. */
-export interface SaleState {
+/** A sale as silver holds it; money in cents of the reporting currency. */
+export interface SaleState extends Version {
   saleId: string;
-  isDeleted: boolean;
-  lastEventAt: string;
+  sourceSystem: string;
   customerId: string | null;
   productId: string | null;
   saleTimestamp: string | null;
   quantity: number;
   unitPriceCents: number;
   discountCents: number;
+  /** Per unit; null when neither the event nor the product knew it. */
   unitCostCents: number | null;
-  currencyCode: string;
+  originalCurrency: string | null;
+  originalUnitPrice: number | null;
   region: string | null;
   salesRepId: string | null;
-  sourceSystem: string;
+  derived: Derived | null;
 }
 
-/** What one live sale adds to its day's rollup. */
-export interface DayDelta {
-  revenueCents: number;
-  netRevenueCents: number;
-  orders: number;
-  quantity: number;
+/** Where a live sale sits in gold: its dimension keys and slice members. */
+export interface Derived {
+  saleDate: string;
+  customerKey: number;
+  productKey: number;
+  regionKey: number;
+  salesRepKey: number;
+  segment: string;
+  category: string;
+  dataQualityScore: number;
+  dataQualityIssues: string[];
 }
 
-export interface IncomingSaleEvent {
-  event: SaleEvent;
-  source: string;
-}
+export type SaleEvent = Extract<EntityEvent, { entity: "sale" }>;
 
-function stateFrom(incoming: IncomingSaleEvent): SaleState {
-  const { event, source } = incoming;
+/** The state a winning sale event leaves (derived columns are filled in once keys are known). */
+export function saleStateFrom(
+  event: SaleEvent,
+  source: string,
+  rate: number,
+  productUnitCost: (productId: string) => number | null,
+): SaleState {
+  const base = {
+    saleId: event.key,
+    sourceSystem: source,
+    lastEventAt: event.eventTime,
+    lastPosition: event.position,
+  };
   if (event.op === "DELETE") {
     return {
-      saleId: event.key,
+      ...base,
       isDeleted: true,
-      lastEventAt: event.eventTimestamp,
       customerId: null,
       productId: null,
       saleTimestamp: null,
@@ -56,88 +67,124 @@ function stateFrom(incoming: IncomingSaleEvent): SaleState {
       unitPriceCents: 0,
       discountCents: 0,
       unitCostCents: null,
-      currencyCode: "USD",
+      originalCurrency: null,
+      originalUnitPrice: null,
       region: null,
       salesRepId: null,
-      sourceSystem: source,
+      derived: null,
     };
   }
-  const sale = event.sale;
+  const s: SaleFields = event.data;
+  const convert = (amount: number) => toCents(amount * rate);
+  const unitCost = s.unit_cost !== undefined ? convert(s.unit_cost) : productUnitCost(s.product_id);
   return {
-    saleId: sale.sale_id,
+    ...base,
     isDeleted: false,
-    lastEventAt: event.eventTimestamp,
-    customerId: sale.customer_id,
-    productId: sale.product_id,
-    saleTimestamp: sale.sale_timestamp,
-    quantity: sale.quantity,
-    unitPriceCents: toCents(sale.unit_price),
-    discountCents: toCents(sale.discount),
-    unitCostCents: sale.unit_cost === undefined ? null : toCents(sale.unit_cost),
-    currencyCode: sale.currency_code,
-    region: sale.region,
-    salesRepId: sale.sales_rep_id,
-    sourceSystem: source,
+    customerId: s.customer_id,
+    productId: s.product_id,
+    saleTimestamp: s.sale_timestamp,
+    quantity: s.quantity,
+    unitPriceCents: convert(s.unit_price),
+    discountCents: convert(s.discount),
+    unitCostCents: unitCost,
+    originalCurrency: s.currency_code,
+    originalUnitPrice: s.unit_price,
+    region: s.region,
+    salesRepId: s.sales_rep_id,
+    derived: null,
   };
 }
 
-/** True when `candidate` (received later) should replace `current`. */
-function wins(candidateAt: string, currentAt: string): boolean {
-  return Date.parse(candidateAt) >= Date.parse(currentAt);
+/** Soft data-quality rules: each issue lowers the score; hard rules quarantine instead. */
+export function dataQuality(
+  sale: SaleState,
+  context: { customerInferred: boolean; productInferred: boolean; now: number },
+): { score: number; issues: string[] } {
+  const issues: [string, number][] = [];
+  if (sale.unitCostCents === null) issues.push(["no_unit_cost", 0.2]);
+  if (sale.salesRepId === null) issues.push(["no_sales_rep", 0.05]);
+  if (sale.discountCents > sale.quantity * sale.unitPriceCents) issues.push(["discount_exceeds_gross", 0.3]);
+  if (sale.saleTimestamp && Date.parse(sale.saleTimestamp) > context.now + 5 * 60_000) {
+    issues.push(["sale_time_in_future", 0.3]);
+  }
+  if (context.customerInferred) issues.push(["unknown_customer", 0.1]);
+  if (context.productInferred) issues.push(["unknown_product", 0.1]);
+  const score = Math.max(0, 1 - issues.reduce((sum, [, weight]) => sum + weight, 0));
+  return { score: Math.round(score * 100) / 100, issues: issues.map(([name]) => name) };
 }
 
-function contribution(state: SaleState): DayDelta {
-  const revenue = state.quantity * state.unitPriceCents;
+export function saleDay(sale: SaleState, timeZone: string): string | null {
+  return sale.saleTimestamp ? dayIn(sale.saleTimestamp, timeZone) : null;
+}
+
+/** Additive measures, in cents and units. */
+export interface Measures {
+  orders: number;
+  quantity: number;
+  revenueCents: number;
+  netRevenueCents: number;
+  costCents: number;
+}
+
+export const SLICE_DIMS = ["all", "region", "segment", "category", "sales_rep"] as const;
+export type SliceDim = (typeof SLICE_DIMS)[number];
+
+export interface Deltas {
+  /** by `time_key|customer_key|product_key|region_key|sales_rep_key` */
+  facts: Map<string, Measures>;
+  /** by `dim|member|day` */
+  slices: Map<string, Measures>;
+}
+
+function measuresOf(sale: SaleState): Measures {
+  const gross = sale.quantity * sale.unitPriceCents;
   return {
-    revenueCents: revenue,
-    netRevenueCents: revenue - state.discountCents,
     orders: 1,
-    quantity: state.quantity,
+    quantity: sale.quantity,
+    revenueCents: gross,
+    netRevenueCents: gross - sale.discountCents,
+    costCents: sale.quantity * (sale.unitCostCents ?? 0),
   };
 }
 
-function addTo(deltas: Map<string, DayDelta>, day: string, part: DayDelta, sign: 1 | -1): void {
-  const current = deltas.get(day) ?? { revenueCents: 0, netRevenueCents: 0, orders: 0, quantity: 0 };
-  current.revenueCents += sign * part.revenueCents;
-  current.netRevenueCents += sign * part.netRevenueCents;
-  current.orders += sign * part.orders;
-  current.quantity += sign * part.quantity;
-  deltas.set(day, current);
+function add(map: Map<string, Measures>, key: string, m: Measures, sign: 1 | -1): void {
+  const current = map.get(key) ?? {
+    orders: 0,
+    quantity: 0,
+    revenueCents: 0,
+    netRevenueCents: 0,
+    costCents: 0,
+  };
+  current.orders += sign * m.orders;
+  current.quantity += sign * m.quantity;
+  current.revenueCents += sign * m.revenueCents;
+  current.netRevenueCents += sign * m.netRevenueCents;
+  current.costCents += sign * m.costCents;
+  map.set(key, current);
 }
 
-export interface Resolution {
-  /** Sales whose stored state must change (new, updated, deleted). */
-  changed: SaleState[];
-  /** Per reporting day, the change to apply to the rollup (days with no net change included). */
-  deltas: Map<string, DayDelta>;
+export function sliceMembers(sale: SaleState): [SliceDim, string][] {
+  const d = sale.derived!;
+  return [
+    ["all", ""],
+    ["region", sale.region ?? ""],
+    ["segment", d.segment],
+    ["category", d.category],
+    ["sales_rep", sale.salesRepId ?? ""],
+  ];
 }
 
-/**
- * @param existing current stored state of the sales the events refer to
- * @param events new events in arrival order
- */
-export function resolveSales(
-  existing: ReadonlyMap<string, SaleState>,
-  events: readonly IncomingSaleEvent[],
-  timeZone: string,
-): Resolution {
-  const finals = new Map<string, SaleState>();
-  for (const incoming of events) {
-    const key = incoming.event.key;
-    const current = finals.get(key) ?? existing.get(key);
-    if (current && !wins(incoming.event.eventTimestamp, current.lastEventAt)) continue;
-    finals.set(key, stateFrom(incoming));
-  }
+/** Adds `sign` × the sale's contribution (nothing for a deleted or not yet derived sale). */
+export function contribute(deltas: Deltas, sale: SaleState, sign: 1 | -1): void {
+  if (sale.isDeleted || !sale.derived) return;
+  const d = sale.derived;
+  const m = measuresOf(sale);
+  const timeKey = Number(d.saleDate.replaceAll("-", ""));
+  add(deltas.facts, `${timeKey}|${d.customerKey}|${d.productKey}|${d.regionKey}|${d.salesRepKey}`, m, sign);
+  for (const [dim, member] of sliceMembers(sale))
+    add(deltas.slices, `${dim}|${member}|${d.saleDate}`, m, sign);
+}
 
-  const deltas = new Map<string, DayDelta>();
-  for (const [key, next] of finals) {
-    const before = existing.get(key);
-    if (before && !before.isDeleted && before.saleTimestamp) {
-      addTo(deltas, dayIn(before.saleTimestamp, timeZone), contribution(before), -1);
-    }
-    if (!next.isDeleted && next.saleTimestamp) {
-      addTo(deltas, dayIn(next.saleTimestamp, timeZone), contribution(next), 1);
-    }
-  }
-  return { changed: [...finals.values()], deltas };
+export function emptyDeltas(): Deltas {
+  return { facts: new Map(), slices: new Map() };
 }

@@ -1,113 +1,137 @@
 import { describe, expect, it } from "vitest";
-import { deleteEvent, saleEvent } from "../../test/support/events.ts";
-import { parseEvent, type SaleEvent } from "../ingest/events.ts";
-import { type IncomingSaleEvent, resolveSales, type SaleState } from "./sales.ts";
+import type { SaleFields } from "../ingest/entities.ts";
+import {
+  contribute,
+  dataQuality,
+  emptyDeltas,
+  type SaleEvent,
+  type SaleState,
+  saleStateFrom,
+} from "./sales.ts";
 
-function incoming(raw: unknown): IncomingSaleEvent {
-  const parsed = parseEvent(raw);
-  if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
-  return { event: parsed.event as SaleEvent, source: "test" };
+const fields: SaleFields = {
+  sale_id: "s-1",
+  customer_id: "c-1",
+  product_id: "p-1",
+  sale_timestamp: "2026-11-25T10:00:00Z",
+  quantity: 3,
+  unit_price: 19.99,
+  discount: 1.5,
+  unit_cost: 11.2,
+  currency_code: "EUR",
+  region: "EMEA",
+  sales_rep_id: null,
+};
+const insert: SaleEvent = {
+  entity: "sale",
+  op: "INSERT",
+  key: "s-1",
+  eventTime: "2026-11-25T10:00:01Z",
+  position: null,
+  data: fields,
+};
+
+function derived(state: SaleState, saleDate = "2026-11-25"): SaleState {
+  return {
+    ...state,
+    derived: {
+      saleDate,
+      customerKey: 7,
+      productKey: 3,
+      regionKey: 1,
+      salesRepKey: 0,
+      segment: "SMB",
+      category: "Tools",
+      dataQualityScore: 1,
+      dataQualityIssues: [],
+    },
+  };
 }
 
-const id = "6f1c6f8e-8a55-4c3e-9d7e-2b0c1f7a9e01";
-const t = (minute: number) => new Date(Date.UTC(2026, 10, 25, 10, minute)).toISOString();
-
-describe("resolveSales", () => {
-  it("adds a new sale to its day", () => {
-    const { changed, deltas } = resolveSales(
-      new Map(),
-      [incoming(saleEvent({ saleId: id, quantity: 3, unitPrice: 10, discount: 1.5, saleTimestamp: t(0) }))],
-      "UTC",
-    );
-    expect(changed).toHaveLength(1);
-    expect(deltas.get("2026-11-25")).toEqual({
-      revenueCents: 3000,
-      netRevenueCents: 2850,
-      orders: 1,
-      quantity: 3,
+describe("saleStateFrom", () => {
+  it("converts money into reporting-currency cents at the given rate", () => {
+    const state = saleStateFrom(insert, "erp", 1.1, () => null);
+    expect(state).toMatchObject({
+      unitPriceCents: 2199,
+      discountCents: 165,
+      unitCostCents: 1232,
+      originalUnitPrice: 19.99,
     });
   });
 
-  it("lets the latest source time win whatever the arrival order, and keeps tombstones", () => {
-    const insert = incoming(
-      saleEvent({ saleId: id, quantity: 1, eventTimestamp: t(1), saleTimestamp: t(0) }),
-    );
-    const remove = incoming(deleteEvent(id, t(3)));
-    const lateUpdate = incoming(
-      saleEvent({ saleId: id, eventType: "UPDATE", quantity: 9, eventTimestamp: t(2), saleTimestamp: t(0) }),
-    );
-    const first = resolveSales(new Map(), [insert, remove, lateUpdate], "UTC");
-    expect(first.changed[0]?.isDeleted).toBe(true);
-    expect(first.deltas.get("2026-11-25") ?? { orders: 0 }).toMatchObject({ orders: 0 });
-
-    const stored = new Map<string, SaleState>(first.changed.map((s) => [s.saleId, s]));
-    const again = resolveSales(stored, [lateUpdate], "UTC");
-    expect(again.changed).toHaveLength(0);
-    expect(again.deltas.size).toBe(0);
+  it("falls back to the product's unit cost when the sale has none", () => {
+    const { unit_cost: _, ...rest } = fields;
+    const state = saleStateFrom({ ...insert, data: rest }, "erp", 1, (id) => (id === "p-1" ? 900 : null));
+    expect(state.unitCostCents).toBe(900);
   });
+});
 
-  it("moves a sale between days when an update changes its time, correcting both days", () => {
-    const before = resolveSales(
-      new Map(),
-      [
-        incoming(
-          saleEvent({
-            saleId: id,
-            quantity: 2,
-            unitPrice: 5,
-            eventTimestamp: t(1),
-            saleTimestamp: "2026-11-24T23:30:00Z",
-          }),
-        ),
-      ],
-      "UTC",
+describe("contribute", () => {
+  it("puts a sale into its fact row and its five slices, and an update moves it exactly", () => {
+    const before = derived(
+      saleStateFrom(insert, "erp", 1, () => null),
+      "2026-11-24",
     );
-    const stored = new Map(before.changed.map((s) => [s.saleId, s]));
-    const moved = resolveSales(
-      stored,
-      [
-        incoming(
-          saleEvent({
-            saleId: id,
-            eventType: "UPDATE",
-            quantity: 2,
-            unitPrice: 5,
-            eventTimestamp: t(2),
-            saleTimestamp: "2026-11-25T00:30:00Z",
-          }),
-        ),
-      ],
-      "UTC",
-    );
-    expect(moved.deltas.get("2026-11-24")).toEqual({
-      revenueCents: -1000,
-      netRevenueCents: -1000,
+    const after = derived({ ...before, quantity: 1 }, "2026-11-25");
+    const deltas = emptyDeltas();
+    contribute(deltas, before, -1);
+    contribute(deltas, after, 1);
+    expect(deltas.facts.get("20261124|7|3|1|0")).toEqual({
       orders: -1,
-      quantity: -2,
+      quantity: -3,
+      revenueCents: -5997,
+      netRevenueCents: -5847,
+      costCents: -3360,
     });
-    expect(moved.deltas.get("2026-11-25")).toEqual({
-      revenueCents: 1000,
-      netRevenueCents: 1000,
+    expect(deltas.facts.get("20261125|7|3|1|0")).toEqual({
       orders: 1,
-      quantity: 2,
+      quantity: 1,
+      revenueCents: 1999,
+      netRevenueCents: 1849,
+      costCents: 1120,
     });
+    expect([...deltas.slices.keys()].filter((k) => k.endsWith("2026-11-25")).sort()).toEqual([
+      "all||2026-11-25",
+      "category|Tools|2026-11-25",
+      "region|EMEA|2026-11-25",
+      "sales_rep||2026-11-25",
+      "segment|SMB|2026-11-25",
+    ]);
   });
 
-  it("assigns the calendar day in the reporting timezone", () => {
-    const { deltas } = resolveSales(
-      new Map(),
-      [incoming(saleEvent({ saleId: id, saleTimestamp: "2026-11-25T02:00:00Z" }))],
-      "America/New_York",
-    );
-    expect([...deltas.keys()]).toEqual(["2026-11-24"]);
+  it("adds nothing for a deleted sale", () => {
+    const deltas = emptyDeltas();
+    contribute(deltas, { ...derived(saleStateFrom(insert, "erp", 1, () => null)), isDeleted: true }, 1);
+    expect(deltas.facts.size + deltas.slices.size).toBe(0);
   });
+});
 
-  it("breaks a tie in source time in favour of the later-received event", () => {
-    const a = incoming(saleEvent({ saleId: id, quantity: 1, eventTimestamp: t(5), saleTimestamp: t(0) }));
-    const b = incoming(
-      saleEvent({ saleId: id, eventType: "UPDATE", quantity: 4, eventTimestamp: t(5), saleTimestamp: t(0) }),
+describe("dataQuality", () => {
+  it("scores a clean sale 1 and lists what lowers another", () => {
+    const clean = saleStateFrom(
+      { ...insert, data: { ...fields, sales_rep_id: "r-1" } },
+      "erp",
+      1,
+      () => null,
     );
-    expect(resolveSales(new Map(), [a, b], "UTC").changed[0]?.quantity).toBe(4);
-    expect(resolveSales(new Map(), [b, a], "UTC").changed[0]?.quantity).toBe(1);
+    expect(
+      dataQuality(clean, {
+        customerInferred: false,
+        productInferred: false,
+        now: Date.parse("2026-11-25T12:00:00Z"),
+      }),
+    ).toEqual({ score: 1, issues: [] });
+    const { unit_cost: _, ...noCost } = fields;
+    const poor = saleStateFrom({ ...insert, data: { ...noCost, discount: 100 } }, "erp", 1, () => null);
+    expect(
+      dataQuality(poor, {
+        customerInferred: true,
+        productInferred: false,
+        now: Date.parse("2026-11-25T12:00:00Z"),
+      }),
+    ).toEqual({
+      score: 0.35,
+      issues: ["no_unit_cost", "no_sales_rep", "discount_exceeds_gross", "unknown_customer"],
+    });
   });
 });

@@ -1,0 +1,398 @@
+/**
+ * Processing a set of accepted events in one transaction: bronze (dedup by checksum), mapping,
+ * silver (current state per key), gold dimensions and fact, KPI slices. Shared by the queue
+ * consumer, the bulk endpoint and the replay of unmapped or quarantined events.
+ *
+ * Dimensions are processed before sales, so a batch carrying a new customer and its first sale
+ * places the sale under the real customer. A dimension change that moves existing sales (an inferred
+ * member completed, an SCD2 version opened, a product's category changed) re-derives those sales:
+ * their old contribution comes out of the fact and slices and the new one goes in.
+ */
+import type { Db } from "../db/client.ts";
+import type { Entity, EntityEvent } from "../ingest/entities.ts";
+import type { Change } from "../ingest/events.ts";
+import { dayIn } from "../kpi/calendar.ts";
+import { applyMapping, type Mapping } from "./mapping.ts";
+import { resolveLatest } from "./resolve.ts";
+import {
+  contribute,
+  dataQuality,
+  emptyDeltas,
+  type SaleEvent,
+  type SaleState,
+  saleStateFrom,
+} from "./sales.ts";
+import {
+  addSourceStats,
+  type BronzeRow,
+  type BronzeStatus,
+  insertBronze,
+  insertQuarantine,
+  loadMappings,
+  loadRates,
+  type QuarantineRow,
+  type SourceCounts,
+} from "./store/bronze.ts";
+import {
+  applyCustomerVersions,
+  type EntityState,
+  loadEntities,
+  loadProductCosts,
+  resolveSaleKeys,
+  upsertDimProducts,
+  upsertDimRegions,
+  upsertDimSalesReps,
+  upsertEntities,
+} from "./store/entities.ts";
+import { recordBatch } from "./store/health.ts";
+import { applyFactDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
+import { loadSales, loadSalesToRederive, lockKeys, upsertSales } from "./store/sales.ts";
+
+/** An event accepted at the webhook (or taken back from bronze for replay). */
+export interface Item {
+  source: string;
+  receivedAt: string;
+  raw: unknown;
+  checksum: string;
+  change: Change;
+}
+
+export interface ProcessOptions {
+  timeZone: string;
+  reportingCurrency: string;
+  batchId: string;
+  now?: number;
+  /** Replayed events were counted as accepted when they first arrived. */
+  replay?: boolean;
+}
+
+export interface ProcessOutcome {
+  events: number;
+  processed: number;
+  duplicates: number;
+  quarantined: number;
+  unmapped: number;
+  /** Days whose whole-business totals changed. */
+  touchedDays: string[];
+}
+
+type Sourced<E> = E & { source: string };
+
+const DIMENSION_ORDER: Exclude<Entity, "sale">[] = ["region", "sales_rep", "product", "customer"];
+
+/** Maps and validates every item; pure apart from the mapping and rate tables it is given. */
+function classify(
+  items: Item[],
+  mappings: Map<string, Mapping>,
+  rates: Map<string, number>,
+  reportingCurrency: string,
+) {
+  const bronze: BronzeRow[] = [];
+  const quarantine: QuarantineRow[] = [];
+  const events = new Map<string, Sourced<EntityEvent>>();
+  for (const item of items) {
+    const { change } = item;
+    let event: EntityEvent | undefined;
+    let status: BronzeStatus = "processed";
+    let rejection: { rule: string; reasons: string[] } | undefined;
+    if (change.format === "native") {
+      event = change.event;
+    } else {
+      const mapping = mappings.get(`${item.source}\u0000${change.table}`);
+      if (!mapping) {
+        status = "unmapped";
+      } else {
+        const mapped = applyMapping(change, mapping);
+        if (mapped.ok) event = mapped.event;
+        else rejection = mapped;
+      }
+    }
+    if (event?.entity === "sale" && event.op !== "DELETE") {
+      const currency = event.data.currency_code;
+      if (currency !== reportingCurrency && !rates.has(currency)) {
+        rejection = {
+          rule: "unknown_currency",
+          reasons: [
+            `currency_code ${currency} has no exchange rate into ${reportingCurrency}; add one, then replay`,
+          ],
+        };
+        event = undefined;
+      }
+    }
+    if (rejection) {
+      status = "quarantined";
+      quarantine.push({
+        source: item.source,
+        sourceTable: change.table,
+        entity: event?.entity ?? null,
+        rule: rejection.rule,
+        reason: rejection.reasons.join("; "),
+        raw: item.raw,
+        checksum: item.checksum,
+        receivedAt: item.receivedAt,
+      });
+    }
+    bronze.push({
+      source: item.source,
+      sourceTable: change.table,
+      entity: event?.entity ?? (change.format === "native" ? change.table : null),
+      eventType: change.format === "native" ? change.event.op : change.op,
+      eventTimestamp: change.format === "native" ? change.event.eventTime : change.eventTime,
+      position: change.format === "native" ? null : change.position,
+      status,
+      raw: item.raw,
+      checksum: item.checksum,
+      receivedAt: item.receivedAt,
+    });
+    if (event && !events.has(item.checksum)) events.set(item.checksum, { ...event, source: item.source });
+  }
+  return { bronze, quarantine, events };
+}
+
+function count(
+  counts: Map<string, SourceCounts>,
+  source: string,
+  at: string,
+  field: keyof Omit<SourceCounts, "lastEventAt">,
+) {
+  const c = counts.get(source) ?? {
+    accepted: 0,
+    processed: 0,
+    duplicates: 0,
+    quarantined: 0,
+    unmapped: 0,
+    lastEventAt: at,
+  };
+  c[field]++;
+  if (at > c.lastEventAt) c.lastEventAt = at;
+  counts.set(source, c);
+}
+
+async function processDimension(
+  tx: Db,
+  entity: Exclude<Entity, "sale">,
+  events: Sourced<EntityEvent>[],
+): Promise<Map<string, EntityState>> {
+  await lockKeys(
+    tx,
+    entity,
+    events.map((e) => e.key),
+  );
+  const existing = await loadEntities(
+    tx,
+    entity,
+    events.map((e) => e.key),
+  );
+  const finals = resolveLatest(existing, events, (e, previous) => ({
+    key: e.key,
+    sourceSystem: e.source,
+    isDeleted: e.op === "DELETE",
+    lastEventAt: e.eventTime,
+    lastPosition: e.position,
+    data: e.op === "DELETE" ? (previous?.data ?? {}) : (e.data as Record<string, unknown>),
+  }));
+  const states = [...finals.values()].map((s) => ({ ...s, data: { ...s.data, ...keyField(entity, s.key) } }));
+  await upsertEntities(tx, entity, states);
+  return new Map(states.map((s) => [s.key, s]));
+}
+
+function keyField(entity: Exclude<Entity, "sale">, key: string): Record<string, string> {
+  const field = {
+    customer: "customer_id",
+    product: "product_id",
+    sales_rep: "sales_rep_id",
+    region: "region_code",
+  }[entity];
+  return { [field]: key };
+}
+
+const text = (v: unknown, fallback: string) => (typeof v === "string" && v !== "" ? v : fallback);
+
+export async function processItems(tx: Db, items: Item[], options: ProcessOptions): Promise<ProcessOutcome> {
+  const sources = [...new Set(items.filter((i) => i.change.format === "debezium").map((i) => i.source))];
+  const [rawMappings, rates] = await Promise.all([loadMappings(tx, sources), loadRates(tx)]);
+  const mappings = new Map<string, Mapping>(
+    [...rawMappings].map(([k, m]) => [
+      k,
+      { entity: m.entity as Entity, columns: m.columns, defaults: m.defaults },
+    ]),
+  );
+  const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
+
+  const fresh = await insertBronze(tx, bronze);
+  const counts = new Map<string, SourceCounts>();
+  const seen = new Set<string>();
+  for (const row of bronze) {
+    if (!options.replay) count(counts, row.source, row.receivedAt, "accepted");
+    if (!fresh.has(row.checksum) || seen.has(row.checksum)) {
+      count(counts, row.source, row.receivedAt, "duplicates");
+      continue;
+    }
+    seen.add(row.checksum);
+    count(counts, row.source, row.receivedAt, row.status === "processed" ? "processed" : row.status);
+  }
+  // Quarantine only what is new: a quarantined event sent again is a duplicate like any other.
+  await insertQuarantine(
+    tx,
+    quarantine.filter((q) => q.checksum === null || fresh.has(q.checksum)),
+  );
+
+  const byEntity = new Map<Entity, Sourced<EntityEvent>[]>();
+  for (const [checksum, event] of events) {
+    if (!fresh.has(checksum)) continue;
+    byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
+  }
+
+  // Dimensions first.
+  const movedCustomers: { customerId: string; since: string }[] = [];
+  let recategorised: string[] = [];
+  for (const entity of DIMENSION_ORDER) {
+    const list = byEntity.get(entity);
+    if (!list) continue;
+    const states = [...(await processDimension(tx, entity, list)).values()].filter((s) => !s.isDeleted);
+    const d = (s: EntityState, f: string) => s.data[f];
+    if (entity === "region") {
+      await upsertDimRegions(
+        tx,
+        states.map((s) => ({ code: s.key, name: text(d(s, "region_name"), s.key) })),
+      );
+    } else if (entity === "sales_rep") {
+      await upsertDimSalesReps(
+        tx,
+        states.map((s) => ({
+          id: s.key,
+          name: text(d(s, "name"), s.key),
+          region: (d(s, "region") as string) ?? null,
+        })),
+      );
+    } else if (entity === "product") {
+      recategorised = await upsertDimProducts(
+        tx,
+        states.map((s) => ({
+          id: s.key,
+          name: text(d(s, "product_name"), s.key),
+          category: text(d(s, "category"), "Unknown"),
+          unitCost: typeof d(s, "unit_cost") === "number" ? (d(s, "unit_cost") as number) : null,
+        })),
+      );
+    } else {
+      movedCustomers.push(
+        ...(await applyCustomerVersions(
+          tx,
+          states.map((s) => ({
+            id: s.key,
+            name: text(d(s, "customer_name"), s.key),
+            segment: text(d(s, "customer_segment"), "Unknown"),
+            region: text(d(s, "geographic_region"), "Unknown"),
+            acquisitionDate: (d(s, "acquisition_date") as string) ?? null,
+            isActive: d(s, "is_active") !== false,
+            at: s.lastEventAt,
+          })),
+        )),
+      );
+    }
+  }
+
+  // Sales.
+  const saleEvents = (byEntity.get("sale") ?? []) as Sourced<SaleEvent>[];
+  await lockKeys(
+    tx,
+    "sale",
+    saleEvents.map((e) => e.key),
+  );
+  const existing = await loadSales(
+    tx,
+    saleEvents.map((e) => e.key),
+  );
+  const costs = await loadProductCosts(
+    tx,
+    saleEvents.flatMap((e) =>
+      e.op !== "DELETE" && e.data.unit_cost === undefined ? [e.data.product_id] : [],
+    ),
+  );
+  const finals = resolveLatest(existing, saleEvents, (e) =>
+    saleStateFrom(
+      e,
+      e.source,
+      e.op === "DELETE" || e.data.currency_code === options.reportingCurrency
+        ? 1
+        : (rates.get(e.data.currency_code) ?? 1),
+      (productId) => costs.get(productId) ?? null,
+    ),
+  );
+  const rederived = (await loadSalesToRederive(tx, movedCustomers, recategorised)).filter(
+    (s) => !finals.has(s.saleId),
+  );
+
+  const toDerive = [...finals.values(), ...rederived.map((s) => ({ ...s }))].filter((s) => !s.isDeleted);
+  const atOf = (s: SaleState) => new Date(s.saleTimestamp!).toISOString();
+  const keys = await resolveSaleKeys(
+    tx,
+    toDerive.map((s) => ({
+      customerId: s.customerId!,
+      productId: s.productId!,
+      region: s.region!,
+      salesRepId: s.salesRepId,
+      at: atOf(s),
+    })),
+  );
+  const now = options.now ?? Date.now();
+  for (const sale of toDerive) {
+    const customer = keys.customer.get(`${sale.customerId}\u0000${atOf(sale)}`);
+    const product = keys.product.get(sale.productId!);
+    const regionKey = keys.region.get(sale.region!);
+    if (!customer || !product || regionKey === undefined)
+      throw new Error(`dimension keys missing for sale ${sale.saleId}`);
+    const quality = dataQuality(sale, {
+      customerInferred: customer.inferred,
+      productInferred: product.inferred,
+      now,
+    });
+    sale.derived = {
+      saleDate: dayIn(sale.saleTimestamp!, options.timeZone),
+      customerKey: customer.key,
+      productKey: product.key,
+      regionKey,
+      salesRepKey: sale.salesRepId ? (keys.salesRep.get(sale.salesRepId) ?? 0) : 0,
+      segment: customer.segment,
+      category: product.category,
+      dataQualityScore: quality.score,
+      dataQualityIssues: quality.issues,
+    };
+  }
+
+  const deltas = emptyDeltas();
+  const before = new Map([...existing, ...rederived.map((s) => [s.saleId, s] as const)]);
+  const after = [...finals.values(), ...toDerive.filter((s) => !finals.has(s.saleId))];
+  for (const sale of after) {
+    const old = before.get(sale.saleId);
+    if (old) contribute(deltas, old, -1);
+    contribute(deltas, sale, 1);
+  }
+  await upsertSales(tx, after, options.batchId, options.reportingCurrency);
+  const customers = [
+    ...new Set([...before.values(), ...after].flatMap((s) => (s.customerId ? [s.customerId] : []))),
+  ];
+  const firstSaleSlices = await refreshFirstSales(tx, customers);
+  await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
+  await applyFactDeltas(tx, deltas.facts);
+  await addSourceStats(tx, counts);
+  await recordBatch(tx, items);
+
+  const touchedDays = [
+    ...new Set(
+      [...deltas.slices.keys(), ...firstSaleSlices]
+        .filter((k) => k.startsWith("all||"))
+        .map((k) => k.slice(5)),
+    ),
+  ].sort();
+  const totals = [...counts.values()];
+  return {
+    events: items.length,
+    processed: totals.reduce((n, c) => n + c.processed, 0),
+    duplicates: totals.reduce((n, c) => n + c.duplicates, 0),
+    quarantined: totals.reduce((n, c) => n + c.quarantined, 0),
+    unmapped: totals.reduce((n, c) => n + c.unmapped, 0),
+    touchedDays,
+  };
+}

@@ -1,0 +1,190 @@
+/** Bronze, quarantine, dead letters and source counters: the consumer's bookkeeping SQL. */
+import type { Db } from "../../db/client.ts";
+
+export type BronzeStatus = "processed" | "unmapped" | "quarantined";
+
+export interface BronzeRow {
+  source: string;
+  sourceTable: string;
+  entity: string | null;
+  eventType: string;
+  eventTimestamp: string;
+  position: string | null;
+  status: BronzeStatus;
+  raw: unknown;
+  checksum: string;
+  receivedAt: string;
+}
+
+/** Inserts events into bronze; returns the checksums that were new (the rest are duplicates). */
+export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const result = await tx.query<{ checksum: string }>(
+    `INSERT INTO bronze_sales_events
+       (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
+        raw_payload, checksum, ingestion_timestamp)
+     SELECT s, tb, e, t, ts, p, (ts AT TIME ZONE 'UTC')::date, st, r, c, rcv
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                   $8::jsonb[], $9::text[], $10::timestamptz[]) AS x(s, tb, e, t, ts, p, st, r, c, rcv)
+     ON CONFLICT (checksum, partition_date) DO NOTHING
+     RETURNING checksum`,
+    [
+      rows.map((r) => r.source),
+      rows.map((r) => r.sourceTable),
+      rows.map((r) => r.entity),
+      rows.map((r) => r.eventType),
+      rows.map((r) => r.eventTimestamp),
+      rows.map((r) => r.position),
+      rows.map((r) => r.status),
+      rows.map((r) => JSON.stringify(r.raw)),
+      rows.map((r) => r.checksum),
+      rows.map((r) => r.receivedAt),
+    ],
+  );
+  return new Set(result.rows.map((r) => r.checksum));
+}
+
+/**
+ * Takes a source's bronze events of one status out of bronze (to be processed again as new):
+ * the replay of unmapped events once a mapping exists, or of quarantined ones once fixed.
+ */
+export async function takeBronzeForReplay(
+  tx: Db,
+  source: string,
+  status: "unmapped" | "quarantined",
+  limit: number,
+): Promise<{ raw: unknown; receivedAt: string }[]> {
+  const result = await tx.query<{ raw_payload: unknown; ingestion_timestamp: Date; checksum: string }>(
+    `DELETE FROM bronze_sales_events b
+      USING (SELECT event_id, partition_date FROM bronze_sales_events
+              WHERE source_system = $1 AND status = $2 ORDER BY event_timestamp, event_id LIMIT $3) pick
+      WHERE b.event_id = pick.event_id AND b.partition_date = pick.partition_date
+     RETURNING b.raw_payload, b.ingestion_timestamp`,
+    [source, status, limit],
+  );
+  if (status === "quarantined") {
+    await tx.query(
+      "UPDATE quarantine SET replayed_at = now() WHERE source_system = $1 AND replayed_at IS NULL",
+      [source],
+    );
+  }
+  return result.rows.map((r) => ({ raw: r.raw_payload, receivedAt: r.ingestion_timestamp.toISOString() }));
+}
+
+export interface QuarantineRow {
+  source: string;
+  sourceTable: string | null;
+  entity: string | null;
+  rule: string;
+  reason: string;
+  raw: unknown;
+  checksum: string | null;
+  receivedAt: string;
+}
+
+export async function insertQuarantine(tx: Db, rows: QuarantineRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO quarantine (source_system, source_table, entity, rule, reason, raw_event, checksum, received_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
+                          $8::timestamptz[])`,
+    [
+      rows.map((r) => r.source),
+      rows.map((r) => r.sourceTable),
+      rows.map((r) => r.entity),
+      rows.map((r) => r.rule),
+      rows.map((r) => r.reason),
+      rows.map((r) => JSON.stringify(r.raw ?? null)),
+      rows.map((r) => r.checksum),
+      rows.map((r) => r.receivedAt),
+    ],
+  );
+}
+
+export interface SourceCounts {
+  accepted: number;
+  processed: number;
+  duplicates: number;
+  quarantined: number;
+  unmapped: number;
+  lastEventAt: string;
+}
+
+/** Adds a batch's counts to each source's counters and records when it was last heard from. */
+export async function addSourceStats(tx: Db, counts: Map<string, SourceCounts>): Promise<void> {
+  if (counts.size === 0) return;
+  const names = [...counts.keys()].sort();
+  const c = names.map((n) => counts.get(n)!);
+  await tx.query(
+    `INSERT INTO source_stats AS s (source, accepted, processed, duplicates, quarantined, unmapped, last_event_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                          $7::timestamptz[])
+     ON CONFLICT (source) DO UPDATE SET
+       accepted = s.accepted + excluded.accepted, processed = s.processed + excluded.processed,
+       duplicates = s.duplicates + excluded.duplicates, quarantined = s.quarantined + excluded.quarantined,
+       unmapped = s.unmapped + excluded.unmapped,
+       last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)`,
+    [
+      names,
+      c.map((x) => x.accepted),
+      c.map((x) => x.processed),
+      c.map((x) => x.duplicates),
+      c.map((x) => x.quarantined),
+      c.map((x) => x.unmapped),
+      c.map((x) => x.lastEventAt),
+    ],
+  );
+  await tx.query(
+    `UPDATE sources s SET last_seen_at = GREATEST(s.last_seen_at, x.at)
+       FROM unnest($1::text[], $2::timestamptz[]) AS x(name, at) WHERE s.name = x.name`,
+    [names, c.map((x) => x.lastEventAt)],
+  );
+}
+
+export async function insertDeadLetters(
+  tx: Db,
+  rows: { queue: string; messageId: string; source: string | null; attempts: number; body: unknown }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO dead_letters (queue, message_id, source, attempts, body)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[])
+     ON CONFLICT (message_id) DO NOTHING`,
+    [
+      rows.map((r) => r.queue),
+      rows.map((r) => r.messageId),
+      rows.map((r) => r.source),
+      rows.map((r) => r.attempts),
+      rows.map((r) => JSON.stringify(r.body ?? null)),
+    ],
+  );
+}
+
+/** Mappings of the given sources, by `source \0 table`. */
+export async function loadMappings(
+  tx: Db,
+  sources: string[],
+): Promise<
+  Map<string, { entity: string; columns: Record<string, string>; defaults: Record<string, unknown> }>
+> {
+  if (sources.length === 0) return new Map();
+  const result = await tx.query<{
+    source: string;
+    source_table: string;
+    entity: string;
+    columns: Record<string, string>;
+    defaults: Record<string, unknown>;
+  }>(
+    "SELECT source, source_table, entity, columns, defaults FROM source_mappings WHERE source = ANY($1::text[])",
+    [sources],
+  );
+  return new Map(result.rows.map((r) => [`${r.source}\u0000${r.source_table}`, r]));
+}
+
+/** Exchange rates into the reporting currency. */
+export async function loadRates(tx: Db): Promise<Map<string, number>> {
+  const result = await tx.query<{ currency_code: string; rate: string }>(
+    "SELECT currency_code, rate_to_reporting::text AS rate FROM exchange_rates",
+  );
+  return new Map(result.rows.map((r) => [r.currency_code, Number(r.rate)]));
+}

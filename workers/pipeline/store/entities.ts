@@ -1,0 +1,346 @@
+/**
+ * Current-state tables of customers, products, sales reps and regions (silver), and the gold
+ * dimensions they feed. One generic reader/writer per entity, driven by a static column list.
+ */
+import type { Db } from "../../db/client.ts";
+import type { Entity } from "../../ingest/entities.ts";
+import type { Version } from "../resolve.ts";
+
+type Kind = "text" | "numeric" | "date" | "boolean";
+
+interface TableSpec {
+  table: string;
+  key: string;
+  /** our field → [column, type] (the key field included) */
+  columns: Record<string, [string, Kind]>;
+}
+
+export const SILVER: Record<Exclude<Entity, "sale">, TableSpec> = {
+  customer: {
+    table: "silver_customers",
+    key: "customer_id",
+    columns: {
+      customer_id: ["customer_id", "text"],
+      customer_name: ["customer_name", "text"],
+      customer_segment: ["customer_segment", "text"],
+      geographic_region: ["geographic_region", "text"],
+      acquisition_date: ["acquisition_date", "date"],
+      is_active: ["is_active", "boolean"],
+    },
+  },
+  product: {
+    table: "silver_products",
+    key: "product_id",
+    columns: {
+      product_id: ["product_id", "text"],
+      product_name: ["product_name", "text"],
+      category: ["category", "text"],
+      unit_price: ["unit_price", "numeric"],
+      unit_cost: ["unit_cost", "numeric"],
+    },
+  },
+  sales_rep: {
+    table: "silver_sales_reps",
+    key: "sales_rep_id",
+    columns: { sales_rep_id: ["sales_rep_id", "text"], name: ["name", "text"], region: ["region", "text"] },
+  },
+  region: {
+    table: "silver_regions",
+    key: "region_code",
+    columns: { region_code: ["region_code", "text"], region_name: ["region_name", "text"] },
+  },
+};
+
+export interface EntityState extends Version {
+  key: string;
+  sourceSystem: string;
+  data: Record<string, unknown>;
+}
+
+export async function loadEntities(
+  tx: Db,
+  entity: Exclude<Entity, "sale">,
+  keys: string[],
+): Promise<Map<string, EntityState>> {
+  if (keys.length === 0) return new Map();
+  const spec = SILVER[entity];
+  const fields = Object.entries(spec.columns);
+  const result = await tx.query<Record<string, unknown>>(
+    `SELECT ${spec.key} AS "key", is_deleted, last_event_at, last_position, source_system,
+            ${fields.map(([field, [column, kind]]) => `${column}${kind === "numeric" || kind === "date" ? "::text" : ""} AS "${field}"`).join(", ")}
+       FROM ${spec.table} WHERE ${spec.key} = ANY($1::text[])`,
+    [keys],
+  );
+  return new Map(
+    result.rows.map((r) => {
+      const data: Record<string, unknown> = {};
+      for (const [field, [, kind]] of fields) {
+        const value = r[field];
+        if (value !== null && value !== undefined) data[field] = kind === "numeric" ? Number(value) : value;
+      }
+      return [
+        String(r.key),
+        {
+          key: String(r.key),
+          isDeleted: Boolean(r.is_deleted),
+          lastEventAt: (r.last_event_at as Date).toISOString(),
+          lastPosition: (r.last_position as string | null) ?? null,
+          sourceSystem: String(r.source_system),
+          data,
+        },
+      ];
+    }),
+  );
+}
+
+export async function upsertEntities(
+  tx: Db,
+  entity: Exclude<Entity, "sale">,
+  states: EntityState[],
+): Promise<void> {
+  if (states.length === 0) return;
+  const spec = SILVER[entity];
+  const fields = Object.entries(spec.columns);
+  const base = ["is_deleted", "last_event_at", "last_position", "source_system"];
+  const columns = [...fields.map(([, [column]]) => column), ...base];
+  const casts = [...fields.map(([, [, kind]]) => kind), "boolean", "timestamptz", "text", "text"];
+  const params = [
+    ...fields.map(([field]) => states.map((s) => (s.data[field] === undefined ? null : s.data[field]))),
+    states.map((s) => s.isDeleted),
+    states.map((s) => s.lastEventAt),
+    states.map((s) => s.lastPosition),
+    states.map((s) => s.sourceSystem),
+  ];
+  const updates = columns.filter((c) => c !== spec.key).map((c) => `${c} = excluded.${c}`);
+  await tx.query(
+    `INSERT INTO ${spec.table} (${columns.join(", ")})
+     SELECT * FROM unnest(${casts.map((kind, i) => `$${i + 1}::${kind}[]`).join(", ")})
+     ON CONFLICT (${spec.key}) DO UPDATE SET ${updates.join(", ")}, updated_at = now()`,
+    params,
+  );
+}
+
+// ── Gold dimensions ──────────────────────────────────────────────────────────────────────────────
+
+const UNKNOWN = "Unknown";
+
+export async function upsertDimRegions(tx: Db, regions: { code: string; name: string }[]): Promise<void> {
+  if (regions.length === 0) return;
+  await tx.query(
+    `INSERT INTO dim_region (region_code, region_name) SELECT * FROM unnest($1::text[], $2::text[])
+     ON CONFLICT (region_code) DO UPDATE SET region_name = excluded.region_name`,
+    [regions.map((r) => r.code), regions.map((r) => r.name)],
+  );
+}
+
+export async function upsertDimSalesReps(
+  tx: Db,
+  reps: { id: string; name: string; region: string | null }[],
+): Promise<void> {
+  if (reps.length === 0) return;
+  await tx.query(
+    `INSERT INTO dim_sales_rep (sales_rep_id, name, region, is_inferred)
+     SELECT i, n, r, false FROM unnest($1::text[], $2::text[], $3::text[]) AS x(i, n, r)
+     ON CONFLICT (sales_rep_id) DO UPDATE SET name = excluded.name, region = excluded.region, is_inferred = false`,
+    [reps.map((r) => r.id), reps.map((r) => r.name), reps.map((r) => r.region)],
+  );
+}
+
+/** Type 1 upsert; returns the products whose category changed (their sales move between slices). */
+export async function upsertDimProducts(
+  tx: Db,
+  products: { id: string; name: string; category: string; unitCost: number | null }[],
+): Promise<string[]> {
+  if (products.length === 0) return [];
+  const result = await tx.query<{ product_id: string; changed: boolean }>(
+    `WITH old AS (SELECT product_id, category FROM dim_product WHERE product_id = ANY($1::text[]))
+     INSERT INTO dim_product (product_id, product_name, category, unit_cost, is_inferred)
+     SELECT i, n, c, u, false FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[]) AS x(i, n, c, u)
+     ON CONFLICT (product_id) DO UPDATE SET product_name = excluded.product_name, category = excluded.category,
+       unit_cost = excluded.unit_cost, is_inferred = false
+     RETURNING product_id,
+       COALESCE((SELECT old.category FROM old WHERE old.product_id = dim_product.product_id), category) <> category AS changed`,
+    [
+      products.map((p) => p.id),
+      products.map((p) => p.name),
+      products.map((p) => p.category),
+      products.map((p) => p.unitCost),
+    ],
+  );
+  return result.rows.filter((r) => r.changed).map((r) => r.product_id);
+}
+
+export interface CustomerChange {
+  id: string;
+  name: string;
+  segment: string;
+  region: string;
+  acquisitionDate: string | null;
+  isActive: boolean;
+  at: string;
+}
+
+/**
+ * SCD type 2. Per customer: a first record opens a version valid since forever; a record that
+ * completes an inferred member updates it in place; a change of segment or region closes the
+ * current version at the change's source time and opens a new one; anything else is corrected in
+ * place. Returns, per customer, the time from which its sales may now belong to another version.
+ */
+export async function applyCustomerVersions(
+  tx: Db,
+  changes: CustomerChange[],
+): Promise<{ customerId: string; since: string }[]> {
+  if (changes.length === 0) return [];
+  const current = await tx.query<{
+    customer_id: string;
+    customer_segment: string;
+    geographic_region: string;
+    is_inferred: boolean;
+  }>(
+    "SELECT customer_id, customer_segment, geographic_region, is_inferred FROM dim_customer WHERE is_current AND customer_id = ANY($1::text[])",
+    [changes.map((c) => c.id)],
+  );
+  const byId = new Map(current.rows.map((r) => [r.customer_id, r]));
+  const inPlace: CustomerChange[] = [];
+  const newVersion: CustomerChange[] = [];
+  const moved: { customerId: string; since: string }[] = [];
+  for (const change of changes) {
+    const row = byId.get(change.id);
+    if (!row) {
+      newVersion.push({ ...change, at: "-infinity" });
+    } else if (row.is_inferred) {
+      inPlace.push(change);
+      moved.push({ customerId: change.id, since: "-infinity" });
+    } else if (row.customer_segment !== change.segment || row.geographic_region !== change.region) {
+      newVersion.push(change);
+      moved.push({ customerId: change.id, since: change.at });
+    } else {
+      inPlace.push(change);
+    }
+  }
+  const cols = (list: CustomerChange[]) => [
+    list.map((c) => c.id),
+    list.map((c) => c.name),
+    list.map((c) => c.segment),
+    list.map((c) => c.region),
+    list.map((c) => c.acquisitionDate),
+    list.map((c) => c.isActive),
+    list.map((c) => c.at),
+  ];
+  if (inPlace.length > 0) {
+    await tx.query(
+      `UPDATE dim_customer d SET customer_name = x.n, customer_segment = x.s, geographic_region = x.r,
+              acquisition_date = x.a, is_active = x.act, is_inferred = false
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])
+           AS x(i, n, s, r, a, act, at)
+        WHERE d.customer_id = x.i AND d.is_current`,
+      cols(inPlace),
+    );
+  }
+  if (newVersion.length > 0) {
+    await tx.query(
+      `UPDATE dim_customer d SET is_current = false, expiry_at = x.at
+         FROM unnest($1::text[], $2::timestamptz[]) AS x(i, at) WHERE d.customer_id = x.i AND d.is_current`,
+      [newVersion.map((c) => c.id), newVersion.map((c) => c.at)],
+    );
+    await tx.query(
+      `INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, acquisition_date,
+                                 is_active, effective_from)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])`,
+      cols(newVersion),
+    );
+  }
+  return moved;
+}
+
+export interface SaleKeys {
+  customer: Map<string, { key: number; segment: string; inferred: boolean }>;
+  product: Map<string, { key: number; category: string; inferred: boolean }>;
+  region: Map<string, number>;
+  salesRep: Map<string, number>;
+}
+
+/**
+ * Resolves the dimension keys of sales, creating inferred members for what is not known yet. The
+ * customer version is the one valid at each sale's time.
+ */
+export async function resolveSaleKeys(
+  tx: Db,
+  sales: { customerId: string; productId: string; region: string; salesRepId: string | null; at: string }[],
+): Promise<SaleKeys> {
+  const customerIds = [...new Set(sales.map((s) => s.customerId))].sort();
+  const productIds = [...new Set(sales.map((s) => s.productId))].sort();
+  const regions = [...new Set(sales.map((s) => s.region))].sort();
+  const reps = [...new Set(sales.flatMap((s) => (s.salesRepId ? [s.salesRepId] : [])))].sort();
+
+  await tx.query(
+    `INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, is_inferred, effective_from)
+     SELECT id, id, $2, $2, true, '-infinity' FROM unnest($1::text[]) AS id
+      WHERE NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_id = id)
+     ON CONFLICT (customer_id) WHERE is_current DO NOTHING`,
+    [customerIds, UNKNOWN],
+  );
+  await tx.query(
+    `INSERT INTO dim_product (product_id, product_name, category, is_inferred)
+     SELECT id, id, $2, true FROM unnest($1::text[]) AS id ON CONFLICT (product_id) DO NOTHING`,
+    [productIds, UNKNOWN],
+  );
+  await tx.query(
+    "INSERT INTO dim_region (region_code, region_name) SELECT c, c FROM unnest($1::text[]) AS c ON CONFLICT (region_code) DO NOTHING",
+    [regions],
+  );
+  await tx.query(
+    `INSERT INTO dim_sales_rep (sales_rep_id, name, is_inferred)
+     SELECT id, id, true FROM unnest($1::text[]) AS id ON CONFLICT (sales_rep_id) DO NOTHING`,
+    [reps],
+  );
+
+  const pairs = sales.map((s) => [s.customerId, s.at] as const);
+  const [customers, products, regionRows, repRows] = await Promise.all([
+    tx.query<{ id: string; at: Date; customer_key: number; customer_segment: string; is_inferred: boolean }>(
+      `SELECT x.id, x.at, d.customer_key, d.customer_segment, d.is_inferred
+         FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at)
+         JOIN dim_customer d ON d.customer_id = x.id AND x.at >= d.effective_from AND x.at < d.expiry_at`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    ),
+    tx.query<{ product_id: string; product_key: number; category: string; is_inferred: boolean }>(
+      "SELECT product_id, product_key, category, is_inferred FROM dim_product WHERE product_id = ANY($1::text[])",
+      [productIds],
+    ),
+    tx.query<{ region_code: string; region_key: number }>(
+      "SELECT region_code, region_key FROM dim_region WHERE region_code = ANY($1::text[])",
+      [regions],
+    ),
+    tx.query<{ sales_rep_id: string; sales_rep_key: number }>(
+      "SELECT sales_rep_id, sales_rep_key FROM dim_sales_rep WHERE sales_rep_id = ANY($1::text[])",
+      [reps],
+    ),
+  ]);
+  return {
+    customer: new Map(
+      customers.rows.map((r) => [
+        `${r.id}\u0000${r.at.toISOString()}`,
+        { key: r.customer_key, segment: r.customer_segment, inferred: r.is_inferred },
+      ]),
+    ),
+    product: new Map(
+      products.rows.map((r) => [
+        r.product_id,
+        { key: r.product_key, category: r.category, inferred: r.is_inferred },
+      ]),
+    ),
+    region: new Map(regionRows.rows.map((r) => [r.region_code, r.region_key])),
+    salesRep: new Map(repRows.rows.map((r) => [r.sales_rep_id, r.sales_rep_key])),
+  };
+}
+
+/** Unit cost per product (cents), for sales that do not carry their own. */
+export async function loadProductCosts(tx: Db, productIds: string[]): Promise<Map<string, number>> {
+  if (productIds.length === 0) return new Map();
+  const result = await tx.query<{ product_id: string; unit_cost: string }>(
+    `SELECT product_id, unit_cost::text FROM silver_products
+      WHERE product_id = ANY($1::text[]) AND unit_cost IS NOT NULL AND NOT is_deleted`,
+    [productIds],
+  );
+  return new Map(result.rows.map((r) => [r.product_id, Math.round(Number(r.unit_cost) * 100)]));
+}

@@ -1,0 +1,93 @@
+/** The pipeline's own state: the last batch's lag, and the figures of the health endpoint. */
+import type { Db } from "../../db/client.ts";
+
+export async function recordBatch(tx: Db, items: { receivedAt: string }[]): Promise<void> {
+  if (items.length === 0) return;
+  const oldest = items.map((i) => i.receivedAt).sort()[0]!;
+  await tx.query(
+    `INSERT INTO pipeline_state (id, last_batch_at, last_batch_events, last_batch_lag_ms)
+     VALUES (1, clock_timestamp(), $1, GREATEST(0, extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)::int)
+     ON CONFLICT (id) DO UPDATE SET last_batch_at = excluded.last_batch_at,
+       last_batch_events = excluded.last_batch_events, last_batch_lag_ms = excluded.last_batch_lag_ms`,
+    [items.length, oldest],
+  );
+}
+
+export interface Health {
+  last_batch_at: string | null;
+  last_batch_events: number;
+  lag_ms: number | null;
+  dirty_slices: number;
+  totals: Record<
+    "accepted" | "processed" | "duplicates" | "quarantined" | "unmapped" | "dead_lettered",
+    number
+  >;
+  sources: {
+    name: string;
+    last_seen_at: string | null;
+    accepted: number;
+    processed: number;
+    duplicates: number;
+    quarantined: number;
+    unmapped: number;
+    dead_lettered: number;
+  }[];
+}
+
+export async function readHealth(db: Db): Promise<Health> {
+  const state = await db.query<{ last_batch_at: Date; last_batch_events: number; last_batch_lag_ms: number }>(
+    "SELECT last_batch_at, last_batch_events, last_batch_lag_ms FROM pipeline_state WHERE id = 1",
+  );
+  const dirty = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty");
+  const perSource = await db.query<{
+    name: string;
+    last_seen_at: Date | null;
+    accepted: string;
+    processed: string;
+    duplicates: string;
+    quarantined: string;
+    unmapped: string;
+    dead_lettered: string;
+  }>(
+    `WITH names AS (SELECT name FROM sources UNION SELECT source FROM source_stats
+                    UNION SELECT DISTINCT source_system FROM quarantine WHERE replayed_at IS NULL)
+     SELECT n.name, s.last_seen_at,
+            coalesce(st.accepted, 0) AS accepted, coalesce(st.processed, 0) AS processed,
+            coalesce(st.duplicates, 0) AS duplicates,
+            (SELECT count(*) FROM quarantine q WHERE q.source_system = n.name AND q.replayed_at IS NULL) AS quarantined,
+            (SELECT count(*) FROM bronze_sales_events b WHERE b.source_system = n.name AND b.status = 'unmapped') AS unmapped,
+            (SELECT count(*) FROM dead_letters d WHERE d.source = n.name AND d.replayed_at IS NULL) AS dead_lettered
+       FROM names n LEFT JOIN sources s ON s.name = n.name LEFT JOIN source_stats st ON st.source = n.name
+      ORDER BY n.name`,
+  );
+  const unattributed = await db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
+  );
+  const sources = perSource.rows.map((r) => ({
+    name: r.name,
+    last_seen_at: r.last_seen_at?.toISOString() ?? null,
+    accepted: Number(r.accepted),
+    processed: Number(r.processed),
+    duplicates: Number(r.duplicates),
+    quarantined: Number(r.quarantined),
+    unmapped: Number(r.unmapped),
+    dead_lettered: Number(r.dead_lettered),
+  }));
+  const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
+  const row = state.rows[0];
+  return {
+    last_batch_at: row?.last_batch_at.toISOString() ?? null,
+    last_batch_events: row?.last_batch_events ?? 0,
+    lag_ms: row?.last_batch_lag_ms ?? null,
+    dirty_slices: dirty.rows[0]?.n ?? 0,
+    totals: {
+      accepted: sum("accepted"),
+      processed: sum("processed"),
+      duplicates: sum("duplicates"),
+      quarantined: sum("quarantined"),
+      unmapped: sum("unmapped"),
+      dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
+    },
+    sources,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Gold fact and KPI slices. Additive measures change by the batch's differences; slices the batch
+ * touched are marked dirty and their non-additive measures (unique and new customers, median and
+ * p90 order value) recomputed from silver — only those slices, never history.
+ */
+import type { Db } from "../../db/client.ts";
+import type { Measures } from "../sales.ts";
+
+function columns(map: Map<string, Measures>) {
+  const keys = [...map.keys()].sort();
+  const m = keys.map((k) => map.get(k)!);
+  return {
+    keys,
+    orders: m.map((x) => x.orders),
+    quantity: m.map((x) => x.quantity),
+    revenue: m.map((x) => x.revenueCents),
+    net: m.map((x) => x.netRevenueCents),
+    cost: m.map((x) => x.costCents),
+  };
+}
+
+/** Adds fact deltas (keyed `time|customer|product|region|rep`) and drops rows left empty. */
+export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Promise<void> {
+  const nonZero = new Map(
+    [...deltas].filter(
+      ([, m]) =>
+        m.orders !== 0 ||
+        m.quantity !== 0 ||
+        m.revenueCents !== 0 ||
+        m.costCents !== 0 ||
+        m.netRevenueCents !== 0,
+    ),
+  );
+  if (nonZero.size === 0) return;
+  const c = columns(nonZero);
+  const parts = c.keys.map((k) => k.split("|").map(Number));
+  await tx.query(
+    `WITH changed AS (
+       INSERT INTO fact_sales_summary AS f (time_key, customer_key, product_key, region_key, sales_rep_key,
+         quantity_sold, gross_revenue, net_revenue, cost_of_goods, customer_count, record_count)
+       SELECT t, ck, pk, rk, sk, q, r / 100.0, n / 100.0, c / 100.0, CASE WHEN o > 0 THEN 1 ELSE 0 END, o
+         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[],
+                     $9::bigint[], $10::int[]) AS x(t, ck, pk, rk, sk, q, r, n, c, o)
+       ON CONFLICT (time_key, customer_key, product_key, region_key, sales_rep_key) DO UPDATE SET
+         quantity_sold = f.quantity_sold + excluded.quantity_sold,
+         gross_revenue = f.gross_revenue + excluded.gross_revenue,
+         net_revenue = f.net_revenue + excluded.net_revenue,
+         cost_of_goods = f.cost_of_goods + excluded.cost_of_goods,
+         record_count = f.record_count + excluded.record_count,
+         customer_count = CASE WHEN f.record_count + excluded.record_count > 0 THEN 1 ELSE 0 END
+       RETURNING time_key, customer_key, product_key, region_key, sales_rep_key, record_count)
+     DELETE FROM fact_sales_summary f USING changed c
+      WHERE c.record_count = 0 AND f.time_key = c.time_key AND f.customer_key = c.customer_key
+        AND f.product_key = c.product_key AND f.region_key = c.region_key AND f.sales_rep_key = c.sales_rep_key`,
+    [
+      parts.map((p) => p[0]),
+      parts.map((p) => p[1]),
+      parts.map((p) => p[2]),
+      parts.map((p) => p[3]),
+      parts.map((p) => p[4]),
+      c.quantity,
+      c.revenue,
+      c.net,
+      c.cost,
+      c.orders,
+    ],
+  );
+}
+
+/** Adds slice deltas (keyed `dim|member|day`) and marks every touched slice dirty. */
+export async function applySliceDeltas(
+  tx: Db,
+  deltas: Map<string, Measures>,
+  alsoDirty: string[] = [],
+): Promise<void> {
+  if (deltas.size > 0) {
+    const c = columns(deltas);
+    const parts = c.keys.map((k) => k.split("|"));
+    await tx.query(
+      `INSERT INTO kpi_day_slice AS k (dim, member, day, orders, quantity, revenue, net_revenue, costs, updated_at)
+       SELECT d, m, day, o, q, r / 100.0, n / 100.0, c / 100.0, clock_timestamp()
+         FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
+                     $8::bigint[]) AS x(d, m, day, o, q, r, n, c)
+       ON CONFLICT (dim, member, day) DO UPDATE SET
+         orders = k.orders + excluded.orders, quantity = k.quantity + excluded.quantity,
+         revenue = k.revenue + excluded.revenue, net_revenue = k.net_revenue + excluded.net_revenue,
+         costs = k.costs + excluded.costs,
+         -- clock_timestamp(), not now(): rows are written in lock order, so the later write carries
+         -- the later time and the live room keeps the newest absolute value whatever order RPCs arrive in.
+         updated_at = clock_timestamp()`,
+      [
+        parts.map((p) => p[0]),
+        parts.map((p) => p[1]),
+        parts.map((p) => p[2]),
+        c.orders,
+        c.quantity,
+        c.revenue,
+        c.net,
+        c.cost,
+      ],
+    );
+  }
+  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
+  if (dirty.length === 0) return;
+  const parts = dirty.map((k) => k.split("|"));
+  await tx.query(
+    `INSERT INTO kpi_dirty (dim, member, day) SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
+     ON CONFLICT DO NOTHING`,
+    [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
+  );
+}
+
+/**
+ * Keeps `customer_first_sale` right for the given customers and returns the slices whose "new
+ * customers" count may have changed (every slice of their sales on the old and new first days).
+ */
+export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<string[]> {
+  if (customerIds.length === 0) return [];
+  const result = await tx.query<{ slice: string }>(
+    `WITH fresh AS (
+       SELECT c.id, (SELECT min(sale_date) FROM silver_sales_clean s WHERE s.customer_id = c.id AND NOT s.is_deleted) AS first_day
+         FROM unnest($1::text[]) AS c(id)),
+     old AS (SELECT customer_id, first_day FROM customer_first_sale WHERE customer_id = ANY($1::text[])),
+     changed AS (
+       SELECT f.id, o.first_day AS old_day, f.first_day AS new_day FROM fresh f LEFT JOIN old o ON o.customer_id = f.id
+        WHERE o.first_day IS DISTINCT FROM f.first_day),
+     removed AS (DELETE FROM customer_first_sale WHERE customer_id IN (SELECT id FROM changed WHERE new_day IS NULL)),
+     written AS (
+       INSERT INTO customer_first_sale (customer_id, first_day) SELECT id, new_day FROM changed WHERE new_day IS NOT NULL
+       ON CONFLICT (customer_id) DO UPDATE SET first_day = excluded.first_day)
+     SELECT DISTINCT unnest(ARRAY['all||' || s.sale_date, 'region|' || s.region || '|' || s.sale_date,
+                                  'segment|' || s.customer_segment || '|' || s.sale_date,
+                                  'category|' || s.product_category || '|' || s.sale_date,
+                                  'sales_rep|' || coalesce(s.sales_rep_id, '') || '|' || s.sale_date]) AS slice
+       FROM changed ch JOIN silver_sales_clean s ON s.customer_id = ch.id AND NOT s.is_deleted
+        AND s.sale_date IN (ch.old_day, ch.new_day)`,
+    [customerIds],
+  );
+  return result.rows.map((r) => r.slice);
+}
+
+/**
+ * Recomputes the non-additive measures of up to `limit` dirty slices from silver and clears them.
+ * Returns how many slices it recomputed.
+ */
+export async function recomputeDirtySlices(tx: Db, limit: number): Promise<number> {
+  const result = await tx.query<{ n: number }>(
+    `WITH picked AS (
+       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC LIMIT $1)
+       RETURNING dim, member, day),
+     sales AS (
+       SELECT p.dim, p.member, p.day, s.customer_id, s.quantity * s.unit_price AS amount, f.first_day
+         FROM picked p
+         JOIN silver_sales_clean s ON s.sale_date = p.day AND NOT s.is_deleted AND CASE p.dim
+              WHEN 'all' THEN true
+              WHEN 'region' THEN s.region = p.member
+              WHEN 'segment' THEN s.customer_segment = p.member
+              WHEN 'category' THEN s.product_category = p.member
+              WHEN 'sales_rep' THEN coalesce(s.sales_rep_id, '') = p.member END
+         LEFT JOIN customer_first_sale f ON f.customer_id = s.customer_id),
+     measured AS (
+       SELECT p.dim, p.member, p.day,
+              count(DISTINCT s.customer_id)::int AS unique_customers,
+              count(DISTINCT s.customer_id) FILTER (WHERE s.first_day = s.day)::int AS new_customers,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY s.amount) AS median,
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY s.amount) AS p90
+         FROM picked p LEFT JOIN sales s USING (dim, member, day)
+        GROUP BY p.dim, p.member, p.day),
+     updated AS (
+       UPDATE kpi_day_slice k SET unique_customers = m.unique_customers, new_customers = m.new_customers,
+              median_order_value = m.median, p90_order_value = m.p90, updated_at = clock_timestamp()
+         FROM measured m WHERE k.dim = m.dim AND k.member = m.member AND k.day = m.day
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM measured`,
+    [limit],
+  );
+  return result.rows[0]?.n ?? 0;
+}
+
+/** A day's absolute totals of the whole business, as sent to the live room. */
+export interface DayTotals {
+  day: string;
+  revenue: number;
+  netRevenue: number;
+  orders: number;
+  quantity: number;
+  costs: number;
+  uniqueCustomers: number;
+  updatedAt: string;
+}
+
+type DayRow = {
+  day: string;
+  revenue: string;
+  net_revenue: string;
+  costs: string;
+  orders: number;
+  quantity: string;
+  unique_customers: number;
+  updated_at: string;
+};
+
+export async function readDailyTotals(db: Db, from: string, to: string): Promise<DayTotals[]> {
+  const result = await db.query<DayRow>(
+    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text, unique_customers,
+            to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
+       FROM kpi_day_slice WHERE dim = 'all' AND member = '' AND day BETWEEN $1::date AND $2::date ORDER BY day`,
+    [from, to],
+  );
+  return result.rows.map((r) => ({
+    day: r.day,
+    revenue: Number(r.revenue),
+    netRevenue: Number(r.net_revenue),
+    costs: Number(r.costs),
+    orders: r.orders,
+    quantity: Number(r.quantity),
+    uniqueCustomers: r.unique_customers,
+    updatedAt: r.updated_at,
+  }));
+}
