@@ -19,8 +19,9 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SalePayload } from "../workers/ingest/events.ts";
+import type { SaleFields as SalePayload } from "../workers/ingest/entities.ts";
 import { signedHeaders } from "../workers/ingest/signature.ts";
+import { catalogEvents } from "./lib/catalog-events.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic pools
@@ -551,6 +552,22 @@ async function run(options: DemoSourceOptions, stats: DemoStats): Promise<void> 
   timer.unref();
 
   log(`posting ~${average}/s on average (now ${rateAt(average, new Date()).toFixed(1)}/s) to ${url}`);
+  // The catalog first (regions, reps, products, customers), so sales land under their real segments
+  // and categories; on later starts these events are duplicates and change nothing.
+  const catalogBody = JSON.stringify(catalogEvents(demoCatalog()));
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    const outcome = await post(
+      url,
+      options.secret,
+      "msg_demo_catalog",
+      catalogBody,
+      "application/json",
+      signal,
+    );
+    if (outcome.ok) break;
+    log(`posting the catalog failed: ${outcome.detail}; retrying`);
+    await sleep(Math.min(10_000, 500 * 2 ** attempt), signal);
+  }
   let failures = 0;
   try {
     while (!signal.aborted) {
@@ -676,9 +693,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
 }
 
 async function standalone(): Promise<void> {
-  const { readCredentials, DEMO_SOURCE } = await import("./lib/credentials.ts");
-  const dataDir = process.env.PULSE_DATA_DIR || fileURLToPath(new URL("../.data", import.meta.url));
-  const path = process.env.PULSE_CREDENTIALS ?? join(dataDir, "credentials.json");
+  const { readCredentials, DEMO_SOURCE, defaultCredentialsPath } = await import("./lib/credentials.ts");
+  const path = defaultCredentialsPath();
   const credentials = readCredentials(path);
   const rateArg = process.argv.indexOf("--rate");
   const rate = Number(rateArg > 0 ? process.argv[rateArg + 1] : (process.env.PULSE_DEMO_RATE ?? 3));

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { newWebhookSecret } from "../../workers/ingest/signature.ts";
 
@@ -22,6 +23,17 @@ export const DEMO_SOURCE = "demo";
 /** 32 random bytes, base64url. */
 export function newToken(): string {
   return randomBytes(32).toString("base64url");
+}
+
+/** `$PULSE_CREDENTIALS`, else `$PULSE_DATA_DIR/credentials.json`, else `.data/credentials.json`. */
+export function defaultCredentialsPath(): string {
+  const dataDir = process.env.PULSE_DATA_DIR || fileURLToPath(new URL("../../.data", import.meta.url));
+  return process.env.PULSE_CREDENTIALS ?? join(dataDir, "credentials.json");
+}
+
+/** The credentials `npm start` wrote (see `defaultCredentialsPath`). */
+export function defaultCredentials(): Credentials {
+  return readCredentials(defaultCredentialsPath());
 }
 
 export function readCredentials(path: string): Credentials {
