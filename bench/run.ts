@@ -4,11 +4,13 @@
  * of the embedded PGlite.
  */
 import { benchColdStart } from "./cold-start.ts";
+import { benchIngest } from "./ingest.ts";
 import { benchLatency } from "./latency.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
+  ingest: () => benchIngest(),
 };
 
 const wanted = process.argv.slice(2);

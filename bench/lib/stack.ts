@@ -25,7 +25,7 @@ export interface BenchStack {
 
 export async function startBenchStack(): Promise<BenchStack> {
   const state = mkdtempSync(join(tmpdir(), "pulse-bench-"));
-  let databaseUrl = process.env.BENCH_DATABASE_URL ?? "";
+  let databaseUrl = process.env.BENCH_DATABASE_URL ?? (await localServer()) ?? "";
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
   let dropDatabase: (() => Promise<void>) | undefined;
   if (embedded) {
@@ -83,4 +83,18 @@ export async function startBenchStack(): Promise<BenchStack> {
       rmSync(state, { recursive: true, force: true });
     },
   };
+}
+
+/** The machine's own Postgres server, when one answers on 127.0.0.1:5432 (benches want a real server). */
+async function localServer(): Promise<string | undefined> {
+  const url = "postgres://postgres@127.0.0.1:5432/postgres";
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,0 +1,203 @@
+/**
+ * Ingest throughput against real Postgres: events/s from the first request to the last event
+ * committed in gold, through the webhook (queue → consumer) and through the bulk endpoint; in the
+ * same run, a plain COPY of the same sales into one table (the physical ceiling) for the ratio; and
+ * the consumer's cost for a 100-event batch with 100k and with 2M facts already there (it must not
+ * grow with history).
+ *
+ * Sizes: BENCH_INGEST_EVENTS (50,000), BENCH_SMALL_FACTS (100,000), BENCH_LARGE_FACTS (2,000,000).
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { bulkLoad } from "../scripts/lib/bulk-client.ts";
+import { historyEvents } from "../scripts/lib/history.ts";
+import { saleEvent } from "../test/support/events.ts";
+import { type Row, report, summarize } from "./lib/report.ts";
+import { type BenchStack, startBenchStack } from "./lib/stack.ts";
+
+const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 50_000);
+const SMALL = Number(process.env.BENCH_SMALL_FACTS ?? 100_000);
+const LARGE = Number(process.env.BENCH_LARGE_FACTS ?? 2_000_000);
+
+async function processed(stack: BenchStack): Promise<number> {
+  const r = await stack.db.query<{ n: string }>(
+    "SELECT coalesce(sum(processed + duplicates), 0) AS n FROM source_stats",
+  );
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+async function waitProcessed(stack: BenchStack, target: number, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await processed(stack)) < target) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${await processed(stack)} of ${target} events processed`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function facts(stack: BenchStack): Promise<number> {
+  const r = await stack.db.query<{ n: string }>("SELECT count(*) AS n FROM silver_sales_clean");
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** History events as NDJSON lines, `count` of them (after the catalog), days ending before `until`. */
+function historyLines(count: number, seed: number, until: Date): string[] {
+  const lines: string[] = [];
+  const days = Math.max(1, Math.ceil(count / 1_400));
+  for (const event of historyEvents({ days, perDay: count / days, seed, until })) {
+    lines.push(JSON.stringify(event));
+    if (lines.length >= count) break;
+  }
+  return lines;
+}
+
+/** Posts lines to the webhook in requests of 1,000 events, `inFlight` at a time. */
+async function postWebhook(stack: BenchStack, lines: string[], inFlight = 4): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < lines.length) {
+      const chunk = lines.slice(next, next + 1_000);
+      next += 1_000;
+      const response = await stack.post(chunk.join("\n"));
+      if (response.status !== 202)
+        throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+async function copyCeiling(stack: BenchStack, lines: string[]): Promise<number> {
+  const client = await stack.db.connect();
+  try {
+    await client.query(`CREATE TEMP TABLE copy_ceiling (sale_id text, customer_id text, product_id text,
+      sale_timestamp timestamptz, quantity int, unit_price numeric, discount numeric, unit_cost numeric,
+      currency_code text, region text, sales_rep_id text, raw jsonb)`);
+    const rows = lines
+      .map((l) => JSON.parse(l) as { entity: string; payload: Record<string, unknown> })
+      .filter((e) => e.entity === "sale" && "quantity" in e.payload)
+      .map((e) => {
+        const p = e.payload;
+        const raw = JSON.stringify(e)
+          .replaceAll("\\", "\\\\")
+          .replaceAll("\t", "\\t")
+          .replaceAll("\n", "\\n");
+        return `${[p.sale_id, p.customer_id, p.product_id, p.sale_timestamp, p.quantity, p.unit_price, p.discount, p.unit_cost, p.currency_code, p.region, p.sales_rep_id ?? "\\N"].join("\t")}\t${raw}\n`;
+      });
+    const started = performance.now();
+    await pipeline(Readable.from(rows), client.query(copyFrom("COPY copy_ceiling FROM STDIN")));
+    return rows.length / ((performance.now() - started) / 1000);
+  } finally {
+    client.release();
+  }
+}
+
+/** The time from posting a 100-event request to its last event committed, `n` times. */
+async function batchCosts(stack: BenchStack, n: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const before = await processed(stack);
+    const body = Array.from({ length: 100 }, () =>
+      JSON.stringify(saleEvent({ unitPrice: 12.5, quantity: 2 })),
+    ).join("\n");
+    const t0 = performance.now();
+    const response = await stack.post(body);
+    if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+    await waitProcessed(stack, before + 100);
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+async function loadFacts(stack: BenchStack, target: number, seed: number): Promise<void> {
+  const have = await facts(stack);
+  if (have >= target) return;
+  // Older history than the throughput runs, so days do not overlap.
+  const lines = historyLines(target - have, seed, new Date(Date.UTC(2020, 0, 1)));
+  await bulkLoad(
+    {
+      baseUrl: stack.baseUrl,
+      source: stack.source.name,
+      secret: stack.source.secret,
+      adminToken: "bench-admin",
+    },
+    lines,
+  );
+}
+
+export async function benchIngest(): Promise<void> {
+  const stack = await startBenchStack();
+  const rows: Row[] = [];
+  try {
+    const until = new Date();
+    const webhookLines = historyLines(EVENTS, 11, until);
+    const bulkLines = historyLines(EVENTS, 12, new Date(until.getTime() - 400 * 86_400_000));
+
+    let t0 = performance.now();
+    const base = await processed(stack);
+    await postWebhook(stack, webhookLines);
+    await waitProcessed(stack, base + webhookLines.length);
+    const webhookRate = webhookLines.length / ((performance.now() - t0) / 1000);
+
+    t0 = performance.now();
+    await bulkLoad(
+      {
+        baseUrl: stack.baseUrl,
+        source: stack.source.name,
+        secret: stack.source.secret,
+        adminToken: "bench-admin",
+      },
+      bulkLines,
+    );
+    const bulkRate = bulkLines.length / ((performance.now() - t0) / 1000);
+    const copyRate = await copyCeiling(stack, bulkLines);
+    rows.push(
+      {
+        metric: `webhook → gold, ${webhookLines.length} events`,
+        value: Math.round(webhookRate),
+        unit: "events/s",
+        target: "≥ 10,000",
+      },
+      {
+        metric: `bulk endpoint → gold, ${bulkLines.length} events`,
+        value: Math.round(bulkRate),
+        unit: "events/s",
+        target: "≥ 10,000",
+      },
+      {
+        metric: "plain COPY of the same sales into one table",
+        value: Math.round(copyRate),
+        unit: "rows/s",
+        note: "the physical ceiling",
+      },
+      { metric: "webhook / COPY", value: Math.round((webhookRate / copyRate) * 1000) / 1000, unit: "ratio" },
+      { metric: "bulk / COPY", value: Math.round((bulkRate / copyRate) * 1000) / 1000, unit: "ratio" },
+    );
+
+    await loadFacts(stack, SMALL, 21);
+    const small = await batchCosts(stack, 20);
+    rows.push(...summarize(`100-event batch, webhook → committed, ${await facts(stack)} sales`, small, "ms"));
+    const loadStart = performance.now();
+    await loadFacts(stack, LARGE, 22);
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const large = await batchCosts(stack, 20);
+    const size = await facts(stack);
+    rows.push(...summarize(`100-event batch, webhook → committed, ${size} sales`, large, "ms"));
+    rows.push({
+      metric: "large/small batch cost (p50)",
+      value: Math.round((median(large) / median(small)) * 100) / 100,
+      unit: "ratio",
+      target: "≈ 1 (flat)",
+      note: `loading to ${size} took ${loadSeconds.toFixed(0)} s`,
+    });
+    report("ingest", rows, { database: stack.databaseKind });
+  } finally {
+    await stack.close();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
