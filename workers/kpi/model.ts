@@ -431,9 +431,12 @@ export function catalogue(config: { timeZone: string; currency: string }) {
   };
 }
 
-/** The next level of the drill-down after `by` (`sale` after the last dimension). */
+/**
+ * The next level of a drill-down after `by`: along the path, then the sales themselves; from a
+ * dimension off the path (category, sales rep), to its products.
+ */
 export function drillNext(by: string): string | null {
-  const i = DRILL_PATH.indexOf(by as (typeof DRILL_PATH)[number]);
   if (by === "sale") return null;
-  return i >= 0 ? DRILL_PATH[i + 1]! : "sale";
+  const i = DRILL_PATH.indexOf(by as (typeof DRILL_PATH)[number]);
+  return i >= 0 ? DRILL_PATH[i + 1]! : "product";
 }

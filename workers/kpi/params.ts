@@ -32,7 +32,7 @@ export function known(query: Params, allowed: readonly string[]): Params {
       400,
       "unknown_parameter",
       `Unknown parameter ${unknown.map((u) => `"${u}"`).join(", ")}; this endpoint takes ${list(allowed)}.`,
-      allowed,
+      [...allowed],
     );
   }
   return query;
