@@ -97,7 +97,10 @@ export function generateHistory(region: string, start: string, days = 100, seed 
   const at = (i: number) =>
     `${day(i)}T${String(int(24)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}Z`;
   let clock = Date.UTC(2044, 0, 1);
-  const eventTime = () => new Date((clock += 1_000)).toISOString();
+  const eventTime = () => {
+    clock += 1_000;
+    return new Date(clock).toISOString();
+  };
   let n = 0;
   const sale = (i: number, overrides: Partial<SalePayload> = {}): SaleRaw => {
     const payload: SalePayload = {
