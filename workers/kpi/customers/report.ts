@@ -35,7 +35,7 @@ async function version(db: Db): Promise<DataVersion> {
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const MONEY = ["revenue", "net_revenue", "gross_profit", "avg_order_value", "lifetime_value"];
 
-const PARAMS = ["segment", "sort", "order", "limit", "offset"] as const;
+const PARAMS = ["segment", "customer", "sort", "order", "limit", "offset"] as const;
 
 export const customersReport: Report<CustomersRequest> = {
   name: "customers",
@@ -53,6 +53,7 @@ export const customersReport: Report<CustomersRequest> = {
           );
     return {
       segment,
+      customer: query.customer,
       sort: parseChoice("sort", query.sort, Object.keys(CUSTOMER_SORTS) as CustomerSort[], "lifetime_value"),
       order: parseOrder(query.order, "desc"),
       ...parsePage(query),
@@ -86,6 +87,7 @@ export const customersReport: Report<CustomersRequest> = {
     });
     return columnar(columns, values, {
       segment: r.segment ?? null,
+      customer: r.customer ?? null,
       sort: r.sort,
       order: r.order,
       limit: r.limit,

@@ -96,6 +96,8 @@ export type CustomerSort = keyof typeof CUSTOMER_SORTS;
 
 export interface CustomersRequest {
   segment: string | undefined;
+  /** One customer by id. */
+  customer: string | undefined;
   sort: CustomerSort;
   order: "asc" | "desc";
   limit: number;
@@ -117,10 +119,10 @@ export async function readCustomers(
             r.r_score, r.f_score, r.m_score, r.rfm_segment, count(*) OVER ()::int AS total
        FROM customer_rfm r
        LEFT JOIN dim_customer d ON d.customer_id = r.customer_id AND d.is_current
-      WHERE ($1::text IS NULL OR r.rfm_segment = $1)
+      WHERE ($1::text IS NULL OR r.rfm_segment = $1) AND ($4::text IS NULL OR r.customer_id = $4)
       ORDER BY ${CUSTOMER_SORTS[r.sort]} ${dir}, r.customer_id ${dir}
       LIMIT $2 OFFSET $3`,
-    [r.segment ?? null, r.limit, r.offset],
+    [r.segment ?? null, r.limit, r.offset, r.customer ?? null],
   );
   return {
     rows: result.rows.map(({ total: _, ...row }) => row),

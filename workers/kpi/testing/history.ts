@@ -276,3 +276,49 @@ export function rowsOf(body: Pick<Columnar, "columns" | "data">): Record<string,
     Object.fromEntries(body.columns.map((c, j) => [c.name, body.data[j]![i]])),
   );
 }
+
+/** A strict RFC 4180 reader (independent of the writer): CRLF records, quoted fields, doubled quotes. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = "";
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (ch === '"') {
+        quoted = false;
+        i++;
+      } else {
+        field += ch;
+        i++;
+      }
+    } else if (ch === '"' && field === "") {
+      quoted = true;
+      i++;
+    } else if (ch === ",") {
+      record.push(field);
+      field = "";
+      i++;
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+      i += 2;
+    } else {
+      if (ch === "\n" || ch === "\r") throw new Error(`bare line break at ${i}: records must end with CRLF`);
+      field += ch;
+      i++;
+    }
+  }
+  if (field !== "" || record.length > 0) throw new Error("the last record does not end with CRLF");
+  return records;
+}
+
+/** A JSON value as the CSV writes it: numbers as they are, null as an empty field. */
+export const asCsv = (v: unknown) => (v === null || v === undefined ? "" : String(v));
