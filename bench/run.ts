@@ -4,11 +4,13 @@
  * of the embedded PGlite.
  */
 import { benchColdStart } from "./cold-start.ts";
+import { benchKpi } from "./kpi.ts";
 import { benchLatency } from "./latency.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
+  kpi: () => benchKpi(),
 };
 
 const wanted = process.argv.slice(2);
