@@ -155,15 +155,13 @@ export async function recomputeDirtySlices(tx: Db, limit: number): Promise<numbe
               s.product_category, coalesce(s.sales_rep_id, '') AS sales_rep
          FROM silver_sales_clean s
         WHERE s.sale_date = ANY (ARRAY(SELECT DISTINCT day FROM picked)) AND NOT s.is_deleted),
+     -- Each sale under its five slice keys, joined on the whole key (not sales × picked slices).
      sales AS (
        SELECT p.dim, p.member, p.day, s.customer_id, s.amount, f.first_day
-         FROM picked p
-         JOIN day_sales s ON s.sale_date = p.day AND CASE p.dim
-              WHEN 'all' THEN true
-              WHEN 'region' THEN s.region = p.member
-              WHEN 'segment' THEN s.customer_segment = p.member
-              WHEN 'category' THEN s.product_category = p.member
-              WHEN 'sales_rep' THEN s.sales_rep = p.member END
+         FROM day_sales s
+        CROSS JOIN LATERAL (VALUES ('all', ''), ('region', s.region), ('segment', s.customer_segment),
+                                   ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)
+         JOIN picked p ON p.dim = m.dim AND p.member = m.member AND p.day = s.sale_date
          LEFT JOIN customer_first_sale f ON f.customer_id = s.customer_id),
      measured AS (
        SELECT p.dim, p.member, p.day,
