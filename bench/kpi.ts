@@ -93,8 +93,12 @@ SELECT *,
 FROM trend_analysis
 ORDER BY date`;
 
-/** A 100-event batch for today: 90 new sales by existing customers, 10 updates of recent ones. */
-function batchEvents(seq: number, recent: string[]): unknown[] {
+/**
+ * A 100-event batch: 90 new sales by existing customers, 10 updates of recent ones, on the day
+ * `dayOffset` days after today — each size gets a day of its own, so both start from an empty day
+ * (a recomputation reads the touched day's sales) and differ only in history.
+ */
+function batchEvents(seq: number, recent: string[], dayOffset: number): unknown[] {
   const now = new Date();
   const iso = (ms: number) => new Date(ms).toISOString();
   const events: unknown[] = [];
@@ -106,7 +110,7 @@ function batchEvents(seq: number, recent: string[]): unknown[] {
       sale_id: saleId,
       customer_id: `c${1 + ((seq * 7919 + k * 104_729) % 40_000)}`,
       product_id: `p${1 + ((seq * 31 + k * 17) % PRODUCTS)}`,
-      sale_timestamp: iso(now.getTime() - 60_000),
+      sale_timestamp: iso(now.getTime() + dayOffset * 86_400_000 - 60_000),
       quantity: 1 + (k % 5),
       unit_price: 5 + ((seq * 13 + k * 7) % 195) + 0.99,
       discount: k % 10 === 0 ? 1.5 : 0,
@@ -234,7 +238,8 @@ export async function benchKpi(): Promise<void> {
     let loaded = 0;
     let seq = 0;
     const recent: string[] = [];
-    for (const size of sizes) {
+    for (const [stage, size] of sizes.entries()) {
+      recent.length = 0;
       const tag = `@${label(size)}`;
       log(`generating ${label(size)} sales…`);
       await generateDimensions(client as unknown as pg.Client, size);
@@ -298,7 +303,7 @@ export async function benchKpi(): Promise<void> {
       const recomputeMs: number[] = [];
       const refreshMs: number[] = [];
       for (let b = 0; b < BATCHES; b++) {
-        const items = await itemsOf(batchEvents(++seq, recent));
+        const items = await itemsOf(batchEvents(++seq, recent, stage));
         const options = { timeZone: "UTC", reportingCurrency: "USD", batchId: crypto.randomUUID() };
         const [txMs] = await timed(async () => {
           await client.query("BEGIN");
@@ -359,7 +364,7 @@ export async function benchKpi(): Promise<void> {
       log(`webhook → queue → consumer ${tag}…`);
       const e2e: number[] = [];
       for (let b = 0; b < 10; b++) {
-        const events = batchEvents(++seq, []);
+        const events = batchEvents(++seq, [], stage);
         const last = (events.at(-1) as { payload: { sale_id: string } }).payload.sale_id;
         const t0 = performance.now();
         const response = await stack.post(JSON.stringify(events));
