@@ -268,7 +268,12 @@ export async function benchKpi(): Promise<void> {
           unit: "events/s",
           note: `20k events; 5M would take ${round(5_000_000 / rate / 60, 1)} min (why history is generated in SQL)`,
         });
-        while ((await recomputeDirtySlices(db, 5_000)) > 0) {}
+        for (;;) {
+          await client.query("BEGIN");
+          const n = await recomputeDirtySlices(db, 5_000);
+          await client.query("COMMIT");
+          if (n === 0) break;
+        }
         log("creating the seed's materialized view…");
         await client.query(SEED_VIEW);
         await client.query("CREATE UNIQUE INDEX idx_mv_daily_sales_kpi_date ON mv_daily_sales_kpi (date)");

@@ -119,7 +119,8 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
     WITH cal AS (
       SELECT d::date AS date, t.fiscal_year, t.fiscal_quarter
         FROM generate_series((${from} - ${grain.lookbackDays})::timestamp, ${to}::timestamp, interval '1 day') AS d
-        LEFT JOIN dim_time t ON t.date = d::date),
+        -- The range bound lets Postgres read only these days of dim_time through its index.
+        LEFT JOIN dim_time t ON t.date = d::date AND t.date BETWEEN ${from} - ${grain.lookbackDays} AND ${to}),
     periods AS (
       SELECT c.date, ${grain.period} AS period, ${grain.periodLabel} AS label, c.fiscal_year, c.fiscal_quarter FROM cal c),
     buckets AS (
