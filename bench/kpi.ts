@@ -167,13 +167,14 @@ async function latency(stack: BenchStack, path: string, n: number, headers: Reco
       if (name && dur) server.set(name, [...(server.get(name) ?? []), Number(dur)]);
     }
   }
-  const median = (xs: number[]) =>
-    percentile(
-      [...xs].sort((a, b) => a - b),
-      50,
-    );
-  const breakdown = [...server].map(([name, xs]) => `${name} ${round(median(xs), 1)}`).join(", ");
-  return { samples, breakdown: breakdown ? `Worker p50 ms: ${breakdown}` : undefined };
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const parts = [...server.values()];
+  const totals = sorted((parts[0] ?? []).map((_, i) => parts.reduce((sum, xs) => sum + (xs[i] ?? 0), 0)));
+  const each = [...server].map(([name, xs]) => `${name} ${round(percentile(sorted(xs), 50), 1)}`).join(", ");
+  const breakdown = each
+    ? `in the Worker: p50 ${round(percentile(totals, 50), 1)}, p95 ${round(percentile(totals, 95), 1)} ms (p50 ${each})`
+    : undefined;
+  return { samples, breakdown };
 }
 
 async function bulkRate(stack: BenchStack, events: number, today: string): Promise<number> {
