@@ -97,7 +97,10 @@ export async function serveJson<P>(c: Ctx, report: Report<P>, query: Params = qu
 kpiApi.get("/api/v1/model", requireRole("viewer"), (c) => {
   const ctx = reportContext(c.env);
   c.header("Cache-Control", "private, max-age=300");
-  return c.json(catalogue({ timeZone: ctx.timeZone, currency: ctx.currency }));
+  return c.json({
+    ...catalogue({ timeZone: ctx.timeZone, currency: ctx.currency }),
+    as_of: new Date().toISOString(),
+  });
 });
 
 kpiApi.get("/api/v1/kpis/daily", requireRole("viewer"), (c) => serveJson(c, dailyReport));

@@ -147,6 +147,7 @@ describe("breakdown and export", () => {
     const fill = (s: string) => s.replace("REGION", history.region).replace("RANGE", range);
     const { records, response } = await csv(fill(csvParams));
     expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="pulse-\w+-.*\.csv"$/);
+    expect(Date.parse(response.headers.get("x-pulse-as-of")!)).toBeGreaterThan(Date.now() - 60_000);
     expect(records).toEqual(asRecords(await get(fill(jsonPath))));
     expect(records.length).toBeGreaterThan(1);
   });

@@ -23,6 +23,7 @@ import {
 import { advancedReport, dailyReport } from "./reports/daily.ts";
 import { queryReport } from "./reports/query.ts";
 import { type Report, reportContext } from "./reports/report.ts";
+import type { Freshness } from "./store.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -40,13 +41,17 @@ const REPORTS: Record<string, Report<any>> = {
   customer_segments: segmentsReport,
 };
 
-function headers(name: string, query: Params, etag: string) {
+/** CSV has no envelope: when it was computed and how current its data is travel as headers. */
+function headers(name: string, query: Params, etag: string, freshness: Freshness) {
   const range = query.from && query.to ? `-${query.from}-${query.to}` : "";
   return {
     "content-type": "text/csv; charset=utf-8; header=present",
     "content-disposition": `attachment; filename="pulse-${name}${range}.csv"`,
     etag,
     "cache-control": "private, max-age=0, must-revalidate",
+    "x-pulse-as-of": new Date().toISOString(),
+    ...(freshness.last_change ? { "x-pulse-last-change": freshness.last_change } : {}),
+    ...(freshness.last_batch_at ? { "x-pulse-last-batch-at": freshness.last_batch_at } : {}),
   };
 }
 
@@ -83,7 +88,7 @@ export async function exportCsv(c: Ctx, query: Params): Promise<Response> {
     if (matchesEtag(c.req.header("if-none-match"), etag)) return notModified(etag);
     if (allSales) {
       return new Response(streamSales(c, request as Extract<BreakdownRequest, { kind: "sales" }>), {
-        headers: headers(name!, params, etag),
+        headers: headers(name!, params, etag, version.freshness),
       });
     }
     const table = await report.run(db, request, version, ctx);
@@ -99,7 +104,7 @@ export async function exportCsv(c: Ctx, query: Params): Promise<Response> {
         else controller.enqueue(encoder.encode(next.value));
       },
     });
-    return new Response(body, { headers: headers(name!, params, etag) });
+    return new Response(body, { headers: headers(name!, params, etag, version.freshness) });
   });
 }
 
