@@ -331,3 +331,38 @@ export const customerFirstSale = pgTable("customer_first_sale", {
 
 export type Source = typeof sources.$inferSelect;
 export type SourceMapping = typeof sourceMappings.$inferSelect;
+
+// ── Customer analytics (rebuilt on a schedule: not live tiles) ──────────────────────────────────
+
+/**
+ * RFM scores and lifetime value per customer over their live sales, rebuilt from silver by the
+ * scheduled job (`workers/kpi/customers/`). Scores are 1–5 by percent rank (ties share a score);
+ * `rfm_segment` follows the recency × frequency grid in `rfm.ts`.
+ */
+export const customerRfm = pgTable(
+  "customer_rfm",
+  {
+    customerId: varchar("customer_id", { length: 100 }).primaryKey(),
+    firstDay: date("first_day").notNull(),
+    lastDay: date("last_day").notNull(),
+    recencyDays: integer("recency_days").notNull(),
+    orders: integer("orders").notNull(),
+    revenue: total("revenue").notNull(),
+    netRevenue: total("net_revenue").notNull(),
+    costs: total("costs").notNull(),
+    rScore: smallint("r_score").notNull(),
+    fScore: smallint("f_score").notNull(),
+    mScore: smallint("m_score").notNull(),
+    rfmSegment: varchar("rfm_segment", { length: 30 }).notNull(),
+  },
+  (t) => [index("idx_customer_rfm_segment").on(t.rfmSegment, t.netRevenue)],
+);
+
+/** When customer_rfm was last rebuilt, and for which day its recency counts. */
+export const customerRfmState = pgTable("customer_rfm_state", {
+  id: smallint("id").primaryKey().default(1),
+  refreshedAt: tstz("refreshed_at").notNull(),
+  asOfDay: date("as_of_day").notNull(),
+  customers: integer("customers").notNull(),
+  durationMs: integer("duration_ms").notNull(),
+});

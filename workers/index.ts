@@ -5,6 +5,7 @@
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { dayIn } from "./kpi/calendar.ts";
+import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { liveRoom } from "./live/room-stub.ts";
 import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { readDailyTotals, recomputeDirtySlices } from "./pipeline/store/rollups.ts";
@@ -36,6 +37,8 @@ export default {
       const today = dayIn(Date.now(), env.REPORTING_TZ);
       const yesterday = dayIn(Date.now() - 86_400_000, env.REPORTING_TZ);
       await liveRoom(env).applyDaily(await readDailyTotals(db, yesterday, today));
+      // Customer analytics (RFM, lifetime value) are rebuilt from silver when due, never per batch.
+      await refreshCustomerRfmIfDue(db, today);
     });
   },
 } satisfies ExportedHandler<Env>;

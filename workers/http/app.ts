@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { ingest } from "../ingest/route.ts";
 import { sourcesApi } from "../ingest/sources-api.ts";
+import { kpiApi } from "../kpi/api.ts";
 import { kpis } from "../kpi/route.ts";
 import { live } from "../live/route.ts";
 import { pipelineApi } from "../pipeline/health-api.ts";
@@ -12,6 +13,7 @@ export const app = new Hono<{ Bindings: Env }>();
 
 app.route("/", ingest);
 app.route("/", kpis);
+app.route("/", kpiApi);
 app.route("/", live);
 app.route("/", session);
 app.route("/", sourcesApi);

@@ -1,0 +1,442 @@
+/**
+ * The semantic model: the one definition of every metric, dimension and time grain. The read APIs,
+ * CSV export, the dashboard, alert rules and (later) natural-language questions all compile through
+ * it — no other module writes the SQL of "revenue" or "region".
+ *
+ * A metric carries two SQL aggregates of the same quantity:
+ * - `slice`: over `kpi_day_slice k` (the pipeline's incremental daily rollups, one dimension at a
+ *   time), used for day-and-coarser grains with at most one slice filter. `dayOnly` marks measures
+ *   that are not additive across days (distinct customers, percentiles): they are read from the
+ *   slice only at the day grain.
+ * - `silver`: over the live sales `silver_sales_clean s` (with `customer_first_sale f` joined when
+ *   `needsFirstSale`), used for hours and minutes, products, several filters at once and the
+ *   non-additive measures over longer buckets.
+ * Both must agree on a day; the API tests hold them to it.
+ */
+
+export type Unit = "currency" | "count" | "percent";
+
+export interface Metric {
+  name: string;
+  label: string;
+  description: string;
+  /** Other ways people say it (for the question interface). */
+  synonyms: string[];
+  unit: Unit;
+  /** How to show it: `currency` (2 decimals in the reporting currency), `integer`, `percent` (1 decimal). */
+  format: "currency" | "integer" | "percent";
+  /** Additive measures sum across buckets and members (a breakdown's shares make sense). */
+  additive: boolean;
+  /** The value of a bucket without sales: 0 for sums and counts, null for ratios and percentiles. */
+  empty: 0 | null;
+  slice?: { sql: string; dayOnly?: boolean };
+  silver: string;
+  needsFirstSale?: boolean;
+}
+
+/** What one live sale `s` is worth: the row-level definitions every aggregate is built from. */
+export const SALE_AMOUNTS = {
+  revenue: "s.quantity * s.unit_price",
+  net_revenue: "s.quantity * s.unit_price - s.discount",
+  // A sale without a known unit cost contributes no cost (the pipeline flags it `no_unit_cost`).
+  cost_of_goods: "s.quantity * coalesce(s.unit_cost, 0)",
+} as const;
+
+// The base aggregates; derived metrics are built from these strings, never restated.
+const gross = { slice: "sum(k.revenue)", silver: `sum(${SALE_AMOUNTS.revenue})` };
+const net = { slice: "sum(k.net_revenue)", silver: `sum(${SALE_AMOUNTS.net_revenue})` };
+const cost = { slice: "sum(k.costs)", silver: `sum(${SALE_AMOUNTS.cost_of_goods})` };
+const orders = { slice: "sum(k.orders)", silver: "count(*)" };
+const percentile = (p: number) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${SALE_AMOUNTS.revenue})`;
+
+const METRIC_LIST: Metric[] = [
+  {
+    name: "revenue",
+    label: "Revenue",
+    description: "Gross revenue: Σ quantity × unit price of live sales.",
+    synonyms: ["gross revenue", "sales", "turnover", "total revenue", "income", "takings"],
+    unit: "currency",
+    format: "currency",
+    additive: true,
+    empty: 0,
+    slice: { sql: gross.slice },
+    silver: gross.silver,
+  },
+  {
+    name: "net_revenue",
+    label: "Net revenue",
+    description: "Revenue after discounts: Σ (quantity × unit price − discount).",
+    synonyms: ["net sales", "revenue after discounts", "net"],
+    unit: "currency",
+    format: "currency",
+    additive: true,
+    empty: 0,
+    slice: { sql: net.slice },
+    silver: net.silver,
+  },
+  {
+    name: "cost_of_goods",
+    label: "Cost of goods",
+    description: "Σ quantity × unit cost (0 for sales whose cost is unknown).",
+    synonyms: ["costs", "cogs", "cost of sales", "total costs"],
+    unit: "currency",
+    format: "currency",
+    additive: true,
+    empty: 0,
+    slice: { sql: cost.slice },
+    silver: cost.silver,
+  },
+  {
+    name: "gross_profit",
+    label: "Gross profit",
+    description: "Net revenue − cost of goods.",
+    synonyms: ["profit", "margin amount", "earnings"],
+    unit: "currency",
+    format: "currency",
+    additive: true,
+    empty: 0,
+    slice: { sql: `(${net.slice} - ${cost.slice})` },
+    silver: `(${net.silver} - ${cost.silver})`,
+  },
+  {
+    name: "profit_margin_pct",
+    label: "Profit margin %",
+    description: "Gross profit / net revenue × 100 (null without net revenue).",
+    synonyms: ["margin", "profit margin", "gross margin", "margin percent"],
+    unit: "percent",
+    format: "percent",
+    additive: false,
+    empty: null,
+    slice: { sql: `(${net.slice} - ${cost.slice}) / nullif(${net.slice}, 0) * 100` },
+    silver: `(${net.silver} - ${cost.silver}) / nullif(${net.silver}, 0) * 100`,
+  },
+  {
+    name: "orders",
+    label: "Orders",
+    description: "Number of live sales.",
+    synonyms: ["sales count", "number of orders", "transactions", "order count", "number of sales"],
+    unit: "count",
+    format: "integer",
+    additive: true,
+    empty: 0,
+    slice: { sql: orders.slice },
+    silver: orders.silver,
+  },
+  {
+    name: "quantity",
+    label: "Units sold",
+    description: "Σ quantity.",
+    synonyms: ["units", "items sold", "volume", "total quantity"],
+    unit: "count",
+    format: "integer",
+    additive: true,
+    empty: 0,
+    slice: { sql: "sum(k.quantity)" },
+    silver: "sum(s.quantity)",
+  },
+  {
+    name: "unique_customers",
+    label: "Unique customers",
+    description: "Distinct customers with a live sale in the bucket.",
+    synonyms: ["customers", "buyers", "distinct customers", "active customers", "shoppers"],
+    unit: "count",
+    format: "integer",
+    additive: false,
+    empty: 0,
+    slice: { sql: "sum(k.unique_customers)", dayOnly: true },
+    silver: "count(DISTINCT s.customer_id)",
+  },
+  {
+    name: "avg_order_value",
+    label: "Average order value",
+    description: "Revenue / orders (null without orders) — not an average of averages.",
+    synonyms: ["aov", "average basket", "average sale", "basket size", "average ticket"],
+    unit: "currency",
+    format: "currency",
+    additive: false,
+    empty: null,
+    slice: { sql: `${gross.slice} / nullif(${orders.slice}, 0)` },
+    silver: `${gross.silver} / nullif(${orders.silver}, 0)`,
+  },
+  {
+    name: "median_order_value",
+    label: "Median order value",
+    description: "percentile_cont(0.5) of the sales' gross amounts.",
+    synonyms: ["median sale", "median basket", "typical order"],
+    unit: "currency",
+    format: "currency",
+    additive: false,
+    empty: null,
+    slice: { sql: "max(k.median_order_value)", dayOnly: true },
+    silver: percentile(0.5),
+  },
+  {
+    name: "p90_order_value",
+    label: "90th percentile order value",
+    description: "percentile_cont(0.9) of the sales' gross amounts.",
+    synonyms: ["p90", "large orders", "top decile order value"],
+    unit: "currency",
+    format: "currency",
+    additive: false,
+    empty: null,
+    slice: { sql: "max(k.p90_order_value)", dayOnly: true },
+    silver: percentile(0.9),
+  },
+  {
+    name: "new_customers",
+    label: "New customers",
+    description: "Customers whose first live sale (over the whole business) falls in the bucket.",
+    synonyms: ["first-time buyers", "acquisitions", "new buyers", "customer acquisition"],
+    unit: "count",
+    format: "integer",
+    additive: true,
+    empty: 0,
+    // A customer has one first day, so daily counts add up across days.
+    slice: { sql: "sum(k.new_customers)" },
+    silver: "count(DISTINCT s.customer_id) FILTER (WHERE f.first_day = s.sale_date)",
+    needsFirstSale: true,
+  },
+];
+
+export interface Dimension {
+  name: string;
+  label: string;
+  description: string;
+  synonyms: string[];
+  /** The `kpi_day_slice.dim` holding it, when the pipeline keeps a rollup for it. */
+  slice?: string;
+  /** The member of a live sale, over `silver_sales_clean s`. */
+  silver: string;
+  /** A readable name for a member, when the member is a code. */
+  labelSql?: (member: string) => string;
+}
+
+const DIMENSION_LIST: Dimension[] = [
+  {
+    name: "region",
+    label: "Region",
+    description: "The sale's region code.",
+    synonyms: ["area", "territory", "geography", "market", "location"],
+    slice: "region",
+    silver: "s.region",
+  },
+  {
+    name: "segment",
+    label: "Customer segment",
+    description: "The customer's segment when the sale happened (SCD2); Unknown for customers not yet known.",
+    synonyms: ["customer segment", "customer type", "tier", "customer group"],
+    slice: "segment",
+    silver: "s.customer_segment",
+  },
+  {
+    name: "category",
+    label: "Product category",
+    description: "The product's category; Unknown for products not yet known.",
+    synonyms: ["product category", "product line", "department", "product group"],
+    slice: "category",
+    silver: "s.product_category",
+  },
+  {
+    name: "sales_rep",
+    label: "Sales rep",
+    description: "The sales rep's id; the empty member holds sales without a rep.",
+    synonyms: ["salesperson", "rep", "account manager", "seller", "sales person"],
+    slice: "sales_rep",
+    silver: "coalesce(s.sales_rep_id, '')",
+  },
+  {
+    name: "product",
+    label: "Product",
+    description: "The product's id (its name is the member's label).",
+    synonyms: ["item", "sku", "article", "product name"],
+    silver: "s.product_id",
+    labelSql: (member) => `(SELECT p.product_name FROM dim_product p WHERE p.product_id = ${member})`,
+  },
+];
+
+export interface Grain {
+  name: string;
+  label: string;
+  synonyms: string[];
+  /** `calendar` grains bucket reporting-timezone days; `clock` grains bucket local wall-clock time. */
+  kind: "calendar" | "clock";
+  /** The longest range (in days) a query at this grain may span. */
+  maxRangeDays: number;
+  /**
+   * calendar: the bucket's first day, over a calendar row `c` (`c.date`, `c.fiscal_year`,
+   * `c.fiscal_quarter`) — window functions allowed; `lookbackDays` covers the longest bucket so a
+   * bucket cut by the range still knows where it starts. clock: a `date_trunc` unit and its step.
+   */
+  period: string;
+  periodLabel: string;
+  lookbackDays: number;
+}
+
+const CALENDAR_LIMIT = 25_567; // 70 years: every bucket a calendar dimension could hold
+const GRAIN_LIST: Grain[] = [
+  {
+    name: "minute",
+    label: "Minute",
+    synonyms: ["per minute", "by the minute", "live"],
+    kind: "clock",
+    maxRangeDays: 2,
+    period: "minute",
+    periodLabel: 'YYYY-MM-DD"T"HH24:MI',
+    lookbackDays: 0,
+  },
+  {
+    name: "hour",
+    label: "Hour",
+    synonyms: ["hourly", "per hour", "by hour"],
+    kind: "clock",
+    maxRangeDays: 62,
+    period: "hour",
+    periodLabel: 'YYYY-MM-DD"T"HH24:00',
+    lookbackDays: 0,
+  },
+  {
+    name: "day",
+    label: "Day",
+    synonyms: ["daily", "per day", "by day", "date"],
+    kind: "calendar",
+    maxRangeDays: 3_660,
+    period: "c.date",
+    periodLabel: "to_char(c.date, 'YYYY-MM-DD')",
+    lookbackDays: 0,
+  },
+  {
+    name: "week",
+    label: "Week (ISO)",
+    synonyms: ["weekly", "per week", "by week", "iso week"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    period: "date_trunc('week', c.date)::date",
+    periodLabel: "to_char(c.date, 'IYYY-\"W\"IW')",
+    lookbackDays: 6,
+  },
+  {
+    name: "month",
+    label: "Month",
+    synonyms: ["monthly", "per month", "by month"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    period: "date_trunc('month', c.date)::date",
+    periodLabel: "to_char(c.date, 'YYYY-MM')",
+    lookbackDays: 30,
+  },
+  {
+    name: "quarter",
+    label: "Quarter",
+    synonyms: ["quarterly", "per quarter", "by quarter", "calendar quarter"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    period: "date_trunc('quarter', c.date)::date",
+    periodLabel: "to_char(c.date, 'YYYY-\"Q\"Q')",
+    lookbackDays: 91,
+  },
+  {
+    name: "fiscal_quarter",
+    label: "Fiscal quarter",
+    synonyms: ["fiscal quarter", "fq", "financial quarter"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    // dim_time holds the fiscal calendar (its start month is chosen by fill_dim_time).
+    period: "min(c.date) OVER (PARTITION BY c.fiscal_year, c.fiscal_quarter)",
+    periodLabel: "'FY' || c.fiscal_year || '-Q' || c.fiscal_quarter",
+    lookbackDays: 91,
+  },
+  {
+    name: "year",
+    label: "Year",
+    synonyms: ["yearly", "annual", "per year", "by year"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    period: "date_trunc('year', c.date)::date",
+    periodLabel: "to_char(c.date, 'YYYY')",
+    lookbackDays: 365,
+  },
+];
+
+const byName = <T extends { name: string }>(list: T[]) => new Map(list.map((x) => [x.name, x]));
+
+export const METRICS: ReadonlyMap<string, Metric> = byName(METRIC_LIST);
+export const DIMENSIONS: ReadonlyMap<string, Dimension> = byName(DIMENSION_LIST);
+export const GRAINS: ReadonlyMap<string, Grain> = byName(GRAIN_LIST);
+
+/** Dimensions a request may filter on (`?region=EMEA&segment=SMB`). */
+export const FILTER_NAMES = DIMENSION_LIST.map((d) => d.name);
+
+/** The drill-down path of a breakdown: region → segment → product → the underlying sales. */
+export const DRILL_PATH = ["region", "segment", "product", "sale"] as const;
+
+/** The metrics one day of `/kpis/daily` and `/kpis/advanced` is made of. */
+export const DAY_MEASURES = [
+  "orders",
+  "unique_customers",
+  "quantity",
+  "revenue",
+  "net_revenue",
+  "cost_of_goods",
+  "median_order_value",
+  "p90_order_value",
+] as const;
+
+/** Bumped when a definition changes, so cached answers computed with the old one are not served. */
+export const MODEL_VERSION = "2026-11-25.1";
+
+export function metric(name: string): Metric {
+  const m = METRICS.get(name);
+  if (!m) throw new Error(`no metric ${name}`);
+  return m;
+}
+
+export function dimension(name: string): Dimension {
+  const d = DIMENSIONS.get(name);
+  if (!d) throw new Error(`no dimension ${name}`);
+  return d;
+}
+
+/** The machine-readable catalogue served at `GET /api/v1/model` (no SQL leaves the server). */
+export function catalogue(config: { timeZone: string; currency: string }) {
+  return {
+    version: MODEL_VERSION,
+    timezone: config.timeZone,
+    currency: config.currency,
+    metrics: METRIC_LIST.map((m) => ({
+      name: m.name,
+      label: m.label,
+      description: m.description,
+      synonyms: m.synonyms,
+      unit: m.unit,
+      format: m.format,
+      additive: m.additive,
+      ...(m.unit === "currency" ? { currency: config.currency } : {}),
+    })),
+    dimensions: DIMENSION_LIST.map((d) => ({
+      name: d.name,
+      label: d.label,
+      description: d.description,
+      synonyms: d.synonyms,
+      filter: d.name,
+      drill_next: drillNext(d.name),
+    })),
+    grains: GRAIN_LIST.map((g) => ({
+      name: g.name,
+      label: g.label,
+      synonyms: g.synonyms,
+      max_range_days: g.maxRangeDays,
+      ...(g.kind === "clock" ? { timezone: config.timeZone } : {}),
+    })),
+    compare: ["previous_period", "previous_year"],
+  };
+}
+
+/**
+ * The next level of a drill-down after `by`: along the path, then the sales themselves; from a
+ * dimension off the path (category, sales rep), to its products.
+ */
+export function drillNext(by: string): string | null {
+  if (by === "sale") return null;
+  const i = DRILL_PATH.indexOf(by as (typeof DRILL_PATH)[number]);
+  return i >= 0 ? DRILL_PATH[i + 1]! : "product";
+}
