@@ -108,7 +108,9 @@ ingest.post("/api/v1/cdc/:source/bulk/finish", requireRole("admin"), async (c) =
       if (n === 0 || Date.now() - started > 25_000) break;
     }
     // A large load changes the tables' statistics; plan the live path on the new ones.
-    await db.query("ANALYZE silver_sales_clean, fact_sales_summary, kpi_day_slice, dim_customer, customer_first_sale");
+    await db.query(
+      "ANALYZE silver_sales_clean, fact_sales_summary, kpi_day_slice, dim_customer, customer_first_sale",
+    );
     const today = new Date().toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await refreshLive(c.env, db, [yesterday, today]);
