@@ -38,7 +38,11 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
 
   let { source, cached } = await findSource(c.env, name);
   if (!source) {
-    throw new ApiError(404, "unknown_source", `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`);
+    throw new ApiError(
+      404,
+      "unknown_source",
+      `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`,
+    );
   }
 
   const body = await c.req.text();

@@ -220,7 +220,13 @@ describe("Debezium sources", () => {
       method: "PUT",
       body: JSON.stringify({
         entity: "customer",
-        columns: { id: "customer_id", name: "customer_name", tier: "customer_segment", area: "geographic_region", since: "acquisition_date" },
+        columns: {
+          id: "customer_id",
+          name: "customer_name",
+          tier: "customer_segment",
+          area: "geographic_region",
+          since: "acquisition_date",
+        },
       }),
     });
     const id = Math.floor(Math.random() * 1e9);
@@ -237,17 +243,29 @@ describe("Debezium sources", () => {
     await postSigned(source, JSON.stringify([events[2], events[0], events[1]]));
     const versions = await eventually(
       () =>
-        query<{ customer_name: string; customer_segment: string; is_current: boolean; acquisition_date: string }>(
+        query<{
+          customer_name: string;
+          customer_segment: string;
+          is_current: boolean;
+          acquisition_date: string;
+        }>(
           `SELECT customer_name, customer_segment, is_current, acquisition_date::text FROM dim_customer
             WHERE customer_id = $1 ORDER BY effective_from`,
           [String(id)],
         ),
       (r) => r.length > 0,
     );
-    expect(versions).toEqual([{ customer_name: "Acme Corp", customer_segment: "Enterprise", is_current: true, acquisition_date: "2022-01-08" }]);
-    expect(await query("SELECT customer_segment FROM silver_customers WHERE customer_id = $1", [String(id)])).toEqual([
-      { customer_segment: "Enterprise" },
+    expect(versions).toEqual([
+      {
+        customer_name: "Acme Corp",
+        customer_segment: "Enterprise",
+        is_current: true,
+        acquisition_date: "2022-01-08",
+      },
     ]);
+    expect(
+      await query("SELECT customer_segment FROM silver_customers WHERE customer_id = $1", [String(id)]),
+    ).toEqual([{ customer_segment: "Enterprise" }]);
   });
 
   it("quarantines a delete without a key, saying what to change on the source", async () => {
