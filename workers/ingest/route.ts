@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import { transaction, withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
-import { pipelineOptions, refreshLive } from "../pipeline/consumer.ts";
+import { pipelineOptions, refreshLiveWindow } from "../pipeline/consumer.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
 import { processItems } from "../pipeline/process.ts";
 import { insertQuarantine } from "../pipeline/store/bronze.ts";
@@ -71,7 +71,9 @@ ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
       ),
     );
     for (let i = 0; i < events.accepted.length; i += BULK_CHUNK) {
-      const chunk = events.accepted.slice(i, i + BULK_CHUNK).map((e) => ({ ...e, source: events.source, receivedAt }));
+      const chunk = events.accepted
+        .slice(i, i + BULK_CHUNK)
+        .map((e) => ({ ...e, source: events.source, receivedAt }));
       const outcome = await transaction(db, (tx) => processItems(tx, chunk, options));
       totals.processed += outcome.processed;
       totals.duplicates += outcome.duplicates;
@@ -105,10 +107,11 @@ ingest.post("/api/v1/cdc/:source/bulk/finish", requireRole("admin"), async (c) =
       recomputed += n;
       if (n === 0 || Date.now() - started > 25_000) break;
     }
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    await refreshLive(c.env, db, [yesterday, today]);
+    await refreshLiveWindow(c.env, db);
   });
-  const remaining = await withDb(c.env, async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty")).rows[0]?.n ?? 0);
+  const remaining = await withDb(
+    c.env,
+    async (db) => (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty")).rows[0]?.n ?? 0,
+  );
   return c.json({ recomputed_slices: recomputed, remaining });
 });
