@@ -5,10 +5,12 @@
  */
 import { benchColdStart } from "./cold-start.ts";
 import { benchLatency } from "./latency.ts";
+import { benchLive } from "./live.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
+  live: () => benchLive(),
 };
 
 const wanted = process.argv.slice(2);

@@ -43,7 +43,8 @@ export function openLiveSocket(
   location: Pick<Location, "protocol" | "host">,
   options: Partial<Options> = {},
 ): ReconnectingWebSocket {
-  return new ReconnectingWebSocket(liveUrl(location), undefined, { ...reconnectOptions(), ...options });
+  // Object.assign, not a spread: a spread would read the jittered getters once, for good.
+  return new ReconnectingWebSocket(liveUrl(location), undefined, Object.assign(reconnectOptions(), options));
 }
 
 export function sendMessage(

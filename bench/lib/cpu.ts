@@ -1,0 +1,48 @@
+/**
+ * CPU time of the workerd processes of `wrangler dev` (Linux `/proc`), so a bench can put a cost
+ * on work the runtime does — e.g. the room's fan-out — that it cannot time from inside (workerd's
+ * clocks only move on I/O). Resolution: one clock tick (10 ms); measure many repetitions.
+ *
+ * `wrangler dev` runs two workerd processes: the runtime of our Worker and its Durable Object (the
+ * one with an inspector port), and a local entry proxy in front of it that relays every request
+ * and WebSocket frame — a cost production does not have, so the two are reported apart.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICK_MS = 10; // `getconf CLK_TCK` = 100 on Linux
+
+export interface WorkerdCpu {
+  /** Our Worker and Durable Object. */
+  runtime: number;
+  /** wrangler's local entry proxy. */
+  proxy: number;
+}
+
+/** Milliseconds of user + system CPU used so far by the process group's workerd processes. */
+export function workerdCpuMs(processGroup: number): WorkerdCpu {
+  const cpu: WorkerdCpu = { runtime: 0, proxy: 0 };
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    let cmdline: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid pgrp …": comm may contain spaces, so split after its closing ")".
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const fields = stat.slice(close + 2).split(" ");
+    if (!comm.startsWith("workerd") || Number(fields[2]) !== processGroup) continue;
+    const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+    if (cmdline.includes("--inspector-addr")) cpu.runtime += ms;
+    else cpu.proxy += ms;
+  }
+  return cpu;
+}
+
+export function cpuSince(before: WorkerdCpu, after: WorkerdCpu, per = 1): WorkerdCpu {
+  return { runtime: (after.runtime - before.runtime) / per, proxy: (after.proxy - before.proxy) / per };
+}
