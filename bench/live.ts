@@ -11,7 +11,8 @@
  *   page's own reconnect policy and state machine, in Node) resynced.
  *
  * BENCH_LIVE_SECONDS (10) sets each freshness run's length; BENCH_LIVE_CLIENTS ("1000,5000") the
- * fan-out sizes.
+ * fan-out sizes; BENCH_LIVE_PARTS ("freshness,fanout,reconnect") which parts run;
+ * BENCH_LIVE_SHARDS ("4") the shard counts whose fan-out is measured too, each on a stack of its own.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -21,7 +22,7 @@ import { saleEvent } from "../test/support/events.ts";
 import { initialView, type KpiView, step } from "../web/src/lib/kpi-state.ts";
 import { reconnectOptions, sendMessage } from "../web/src/lib/live-socket.ts";
 import { type ClientMessage, serverMessage } from "../workers/live/protocol.ts";
-import { cpuSince, type WorkerdCpu, workerdCpuMs } from "./lib/cpu.ts";
+import { cpuSince, runtimeUrl, type WorkerdCpu, workerdCpuMs } from "./lib/cpu.ts";
 import { liveSocketUrl, openLiveClient, sleep } from "./lib/live-client.ts";
 import { percentile, type Row, report, summarize } from "./lib/report.ts";
 import { type BenchStack, startBenchStack } from "./lib/stack.ts";
@@ -57,10 +58,17 @@ function observe(stack: BenchStack) {
     ready: client.ready,
     orders: () => orders,
     /** Resolves (performance clock) when the dashboards show at least `target` orders. */
-    until: (target: number) =>
-      new Promise<number>((resolve) => {
-        if (orders >= target) resolve(performance.now());
-        else waiters.push({ orders: target, resolve });
+    until: (target: number, ms = 30_000) =>
+      new Promise<number>((resolve, reject) => {
+        if (orders >= target) return resolve(performance.now());
+        const timer = setTimeout(() => reject(new Error(`no frame showed ${target} orders in ${ms} ms`)), ms);
+        waiters.push({
+          orders: target,
+          resolve: (at) => {
+            clearTimeout(timer);
+            resolve(at);
+          },
+        });
       }),
     close: () => {
       closing = true;
@@ -151,7 +159,10 @@ async function fanout(
     });
   try {
     const ready = reply<{ connected: number; failed: number; ms: number }>("ready");
-    child.send({ type: "connect", url: liveSocketUrl(stack.baseUrl, stack.viewerToken), count: clients });
+    // Straight to the runtime: wrangler's dev proxy would relay every frame (a cost production
+    // does not have) and dies at ~4,900 sockets here (four descriptors each, 20,000 allowed).
+    const base = (await runtimeUrl(stack.workerGroup)) ?? stack.baseUrl;
+    child.send({ type: "connect", url: liveSocketUrl(base, stack.viewerToken), count: clients });
     const { connected, failed, ms } = await ready;
     progress(`${connected} sockets subscribed (${failed} failed) in ${round(ms)} ms`);
     await sleep(1000);
@@ -175,9 +186,9 @@ async function fanout(
 
 /** Dashboards using the page's reconnect policy and state machine, in Node. */
 function dashboards(stack: BenchStack, count: number) {
-  return Array.from({ length: count }, () => {
+  return Array.from({ length: count }, (_, i) => {
     const socket = new ReconnectingWebSocket(
-      liveSocketUrl(stack.baseUrl, stack.viewerToken),
+      `${liveSocketUrl(stack.baseUrl, stack.viewerToken)}&client=dashboard-${i}`,
       undefined,
       Object.assign(reconnectOptions(), { WebSocket }),
     );
@@ -249,96 +260,109 @@ async function reconnect(stack: BenchStack, observer: Observer, count: number, r
   return { dropToResynced, closeToResynced, byDelta, correct, total: count * rounds };
 }
 
-export async function benchLive(): Promise<void> {
-  const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
-  const sizes = (process.env.BENCH_LIVE_CLIENTS ?? "1000,5000").split(",").map(Number);
-  const stack = await startBenchStack({ openFiles: 65_536 });
+function fanoutRows(f: FanoutReport, baseline: WorkerdCpu, shards: number): Row[] {
+  const all = [...f.all].sort((a, b) => a - b);
+  const toLast = [...f.toLast].sort((a, b) => a - b);
+  const label = `fan-out ${f.clients}${shards > 1 ? ` (${shards} shards)` : ""}`;
+  return [
+    {
+      metric: `${label}: sockets connected`,
+      value: f.connected,
+      unit: "",
+      note: `in ${round(f.connectMs)} ms`,
+    },
+    {
+      metric: `${label}: broadcast → last socket p50`,
+      value: round(percentile(toLast, 50)),
+      unit: "ms",
+      note: `max ${round(toLast.at(-1) ?? Number.NaN)} ms over ${toLast.length} updates`,
+    },
+    { metric: `${label}: broadcast → socket p50`, value: round(percentile(all, 50)), unit: "ms" },
+    {
+      metric: `${label}: broadcast → socket p99`,
+      value: round(percentile(all, 99)),
+      unit: "ms",
+      ...(f.clients === 1000 ? { target: "p99 ≤ 200 ms" } : {}),
+    },
+    {
+      metric: `${label}: room CPU per broadcast`,
+      value: round(f.cpuPerUpdate.runtime - baseline.runtime),
+      unit: "ms",
+      note: `runtime ${round(f.cpuPerUpdate.runtime)} ms per update − ${round(baseline.runtime)} ms with 1 socket`,
+    },
+  ];
+}
+
+/** One stack with `shards` live shards; runs the requested parts and returns their rows. */
+async function runStack(
+  shards: number,
+  parts: Set<string>,
+  sizes: number[],
+  seconds: number,
+): Promise<Row[]> {
+  const stack = await startBenchStack({ vars: { LIVE_SHARDS: String(shards) } });
   const observer = observe(stack);
   const rows: Row[] = [];
-  const extra: Record<string, unknown> = { database: stack.databaseKind };
   try {
     await observer.ready;
-    progress("warming up");
-    await freshness(stack, observer, 10, 2); // warm-up: workerd compiles lazily
+    progress(`stack with ${shards} shard(s): warming up`);
+    await freshness(stack, observer, 10, 2); // workerd compiles lazily
 
-    for (const rate of [10, 500]) {
+    for (const rate of parts.has("freshness") ? [10, 500] : []) {
       progress(`freshness at ${rate} events/s for ${seconds} s`);
       const run = await freshness(stack, observer, rate, seconds);
-      const note = `${run.requests} requests × ${run.perRequest} event(s)`;
+      const note = `${run.requests} requests × ${run.perRequest} event(s); sender ${round(run.lateness)} ms late`;
       rows.push(
         ...summarize(`freshness @${rate}/s: webhook sent → frame`, run.sentToFrame, "ms", "p95 ≤ 250 ms").map(
           (r) => ({ ...r, note: r.note ?? note }),
         ),
         ...summarize(`freshness @${rate}/s: 202 → frame`, run.acceptedToFrame, "ms").slice(0, 3),
       );
-      extra[`freshness_${rate}`] = { lateness_ms: round(run.lateness) };
     }
 
-    progress("CPU per update with one socket");
-    const baseline = await updatesCpu(stack, observer, 20);
-    rows.push({
-      metric: "CPU per update, 1 socket: Worker + room",
-      value: round(baseline.runtime),
-      unit: "ms",
-      note: `+ ${round(baseline.proxy)} ms in wrangler's dev proxy`,
-    });
-    for (const clients of sizes) {
-      progress(`fan-out to ${clients} sockets`);
-      const f = await fanout(stack, observer, clients, 20);
-      const all = [...f.all].sort((a, b) => a - b);
-      const toLast = [...f.toLast].sort((a, b) => a - b);
-      const label = `fan-out ${clients}`;
+    if (parts.has("fanout")) {
+      progress("CPU per update with one socket");
+      const baseline = await updatesCpu(stack, observer, 20);
+      rows.push({
+        metric: `CPU per update, 1 socket${shards > 1 ? ` (${shards} shards)` : ""}: Worker + rooms`,
+        value: round(baseline.runtime),
+        unit: "ms",
+        note: `+ ${round(baseline.proxy)} ms in wrangler's dev proxy`,
+      });
+      for (const clients of sizes) {
+        progress(`fan-out to ${clients} sockets`);
+        rows.push(...fanoutRows(await fanout(stack, observer, clients, 20), baseline, shards));
+      }
+    }
+
+    if (parts.has("reconnect")) {
+      progress("reconnect after a server-side drop");
+      const r = await reconnect(stack, observer, 50, 5);
+      const note = `${r.byDelta}/${r.total} resumed by delta, ${r.correct}/${r.total} exact after`;
       rows.push(
-        {
-          metric: `${label}: sockets connected`,
-          value: f.connected,
-          unit: "",
-          note: `in ${round(f.connectMs)} ms`,
-        },
-        {
-          metric: `${label}: broadcast → last socket p50`,
-          value: round(percentile(toLast, 50)),
-          unit: "ms",
-          note: `max ${round(toLast.at(-1) ?? Number.NaN)} ms over ${toLast.length} updates`,
-        },
-        {
-          metric: `${label}: broadcast → socket p50`,
-          value: round(percentile(all, 50)),
-          unit: "ms",
-        },
-        {
-          metric: `${label}: broadcast → socket p99`,
-          value: round(percentile(all, 99)),
-          unit: "ms",
-          ...(clients === 1000 ? { target: "p99 ≤ 200 ms" } : {}),
-        },
-        {
-          metric: `${label}: room CPU per broadcast`,
-          value: round(f.cpuPerUpdate.runtime - baseline.runtime),
-          unit: "ms",
-          note: `runtime ${round(f.cpuPerUpdate.runtime)} ms per update − ${round(baseline.runtime)} ms with 1 socket`,
-        },
-        {
-          metric: `${label}: dev proxy CPU per broadcast`,
-          value: round(f.cpuPerUpdate.proxy - baseline.proxy),
-          unit: "ms",
-          note: "relaying frames locally; not in production",
-        },
+        ...summarize("reconnect: server drop → resynced", r.dropToResynced, "ms", "≤ 1 s").map((row) => ({
+          ...row,
+          note: row.note ?? note,
+        })),
+        ...summarize("reconnect: close seen → resynced", r.closeToResynced, "ms").slice(0, 3),
       );
     }
-
-    progress("reconnect after a server-side drop");
-    const r = await reconnect(stack, observer, 50, 5);
-    rows.push(
-      ...summarize("reconnect: server drop → resynced", r.dropToResynced, "ms", "≤ 1 s").map((row) => ({
-        ...row,
-        note: row.note ?? `${r.byDelta}/${r.total} resumed by delta, ${r.correct}/${r.total} exact after`,
-      })),
-      ...summarize("reconnect: close seen → resynced", r.closeToResynced, "ms").slice(0, 3),
-    );
-    report("live", rows, extra);
+    return rows;
   } finally {
     observer.close();
     await stack.close();
   }
+}
+
+export async function benchLive(): Promise<void> {
+  const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
+  const sizes = (process.env.BENCH_LIVE_CLIENTS ?? "1000,5000").split(",").map(Number);
+  const parts = new Set((process.env.BENCH_LIVE_PARTS ?? "freshness,fanout,reconnect").split(","));
+  const sharded = (process.env.BENCH_LIVE_SHARDS ?? "4").split(",").filter(Boolean).map(Number);
+  const rows = await runStack(1, parts, sizes, seconds);
+  // The same fan-out with dashboards spread over shard rooms (a second stack: LIVE_SHARDS is config).
+  if (parts.has("fanout")) {
+    for (const shards of sharded) rows.push(...(await runStack(shards, new Set(["fanout"]), sizes, seconds)));
+  }
+  report("live", rows, { database: process.env.BENCH_DATABASE_URL ? "postgres-server" : "pglite" });
 }

@@ -25,18 +25,24 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-function open(url: string): Promise<boolean> {
+function open(url: string, key: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url);
+    // A client key per socket spreads them over the shard rooms, as browser tabs would be.
+    const ws = new WebSocket(`${url}&client=${key}`);
     let subscribed = false;
+    const timeout = setTimeout(() => {
+      ws.terminate();
+      resolve(false);
+    }, 15_000);
     ws.once("open", () => ws.send(JSON.stringify({ type: "subscribe", minutes: 60, days: 1 })));
-    ws.once("error", () => resolve(false));
+    ws.on("error", () => resolve(false));
     ws.on("message", (data) => {
       const at = now();
       // Light parsing on purpose: this process shares the two cores with the server it measures.
       const frame = JSON.parse(String(data)) as { type?: unknown; seq?: unknown; as_of?: unknown };
       if (frame.type === "snapshot" && !subscribed) {
         subscribed = true;
+        clearTimeout(timeout);
         sockets.push(ws);
         resolve(true);
       } else if (frame.type === "delta" && typeof frame.seq === "number" && typeof frame.as_of === "string") {
@@ -54,7 +60,9 @@ async function connect(url: string, count: number): Promise<void> {
   let failed = 0;
   const parallel = 100;
   for (let i = 0; i < count; i += parallel) {
-    const results = await Promise.all(Array.from({ length: Math.min(parallel, count - i) }, () => open(url)));
+    const results = await Promise.all(
+      Array.from({ length: Math.min(parallel, count - i) }, (_, j) => open(url, `fanout-${i + j}`)),
+    );
     for (const ok of results) ok ? connected++ : failed++;
   }
   process.send?.({ type: "ready", connected, failed, ms: performance.now() - t0 });

@@ -2,7 +2,6 @@
  * A local stack for benchmarks: Postgres (BENCH_DATABASE_URL, else an in-memory PGlite), the
  * migrations, the wsproxy and `wrangler dev` — the same parts `npm start` runs.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,24 +26,7 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-/**
- * Raises this process's open-file limit (inherited by `wrangler dev`, started next). wrangler's
- * local entry proxy holds about four descriptors per WebSocket and dies silently at the limit
- * (20,000 here: ~4,900 sockets) — a local-only limit, production has no such proxy. Needs the
- * privilege to raise the hard limit; without it the bench keeps the current one and says so.
- */
-function raiseOpenFiles(limit: number): void {
-  try {
-    execFileSync("prlimit", ["--pid", String(process.pid), `--nofile=${limit}:${limit}`], {
-      stdio: "ignore",
-    });
-  } catch {
-    console.error(`[bench] could not raise the open-file limit to ${limit}; large fan-outs may fail`);
-  }
-}
-
-export async function startBenchStack(options: { openFiles?: number } = {}): Promise<BenchStack> {
-  if (options.openFiles) raiseOpenFiles(options.openFiles);
+export async function startBenchStack(options: { vars?: Record<string, string> } = {}): Promise<BenchStack> {
   const state = mkdtempSync(join(tmpdir(), "pulse-bench-"));
   let databaseUrl = process.env.BENCH_DATABASE_URL ?? "";
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
@@ -79,6 +61,7 @@ export async function startBenchStack(options: { openFiles?: number } = {}): Pro
     pgProxy: proxy.address,
     viewerToken,
     adminToken: "bench-admin",
+    ...(options.vars ? { vars: options.vars } : {}),
     // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
     ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),
   });

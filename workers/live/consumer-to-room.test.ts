@@ -4,9 +4,10 @@
  * changes nothing a dashboard sees.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { saleEvent } from "../../test/support/events.ts";
+import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { withDb } from "../db/client.ts";
 import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
@@ -15,7 +16,7 @@ import { query } from "../test-support.ts";
 import { minuteOf } from "./buckets.ts";
 import { COALESCE_MS } from "./kpi-room.ts";
 import { reconcileLiveRoom } from "./reconcile.ts";
-import { liveRoom } from "./room-stub.ts";
+import { fnv1a, liveRoom, shardRooms } from "./room-stub.ts";
 import { connect, member, sleep, today } from "./test-room.ts";
 
 let counter = 0;
@@ -124,6 +125,46 @@ describe("consumer → live room", () => {
     const view = await liveRoom(env).view({ filter: { region }, minutes: 60 });
     expect(view.minutes.t).toEqual([minuteOf(first.getTime()), minuteOf(second.getTime())]);
     expect(view.minutes.orders).toEqual([0, 1]);
+  });
+
+  it("reaches dashboards on shard rooms: the root forwards each change, shards match the root", async () => {
+    const region = member("EMEA");
+    const viaRoute = (client: string) =>
+      exports.default.fetch(`http://pulse.test/api/v1/live?token=${TEST_VIEWER_TOKEN}&client=${client}`, {
+        headers: { Upgrade: "websocket" },
+      });
+    // Two keys that hash to different shards.
+    const keys = ["tab-a", "tab-b", "tab-c", "tab-d"];
+    const [k1, k2] = [keys[0]!, keys.find((k) => fnv1a(k) % 2 !== fnv1a(keys[0]!) % 2)!];
+    const first = await connect(await viaRoute(k1));
+    const second = await connect(await viaRoute(k2));
+    await first.subscribe({ filter: { region } });
+    await second.subscribe({ filter: { region } });
+
+    await deliver([saleEvent({ region, quantity: 2, unitPrice: 21 })]);
+    for (const client of [first, second]) {
+      expect(await client.next((m) => m.type === "delta")).toMatchObject({
+        tiles: { orders: 1, revenue: 42 },
+      });
+    }
+    const root = await liveRoom(env).view({ filter: { region }, minutes: 60, days: 7 });
+    for (const shard of shardRooms(env)) {
+      const view = await shard.view({ filter: { region }, minutes: 60, days: 7 });
+      expect({ tiles: view.tiles, minutes: view.minutes, days: view.days }).toEqual({
+        tiles: root.tiles,
+        minutes: root.minutes,
+        days: root.days,
+      });
+    }
+    const status = await (
+      await exports.default.fetch("http://pulse.test/api/v1/live/status", {
+        headers: { authorization: `Bearer ${TEST_VIEWER_TOKEN}` },
+      })
+    ).json<{ shards: { sockets: number }[] }>();
+    expect(status.shards).toHaveLength(2);
+    expect(status.shards.every((s) => s.sockets >= 1)).toBe(true);
+    first.close();
+    second.close();
   });
 
   it("reconciles the room with Postgres on schedule and reports no drift when none", async () => {

@@ -37,6 +37,7 @@ import {
   type Snapshot,
 } from "./protocol.ts";
 import { type Drift, RoomStore } from "./room-store.ts";
+import { ROOM_NAME, shardRooms } from "./room-stub.ts";
 import { type RuleEvaluator, ruleEvaluatorFor } from "./rules.ts";
 import {
   type Attachment,
@@ -82,9 +83,32 @@ export class KpiRoom extends DurableObject<Env> {
 
   // ── RPC ─────────────────────────────────────────────────────────────────────────────────────────
 
-  /** The consumer's update: absolute values of the buckets a batch touched. */
+  /**
+   * The consumer's update (on the root room): absolute values of the buckets a batch touched.
+   * What changed is forwarded to the shard rooms, if any, in one RPC each.
+   */
   async apply(buckets: LiveBuckets): Promise<{ applied: number; seq: number }> {
-    return this.write(buckets, false);
+    // A root without sockets (sharded) still fills itself: rules read its windows.
+    this.ctx.waitUntil(this.hydrateIfEmpty());
+    const result = await this.write(buckets, false, true);
+    // Only the root forwards (rooms made by tests or tools under other names stay alone).
+    if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
+      await Promise.all(
+        shardRooms(this.env).map((shard) =>
+          shard.replicate(result.changed).catch((error: unknown) => {
+            // Lost only until the next reconciliation, which compares every shard with Postgres.
+            console.error(JSON.stringify({ msg: "live shard update failed", error: String(error) }));
+          }),
+        ),
+      );
+    }
+    return { applied: result.applied, seq: result.seq };
+  }
+
+  /** The root's forward (on a shard room): the same absolute values, without rule evaluation. */
+  async replicate(buckets: LiveBuckets): Promise<{ applied: number; seq: number }> {
+    const { applied, seq } = await this.write(buckets, false, false);
+    return { applied, seq };
   }
 
   /**
@@ -96,7 +120,7 @@ export class KpiRoom extends DurableObject<Env> {
     // read (its transaction may not have been visible to the read yet).
     const settled = new Date(Date.parse(window.readAt) - 60_000).toISOString();
     const { corrections, drift, checked } = this.store.diff(window, settled);
-    if (drift.length > 0) await this.write(corrections, true);
+    if (drift.length > 0) await this.write(corrections, true, false);
     const report: DriftReport = {
       at: new Date().toISOString(),
       checked,
@@ -234,7 +258,11 @@ export class KpiRoom extends DurableObject<Env> {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
-  private async write(buckets: LiveBuckets, force: boolean): Promise<{ applied: number; seq: number }> {
+  private async write(
+    buckets: LiveBuckets,
+    force: boolean,
+    evaluateRules: boolean,
+  ): Promise<{ applied: number; seq: number; changed: LiveBuckets }> {
     const seq = this.store.seq() + 1;
     const changed = this.ctx.storage.transactionSync(() => {
       const c = this.store.upsert(buckets, seq, force);
@@ -242,8 +270,8 @@ export class KpiRoom extends DurableObject<Env> {
       return c;
     });
     const applied = changed.minutes.length + changed.days.length;
-    if (applied > 0) {
-      await this.scheduleFlush();
+    if (applied > 0) await this.scheduleFlush();
+    if (applied > 0 && evaluateRules) {
       try {
         await this.rules.evaluate({ seq, today: this.today(), changed, at: Date.now() }, this.store);
       } catch (error) {
@@ -251,7 +279,7 @@ export class KpiRoom extends DurableObject<Env> {
       }
     }
     await this.ensureHousekeeping();
-    return { applied, seq: this.store.seq() };
+    return { applied, seq: this.store.seq(), changed };
   }
 
   /** Sends now if the last frame left at least `COALESCE_MS` ago, else when that time comes. */
@@ -380,7 +408,7 @@ export class KpiRoom extends DurableObject<Env> {
         const window = await withDb(this.env, (db) =>
           readLiveWindow(db, daysBefore(today, DAY_RETENTION), minuteOf(Date.now()) - MINUTE_WINDOW * 60),
         );
-        await this.write(window, false);
+        await this.write(window, false, false);
         this.store.setMeta("hydrated", new Date().toISOString());
       } catch (error) {
         console.error(JSON.stringify({ msg: "room hydration failed", error: String(error) }));

@@ -13,8 +13,30 @@ export const PONG_TIMEOUT_MS = 4_000;
 /** Figures not confirmed by the server for this long are shown as stale. */
 export const STALE_AFTER_MS = 10_000;
 
-export function liveUrl(location: Pick<Location, "protocol" | "host">): string {
-  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/v1/live`;
+/**
+ * `client` keeps a tab on the same live room shard across reconnects, so it can resume by
+ * sequence number instead of taking a snapshot.
+ */
+export function liveUrl(location: Pick<Location, "protocol" | "host">, client?: string): string {
+  const query = client ? `?client=${encodeURIComponent(client)}` : "";
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/api/v1/live${query}`;
+}
+
+const TAB_KEY = "pulse.live.client";
+
+/** A random key per browser tab (kept in sessionStorage, so it survives reloads of the tab). */
+export function tabKey(
+  storage: Pick<Storage, "getItem" | "setItem"> | undefined = globalThis.sessionStorage,
+): string {
+  const existing = storage?.getItem(TAB_KEY);
+  if (existing && /^[A-Za-z0-9_-]{1,64}$/.test(existing)) return existing;
+  const key = crypto.randomUUID();
+  try {
+    storage?.setItem(TAB_KEY, key);
+  } catch {
+    // storage disabled: a key per page load still keeps reconnects on one shard
+  }
+  return key;
 }
 
 /**
@@ -44,7 +66,11 @@ export function openLiveSocket(
   options: Partial<Options> = {},
 ): ReconnectingWebSocket {
   // Object.assign, not a spread: a spread would read the jittered getters once, for good.
-  return new ReconnectingWebSocket(liveUrl(location), undefined, Object.assign(reconnectOptions(), options));
+  return new ReconnectingWebSocket(
+    liveUrl(location, tabKey()),
+    undefined,
+    Object.assign(reconnectOptions(), options),
+  );
 }
 
 export function sendMessage(
