@@ -24,6 +24,8 @@ export default defineConfig({
                 PG_WS_PROXY: inject("pgProxy"),
                 VIEWER_TOKEN: TEST_VIEWER_TOKEN,
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                // Sharded, so the tests cover the root → shard forwarding and reconciliation.
+                LIVE_SHARDS: "2",
               },
             },
           })),

@@ -3,33 +3,25 @@
  * carries the new totals, over N sequential events (whole local stack: webhook → queue → consumer
  * → Postgres → Durable Object → WebSocket client in this separate process).
  */
-import WebSocket from "ws";
 import { saleEvent } from "../test/support/events.ts";
-import { serverMessage } from "../workers/live/protocol.ts";
+import { liveSocketUrl, openLiveClient } from "./lib/live-client.ts";
 import { report, summarize } from "./lib/report.ts";
 import { startBenchStack } from "./lib/stack.ts";
 
 export async function benchLatency(events = Number(process.env.BENCH_EVENTS ?? 100)): Promise<void> {
   const stack = await startBenchStack();
   try {
-    const ws = new WebSocket(`${stack.baseUrl.replace("http", "ws")}/api/v1/live?token=${stack.viewerToken}`);
     let latestOrders = -1;
     const waiters: { orders: number; resolve: (at: number) => void }[] = [];
-    ws.on("message", (data) => {
-      const at = performance.now();
-      const message = serverMessage.parse(JSON.parse(String(data)));
-      if (message.type === "error") return;
+    const client = openLiveClient(liveSocketUrl(stack.baseUrl, stack.viewerToken), (message, at) => {
+      if (message.type !== "snapshot" && message.type !== "delta") return;
       latestOrders = message.tiles.orders;
       for (const w of waiters.filter((w) => latestOrders >= w.orders)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(at);
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    while (latestOrders < 0) await new Promise((r) => setTimeout(r, 10));
+    await client.ready;
 
     const endToEnd: number[] = [];
     const accepted: number[] = [];
@@ -50,7 +42,7 @@ export async function benchLatency(events = Number(process.env.BENCH_EVENTS ?? 1
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-    ws.close();
+    client.close();
     report(
       "webhook-to-websocket",
       [

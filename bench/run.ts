@@ -7,12 +7,14 @@ import { benchColdStart } from "./cold-start.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchKpi } from "./kpi.ts";
 import { benchLatency } from "./latency.ts";
+import { benchLive } from "./live.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
   ingest: () => benchIngest(),
   kpi: () => benchKpi(),
+  live: () => benchLive(),
 };
 
 const wanted = process.argv.slice(2);

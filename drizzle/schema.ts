@@ -312,6 +312,32 @@ export const kpiDaySlice = pgTable(
   (t) => [primaryKey({ columns: [t.dim, t.member, t.day] })],
 );
 
+/**
+ * Per-minute additive KPIs of the last 48 hours for the live room's slices (`all`, `region`,
+ * `segment`, `category`), maintained like `kpi_day_slice` by each batch's differences, so the
+ * consumer can send the room *absolute* minute values without scanning silver. Sales older than
+ * the window are not added (and rows past it are pruned by the scheduled job): the live charts need
+ * 48 hours, history is served by the day slices.
+ */
+export const kpiMinuteSlice = pgTable(
+  "kpi_minute_slice",
+  {
+    dim: varchar("dim", { length: 20 }).notNull(),
+    member: varchar("member", { length: 100 }).notNull(),
+    minute: tstz("minute").notNull(),
+    orders: integer("orders").notNull().default(0),
+    quantity: bigint("quantity", { mode: "number" }).notNull().default(0),
+    revenue: total("revenue").notNull().default("0"),
+    netRevenue: total("net_revenue").notNull().default("0"),
+    costs: total("costs").notNull().default("0"),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.dim, t.member, t.minute] }),
+    index("idx_kpi_minute_slice_minute").on(t.minute),
+  ],
+);
+
 /** Slices whose non-additive measures await recomputation (bulk loads defer it). */
 export const kpiDirty = pgTable(
   "kpi_dirty",

@@ -6,9 +6,9 @@ import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
-import { liveRoom } from "./live/room-stub.ts";
+import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
 import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
-import { readDailyTotals, recomputeDirtySlices } from "./pipeline/store/rollups.ts";
+import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
 export { KpiRoom } from "./live/kpi-room.ts";
 
@@ -25,7 +25,7 @@ export default {
     await processCdcBatch(env, batch.messages);
   },
 
-  async scheduled(_controller, env) {
+  async scheduled(controller, env) {
     await withDb(env, async (db) => {
       // Partitions ahead: this month and the next two.
       await db.query(
@@ -33,12 +33,13 @@ export default {
       );
       // Slices left dirty (bulk loads, a failed live recomputation) get their measures back.
       while ((await transaction(db, (tx) => recomputeDirtySlices(tx, 500))) > 0) {}
-      // Reconcile the live room with the source of truth (corrects any missed update).
-      const today = dayIn(Date.now(), env.REPORTING_TZ);
-      const yesterday = dayIn(Date.now() - 86_400_000, env.REPORTING_TZ);
-      await liveRoom(env).applyDaily(await readDailyTotals(db, yesterday, today));
+      await pruneLiveMinutes(db);
+      // Reconcile the live room with the source of truth: corrects and reports any drift (a missed
+      // or failed update); everything it keeps once an hour, the recent window otherwise.
+      const deep = new Date(controller.scheduledTime).getUTCMinutes() < 5;
+      await reconcileLiveRoom(env, db, deep);
       // Customer analytics (RFM, lifetime value) are rebuilt from silver when due, never per batch.
-      await refreshCustomerRfmIfDue(db, today);
+      await refreshCustomerRfmIfDue(db, dayIn(Date.now(), env.REPORTING_TZ));
     });
   },
 } satisfies ExportedHandler<Env>;

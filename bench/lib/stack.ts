@@ -17,13 +17,16 @@ export interface BenchStack {
   baseUrl: string;
   databaseKind: string;
   viewerToken: string;
+  adminToken: string;
+  /** Process group of `wrangler dev` (wrangler and its workerd processes), for CPU accounting. */
+  workerGroup: number;
   source: { name: string; secret: string };
   post(body: string): Promise<Response>;
   db: pg.Pool;
   close(): Promise<void>;
 }
 
-export async function startBenchStack(): Promise<BenchStack> {
+export async function startBenchStack(options: { vars?: Record<string, string> } = {}): Promise<BenchStack> {
   const state = mkdtempSync(join(tmpdir(), "pulse-bench-"));
   let databaseUrl = process.env.BENCH_DATABASE_URL ?? (await localServer()) ?? "";
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
@@ -58,6 +61,9 @@ export async function startBenchStack(): Promise<BenchStack> {
     pgProxy: proxy.address,
     viewerToken,
     adminToken: "bench-admin",
+    ...(options.vars ? { vars: options.vars } : {}),
+    // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
+    ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: "bench", secret: newWebhookSecret() };
@@ -66,6 +72,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     baseUrl: worker.baseUrl,
     databaseKind: embedded ? "pglite" : "postgres-server",
     viewerToken,
+    adminToken: "bench-admin",
+    workerGroup: worker.process.child.pid ?? 0,
     source,
     db,
     post: (body) =>

@@ -22,6 +22,8 @@ export interface WranglerDevOptions {
   pgProxy: string;
   viewerToken: string;
   adminToken: string;
+  /** Overrides of `[vars]` (`--var KEY:VALUE`). */
+  vars?: Record<string, string>;
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** Called as soon as wrangler is spawned, before it is ready (so a caller can stop it meanwhile). */
   onSpawn?: (process: GroupProcess) => void;
@@ -53,6 +55,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       "--env-file",
       envFile,
       "--show-interactive-dev-session=false",
+      ...Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ],
     {
       cwd: projectRoot,

@@ -38,6 +38,7 @@ function liveClient() {
   const wsUrl = new URL(`/api/v1/live?token=${stack.viewerToken}`, stack.url);
   wsUrl.protocol = "ws:";
   const ws = new WebSocket(wsUrl);
+  ws.on("open", () => ws.send(JSON.stringify({ type: "subscribe" })));
   const frames: ServerMessage[] = [];
   ws.on("message", (data) => frames.push(serverMessage.parse(JSON.parse(String(data)))));
   return {
@@ -55,7 +56,7 @@ function liveClient() {
   };
 }
 
-const tiles = (m: ServerMessage) => (m.type === "error" ? undefined : m.tiles);
+const tiles = (m: ServerMessage) => (m.type === "snapshot" || m.type === "delta" ? m.tiles : undefined);
 
 describe("signed webhook → queue → Postgres → live room → WebSocket", () => {
   it("moves the tiles and the summary by exactly one 3 × 10.00 sale, once", async () => {

@@ -9,7 +9,7 @@
 import { Hono } from "hono";
 import { transaction, withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
-import { pipelineOptions, refreshLive } from "../pipeline/consumer.ts";
+import { pipelineOptions, refreshLiveWindow } from "../pipeline/consumer.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
 import { processItems } from "../pipeline/process.ts";
 import { insertQuarantine } from "../pipeline/store/bronze.ts";
@@ -111,9 +111,7 @@ ingest.post("/api/v1/cdc/:source/bulk/finish", requireRole("admin"), async (c) =
     await db.query(
       "ANALYZE silver_sales_clean, fact_sales_summary, kpi_day_slice, dim_customer, customer_first_sale",
     );
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    await refreshLive(c.env, db, [yesterday, today]);
+    await refreshLiveWindow(c.env, db);
   });
   const remaining = await withDb(
     c.env,

@@ -261,7 +261,7 @@ sourcesApi.post("/api/v1/sources/:name/replay", async (c) => {
   const options = { ...pipelineOptions(c.env), replay: true };
   const totals = { replayed: 0, processed: 0, quarantined: 0, unmapped: 0 };
   let more = false;
-  const touched = new Set<string>();
+  const touched = { days: new Set<string>(), minutes: new Set<string>() };
   await withDb(c.env, async (db) => {
     for (let round = 0; round < REPLAY_ROUNDS; round++) {
       const outcome = await transaction(db, async (tx) => {
@@ -286,11 +286,12 @@ sourcesApi.post("/api/v1/sources/:name/replay", async (c) => {
       totals.processed += outcome.result.processed;
       totals.quarantined += outcome.result.quarantined;
       totals.unmapped += outcome.result.unmapped;
-      for (const day of outcome.result.touchedDays) touched.add(day);
+      for (const key of outcome.result.touchedLive.days) touched.days.add(key);
+      for (const key of outcome.result.touchedLive.minutes) touched.minutes.add(key);
       if (outcome.taken < REPLAY_CHUNK) break;
       more = round === REPLAY_ROUNDS - 1;
     }
-    await refreshLive(c.env, db, [...touched].sort());
+    await refreshLive(c.env, db, { days: [...touched.days], minutes: [...touched.minutes] });
   });
   return c.json({ source: name, status: query.data.status, ...totals, more });
 });

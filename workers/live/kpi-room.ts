@@ -1,111 +1,238 @@
 /**
- * KpiRoom: the live cache and fan-out of the dashboard. SQLite-backed and using the WebSocket
+ * KpiRoom: the live cache and fan-out of the dashboards. SQLite-backed and using the WebSocket
  * Hibernation API, so an idle room with thousands of open dashboards costs nothing.
  *
- * The consumer sends the *absolute* values of the days its batch touched (never increments), and
- * the room keeps, per day, the values with the latest database write time: a redelivered or
- * reordered update can never double-count or roll a tile back.
+ * - The consumer sends, in one RPC per batch, the *absolute* values of the minute and day buckets
+ *   it touched; the room keeps per bucket the value with the latest database write time, so a
+ *   redelivered or reordered update can never double-count or roll a figure back.
+ * - Each update that changes a value gets the next sequence number. Fan-out is coalesced: at most
+ *   one frame per 100 ms leaves the room (immediately when the last one is older, else from an
+ *   alarm) — never a timer, which would keep the object awake.
+ * - Per-socket state (the subscription) lives in the socket's attachment; pings are answered by
+ *   the runtime's auto-response without waking the room.
+ * - The room rebuilds from its own storage after eviction, fills itself from Postgres when it
+ *   starts empty, and accepts corrections from the scheduled reconciliation.
  */
 import { DurableObject } from "cloudflare:workers";
 import { withDb } from "../db/client.ts";
 import { dayIn } from "../kpi/calendar.ts";
-import { type DayTotals, readDailyTotals } from "../pipeline/store/rollups.ts";
-import { clientMessage, emptyTiles, type ServerMessage, type Tiles } from "./protocol.ts";
+import { readLiveWindow } from "../pipeline/store/live.ts";
+import {
+  DAY_RETENTION,
+  daysBefore,
+  type LiveBuckets,
+  type LiveWindow,
+  MINUTE_WINDOW,
+  minuteOf,
+  sliceKey,
+} from "./buckets.ts";
+import { nextDayStart, nextHour, windowsOf } from "./clock.ts";
+import {
+  clientMessage,
+  describeIssues,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+  type Snapshot,
+} from "./protocol.ts";
+import { type Drift, RoomStore } from "./room-store.ts";
+import { ROOM_NAME, shardRooms } from "./room-stub.ts";
+import { type RuleEvaluator, ruleEvaluatorFor } from "./rules.ts";
+import {
+  type Attachment,
+  filterOf,
+  groupKey,
+  readAttachment,
+  type Subscription,
+  subscriptionOf,
+} from "./subscription.ts";
 
-interface Attachment {
-  connectedAt: string;
+/** At most one delta frame per client per this many milliseconds. */
+export const COALESCE_MS = 100;
+/** A client further behind than this many updates gets a snapshot instead of a delta. */
+export const MAX_RESYNC_SEQS = 5_000;
+const MAX_MESSAGE_BYTES = 4_096;
+
+export interface DriftReport {
+  at: string;
+  checked: number;
+  drifted: number;
+  examples: Drift[];
 }
 
-const HOUR_MS = 3_600_000;
-
 export class KpiRoom extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private readonly store: RoomStore;
+  /** Replaceable in tests; the alert engine plugs in through `ruleEvaluatorFor`. */
+  rules: RuleEvaluator;
+  private lastFlushAt: number;
+  private hydrating: Promise<void> | undefined;
+  /** Subscriptions by socket, rebuilt lazily from the attachments after hibernation. */
+  private readonly subs = new WeakMap<WebSocket, Subscription | null>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (
-        day TEXT PRIMARY KEY, revenue REAL NOT NULL, net_revenue REAL NOT NULL,
-        orders INTEGER NOT NULL, quantity INTEGER NOT NULL, updated_at TEXT NOT NULL)`);
-      this.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    });
+    this.store = new RoomStore(ctx.storage.sql);
+    this.rules = ruleEvaluatorFor(env);
+    // Synchronous SQLite: the tables exist before any event reaches the room.
+    this.store.init();
+    this.lastFlushAt = Number(this.store.meta("last_flush_at") ?? 0);
+    // Answered by the runtime itself: clients detect dead sockets without waking the room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
-  /** RPC from the consumer (and the reconciliation): absolute values of changed days. */
-  async applyDaily(days: DayTotals[]): Promise<{ applied: number; seq: number }> {
-    const today = this.today();
-    let applied = 0;
-    let todayChanged = false;
-    for (const d of days) {
-      const cursor = this.sql.exec(
-        `INSERT INTO daily (day, revenue, net_revenue, orders, quantity, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (day) DO UPDATE SET revenue = excluded.revenue, net_revenue = excluded.net_revenue,
-           orders = excluded.orders, quantity = excluded.quantity, updated_at = excluded.updated_at
-         WHERE excluded.updated_at > daily.updated_at`,
-        d.day,
-        d.revenue,
-        d.netRevenue,
-        d.orders,
-        d.quantity,
-        d.updatedAt,
+  // ── RPC ─────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The consumer's update (on the root room): absolute values of the buckets a batch touched.
+   * What changed is forwarded to the shard rooms, if any, in one RPC each.
+   */
+  async apply(buckets: LiveBuckets): Promise<{ applied: number; seq: number }> {
+    // A root without sockets (sharded) still fills itself: rules read its windows.
+    this.ctx.waitUntil(this.hydrateIfEmpty());
+    const result = await this.write(buckets, false, true);
+    // Only the root forwards (rooms made by tests or tools under other names stay alone).
+    if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
+      await Promise.all(
+        shardRooms(this.env).map((shard) =>
+          shard.replicate(result.changed).catch((error: unknown) => {
+            // Lost only until the next reconciliation, which compares every shard with Postgres.
+            console.error(JSON.stringify({ msg: "live shard update failed", error: String(error) }));
+          }),
+        ),
       );
-      if (cursor.rowsWritten > 0) {
-        applied++;
-        if (d.day === today) todayChanged = true;
-      }
     }
-    let seq = this.seq();
-    if (todayChanged) {
-      seq = this.nextSeq();
-      this.broadcast({
-        type: "delta",
-        seq,
-        date: today,
-        tiles: this.tilesFor(today),
-        as_of: new Date().toISOString(),
-      });
-    }
-    await this.ensureAlarm();
+    return { applied: result.applied, seq: result.seq };
+  }
+
+  /** The root's forward (on a shard room): the same absolute values, without rule evaluation. */
+  async replicate(buckets: LiveBuckets): Promise<{ applied: number; seq: number }> {
+    const { applied, seq } = await this.write(buckets, false, false);
     return { applied, seq };
   }
 
-  /** The tiles of `day` as the room holds them (tests and the reconciliation read this). */
-  async tiles(day: string = this.today()): Promise<Tiles> {
-    return this.tilesFor(day);
+  /**
+   * The scheduled reconciliation: `window` is what Postgres holds from `fromMinute`/`fromDay` on.
+   * Corrects every difference (sending the corrected buckets to the dashboards) and reports it.
+   */
+  async reconcile(window: LiveWindow): Promise<DriftReport> {
+    // A bucket only the room holds is drift unless it was written in the last minute before the
+    // read (its transaction may not have been visible to the read yet).
+    const settled = new Date(Date.parse(window.readAt) - 60_000).toISOString();
+    const { corrections, drift, checked } = this.store.diff(window, settled);
+    if (drift.length > 0) await this.write(corrections, true, false);
+    const report: DriftReport = {
+      at: new Date().toISOString(),
+      checked,
+      drifted: drift.length,
+      examples: drift.slice(0, 10),
+    };
+    this.store.setMeta("last_reconcile", JSON.stringify(report));
+    this.store.setMeta("hydrated", this.store.meta("hydrated") ?? report.at);
+    return report;
   }
+
+  /** What the room holds for one subscription (the snapshot a client would get). */
+  async view(
+    sub: { filter?: Record<string, string>; minutes?: number; days?: number } = {},
+  ): Promise<Snapshot> {
+    const parsed = clientMessage.parse({ type: "subscribe", ...sub });
+    if (parsed.type !== "subscribe") throw new Error("unreachable");
+    return this.snapshot(subscriptionOf(parsed));
+  }
+
+  async status() {
+    const sockets = this.ctx.getWebSockets();
+    const lastReconcile = this.store.meta("last_reconcile");
+    return {
+      protocol: PROTOCOL_VERSION,
+      epoch: this.store.epoch(),
+      seq: this.store.seq(),
+      sockets: sockets.length,
+      subscribed: sockets.filter((ws) => this.subOf(ws) !== null).length,
+      buckets: this.store.counts(),
+      hydrated_at: this.store.meta("hydrated") ?? null,
+      last_reconcile: lastReconcile ? (JSON.parse(lastReconcile) as DriftReport) : null,
+    };
+  }
+
+  /** Closes every dashboard socket as a deploy would (1012); clients reconnect and resync. */
+  async dropConnections(): Promise<{ closed: number }> {
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) closeQuietly(ws, 1012, "service restart");
+    return { closed: sockets.length };
+  }
+
+  // ── WebSockets ──────────────────────────────────────────────────────────────────────────────────
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
-    await this.hydrateIfEmpty();
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ connectedAt: new Date().toISOString() } satisfies Attachment);
-    this.send(server, this.snapshot());
-    await this.ensureAlarm();
+    server.serializeAttachment({
+      v: 2,
+      connectedAt: new Date().toISOString(),
+      sub: null,
+    } satisfies Attachment);
+    this.subs.set(server, null);
+    await this.ensureHousekeeping();
+    // Filled before the first snapshot is built (subscribe waits for it); connecting does not.
+    this.ctx.waitUntil(this.hydrateIfEmpty());
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
-    } catch {
-      this.send(ws, { type: "error", code: "malformed_message", message: "Messages must be JSON." });
-      return;
+    if (typeof message !== "string") {
+      return this.send(ws, { type: "error", code: "malformed_message", message: "Send JSON text frames." });
     }
-    const result = clientMessage.safeParse(parsed);
-    if (!result.success) {
-      this.send(ws, {
+    if (message.length > MAX_MESSAGE_BYTES) {
+      return this.send(ws, {
+        type: "error",
+        code: "message_too_large",
+        message: `Messages are at most ${MAX_MESSAGE_BYTES} bytes.`,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(message);
+    } catch {
+      return this.send(ws, { type: "error", code: "malformed_message", message: "Messages must be JSON." });
+    }
+    const parsed = clientMessage.safeParse(json);
+    if (!parsed.success) {
+      return this.send(ws, {
         type: "error",
         code: "invalid_message",
-        message: `Expected {"type":"resync"} or {"type":"ping"}: ${result.error.issues[0]?.message ?? "invalid"}`,
+        message: `Expected {"type":"subscribe",…}, {"type":"resync",…} or {"type":"ping"} — ${describeIssues(parsed.error.issues)}`,
       });
-      return;
     }
-    if (result.data.type === "resync") this.send(ws, this.snapshot());
+    const msg = parsed.data;
+    switch (msg.type) {
+      case "ping":
+        return this.send(ws, { type: "pong" });
+      case "subscribe": {
+        await this.hydrateIfEmpty();
+        const sub = subscriptionOf(msg);
+        const attachment = readAttachment(ws.deserializeAttachment());
+        ws.serializeAttachment({ ...attachment, sub } satisfies Attachment);
+        this.subs.set(ws, sub);
+        const resume = msg.resume && msg.resume.epoch === this.store.epoch() ? msg.resume.seq : undefined;
+        return this.send(ws, this.catchUp(sub, resume));
+      }
+      case "resync": {
+        const sub = this.subOf(ws);
+        if (!sub) {
+          return this.send(ws, {
+            type: "error",
+            code: "not_subscribed",
+            message: 'Send {"type":"subscribe"} before asking for a resync.',
+          });
+        }
+        return this.send(ws, this.catchUp(sub, msg.last_seq));
+      }
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -117,111 +244,202 @@ export class KpiRoom extends DurableObject<Env> {
     closeQuietly(ws, 1011);
   }
 
-  /** Hourly: when the reporting day rolls over, dashboards get the new day's (empty) tiles. */
+  /** Coalesced fan-out, and hourly (and at each reporting midnight) roll-over and pruning. */
   override async alarm(): Promise<void> {
-    const today = this.today();
-    const last = this.meta("announced_day");
-    if (last !== today && this.ctx.getWebSockets().length > 0) {
-      this.broadcast({ ...this.snapshot(), type: "delta", seq: this.nextSeq() });
+    const now = Date.now();
+    const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
+    if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
+    if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
+    const housekeeping = Number(this.store.meta("housekeeping_due"));
+    await this.ctx.storage.setAlarm(
+      pending() ? Math.min(housekeeping, this.lastFlushAt + COALESCE_MS) : housekeeping,
+    );
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────────
+
+  private async write(
+    buckets: LiveBuckets,
+    force: boolean,
+    evaluateRules: boolean,
+  ): Promise<{ applied: number; seq: number; changed: LiveBuckets }> {
+    const seq = this.store.seq() + 1;
+    const changed = this.ctx.storage.transactionSync(() => {
+      const c = this.store.upsert(buckets, seq, force);
+      if (c.minutes.length + c.days.length > 0) this.store.setSeq(seq);
+      return c;
+    });
+    const applied = changed.minutes.length + changed.days.length;
+    if (applied > 0) await this.scheduleFlush();
+    if (applied > 0 && evaluateRules) {
+      try {
+        await this.rules.evaluate({ seq, today: this.today(), changed, at: Date.now() }, this.store);
+      } catch (error) {
+        console.error(JSON.stringify({ msg: "live rule evaluation failed", seq, error: String(error) }));
+      }
     }
-    this.setMeta("announced_day", today);
-    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(nextHour());
+    await this.ensureHousekeeping();
+    return { applied, seq: this.store.seq(), changed };
   }
 
-  private async ensureAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(nextHour());
-    if (!this.meta("announced_day")) this.setMeta("announced_day", this.today());
-  }
-
-  /** A room that starts with no data (new or wiped) loads the recent rollup once from Postgres. */
-  private async hydrateIfEmpty(): Promise<void> {
-    if (this.meta("hydrated")) return;
-    const today = this.today();
-    const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    try {
-      const days = await withDb(this.env, (db) => readDailyTotals(db, from, today));
-      await this.applyDaily(days);
-      this.setMeta("hydrated", new Date().toISOString());
-    } catch (error) {
-      console.error(JSON.stringify({ msg: "room hydration failed", error: String(error) }));
+  /** Sends now if the last frame left at least `COALESCE_MS` ago, else when that time comes. */
+  private async scheduleFlush(): Promise<void> {
+    const due = this.lastFlushAt + COALESCE_MS;
+    if (Date.now() >= due) {
+      this.flush();
+      return;
     }
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
   }
 
-  private snapshot(): Extract<ServerMessage, { type: "snapshot" }> {
-    const today = this.today();
+  /**
+   * One delta per group of identical subscriptions whose slice changed since the last flush (every
+   * group when `all`, at a day roll-over), built once and sent to each of its sockets.
+   */
+  private flush(all = false): void {
+    const seq = this.store.seq();
+    const since = Number(this.store.meta("flushed_seq") ?? 0);
+    const groups = this.groups();
+    const changed = all ? undefined : this.store.slicesChangedSince(since);
+    const sent = new Map<string, { prev: number; sub: Subscription }>();
+    for (const { sub, sockets } of groups.values()) {
+      const key = sliceKey(sub);
+      if (changed && !changed.has(key)) continue;
+      let slice = sent.get(key);
+      if (!slice) {
+        slice = { prev: this.store.sentSeq(sub), sub };
+        sent.set(key, slice);
+      }
+      const frame = JSON.stringify({
+        type: "delta",
+        seq,
+        prev_seq: slice.prev,
+        ...this.contents(sub, since),
+      } satisfies ServerMessage);
+      for (const ws of sockets) sendRaw(ws, frame);
+    }
+    for (const { sub } of sent.values()) this.store.setSentSeq(sub, seq);
+    this.store.setMeta("flushed_seq", String(seq));
+    this.lastFlushAt = Date.now();
+    this.store.setMeta("last_flush_at", String(this.lastFlushAt));
+  }
+
+  /** A delta of what changed after `lastSeq` when the room can tell, else a snapshot. */
+  private catchUp(sub: Subscription, lastSeq: number | undefined): ServerMessage {
+    const seq = this.store.seq();
+    if (lastSeq === undefined || lastSeq > seq || seq - lastSeq > MAX_RESYNC_SEQS) return this.snapshot(sub);
+    return { type: "delta", seq, prev_seq: lastSeq, ...this.contents(sub, lastSeq) };
+  }
+
+  private snapshot(sub: Subscription): Snapshot {
     return {
       type: "snapshot",
-      seq: this.seq(),
-      date: today,
-      tiles: this.tilesFor(today),
-      as_of: new Date().toISOString(),
+      epoch: this.store.epoch(),
+      seq: this.store.seq(),
+      filter: filterOf(sub),
+      ...this.contents(sub),
     };
   }
 
-  private tilesFor(day: string): Tiles {
-    const row = this.sql
-      .exec<{ revenue: number; net_revenue: number; orders: number; quantity: number }>(
-        "SELECT revenue, net_revenue, orders, quantity FROM daily WHERE day = ?",
-        day,
-      )
-      .toArray()[0];
-    return row ? { ...row } : { ...emptyTiles };
+  private contents(sub: Subscription, sinceSeq?: number) {
+    const now = Date.now();
+    const today = this.today();
+    return {
+      today,
+      tiles: this.store.tiles(sub, today),
+      ...this.store.series(sub, windowsOf(sub, now, today), sinceSeq),
+      as_of: new Date(now).toISOString(),
+    };
   }
 
-  private broadcast(message: ServerMessage): void {
-    const frame = JSON.stringify(message);
+  private groups(): Map<string, { sub: Subscription; sockets: WebSocket[] }> {
+    const groups = new Map<string, { sub: Subscription; sockets: WebSocket[] }>();
     for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(frame);
-      } catch {
-        // One broken socket must not stop the broadcast to the others.
-        closeQuietly(ws, 1011);
-      }
+      const sub = this.subOf(ws);
+      if (!sub) continue;
+      const key = groupKey(sub);
+      const group = groups.get(key);
+      if (group) group.sockets.push(ws);
+      else groups.set(key, { sub, sockets: [ws] });
     }
+    return groups;
+  }
+
+  private subOf(ws: WebSocket): Subscription | null {
+    let sub = this.subs.get(ws);
+    if (sub === undefined) {
+      sub = readAttachment(ws.deserializeAttachment()).sub;
+      this.subs.set(ws, sub);
+    }
+    return sub;
+  }
+
+  /** Day roll-over (dashboards get the new day's tiles) and pruning past the windows. */
+  private housekeeping(now: number): void {
+    const today = this.today();
+    if (this.store.meta("announced_day") !== today) {
+      if (this.store.meta("announced_day") !== undefined) {
+        this.store.setSeq(this.store.seq() + 1);
+        this.flush(true);
+      }
+      this.store.setMeta("announced_day", today);
+    }
+    this.store.prune(minuteOf(now) - MINUTE_WINDOW * 60, daysBefore(today, DAY_RETENTION));
+    this.store.setMeta(
+      "housekeeping_due",
+      String(Math.min(nextHour(now), nextDayStart(now, this.env.REPORTING_TZ))),
+    );
+  }
+
+  private async ensureHousekeeping(): Promise<void> {
+    if (this.store.meta("housekeeping_due") === undefined) this.housekeeping(Date.now());
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Number(this.store.meta("housekeeping_due")));
+    }
+  }
+
+  /** A room that starts with no data (new, or storage of an older layout) loads its window once. */
+  private hydrateIfEmpty(): Promise<void> {
+    if (this.store.meta("hydrated")) return Promise.resolve();
+    this.hydrating ??= (async () => {
+      try {
+        const today = this.today();
+        const window = await withDb(this.env, (db) =>
+          readLiveWindow(db, daysBefore(today, DAY_RETENTION), minuteOf(Date.now()) - MINUTE_WINDOW * 60),
+        );
+        await this.write(window, false, false);
+        this.store.setMeta("hydrated", new Date().toISOString());
+      } catch (error) {
+        console.error(JSON.stringify({ msg: "room hydration failed", error: String(error) }));
+      } finally {
+        this.hydrating = undefined;
+      }
+    })();
+    return this.hydrating;
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
-    try {
-      ws.send(JSON.stringify(message));
-    } catch {
-      closeQuietly(ws, 1011);
-    }
+    sendRaw(ws, JSON.stringify(message));
   }
 
   private today(): string {
     return dayIn(Date.now(), this.env.REPORTING_TZ);
   }
-
-  private seq(): number {
-    return Number(this.meta("seq") ?? 0);
-  }
-
-  private nextSeq(): number {
-    const next = this.seq() + 1;
-    this.setMeta("seq", String(next));
-    return next;
-  }
-
-  private meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
-  }
 }
 
-function nextHour(): number {
-  return Math.ceil((Date.now() + 1) / HOUR_MS) * HOUR_MS;
-}
-
-function closeQuietly(ws: WebSocket, code: number): void {
+function sendRaw(ws: WebSocket, frame: string): void {
   try {
-    ws.close(code);
+    ws.send(frame);
+  } catch {
+    // One broken socket must not stop the fan-out to the others.
+    closeQuietly(ws, 1011);
+  }
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason?: string): void {
+  try {
+    ws.close(code, reason);
   } catch {
     // already closed
   }

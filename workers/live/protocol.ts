@@ -1,34 +1,152 @@
 /**
- * The dashboard WebSocket protocol, shared by the Worker and the browser and validated with zod on
- * both ends, so the two cannot drift.
+ * The dashboard WebSocket protocol (v2), shared by the Worker and the browser and validated with
+ * zod on both ends, so the two cannot drift. `zod/mini` keeps the schemas small in the page bundle.
  *
- * Server → client: a `snapshot` on connect (and on request), then a `delta` for every change, each
- * with a sequence number; `error` answers a malformed client message.
- * Client → client: `resync` asks for a fresh snapshot (after a gap in sequence numbers).
+ * Client → server
+ * - `subscribe {filter?, minutes?, days?, resume?}`: what to watch — everything or one member of one
+ *   filter dimension (`{"region":"EMEA"}`), with the last `minutes` minute buckets and `days` day
+ *   buckets. Answered with a `snapshot`, or — when `resume` names the room's epoch and a recent
+ *   sequence number — with a `delta` of exactly what changed since (same filter and windows).
+ * - `resync {last_seq?}`: after a gap, on the current subscription; a `delta` since `last_seq`, or
+ *   a `snapshot` when it is absent or too old.
+ * - `ping`: answered `pong` by the runtime without waking the room (send exactly `PING_FRAME`).
+ *
+ * Server → client
+ * - `snapshot`: the subscription's whole state at `seq`, with the room's `epoch`.
+ * - `delta`: the absolute values of the buckets that changed in (`prev_seq`, `seq`], plus today's
+ *   tiles; at most one per 100 ms per client. A client at sequence `s` applies a delta when
+ *   `prev_seq <= s`; a larger `prev_seq` means it missed one: it sends `resync {last_seq: s}`.
+ * - `error`: a malformed or invalid client message (the connection stays open).
+ * - `pong`.
+ *
+ * Series are columnar (uPlot's shape): one array per field, index-aligned; buckets without sales
+ * are absent (sparse), minutes are epoch seconds, days are reporting days (YYYY-MM-DD).
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 
+export const PROTOCOL_VERSION = 2;
+export const MAX_MINUTES = 48 * 60;
+export const MAX_DAYS = 400;
+export const DEFAULT_MINUTES = 60;
+export const DEFAULT_DAYS = 1;
+/** Sent verbatim so the runtime's auto-response answers it without waking the room. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+const day = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
+const count = z.int();
+const amount = z.number();
+const member = z.string().check(z.minLength(1), z.maxLength(100));
+
+/** Everything (`{}`), or one member of one filter dimension. */
+export const filter = z
+  .strictObject({ region: z.optional(member), segment: z.optional(member), category: z.optional(member) })
+  .check(
+    z.refine((f) => Object.keys(f).length <= 1, {
+      message: "filter on at most one of region, segment, category",
+    }),
+  );
+export type Filter = z.infer<typeof filter>;
+
+/** Today's figures for the subscription's filter. */
 export const tiles = z.object({
-  revenue: z.number(),
-  net_revenue: z.number(),
-  orders: z.number().int(),
-  quantity: z.number().int(),
+  revenue: amount,
+  net_revenue: amount,
+  orders: count,
+  quantity: count,
+  costs: amount,
+  unique_customers: count,
+  new_customers: count,
+  median_order_value: z.nullable(amount),
+  p90_order_value: z.nullable(amount),
 });
 export type Tiles = z.infer<typeof tiles>;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+export const minuteSeries = z.object({
+  t: z.array(count),
+  orders: z.array(count),
+  quantity: z.array(count),
+  revenue: z.array(amount),
+  net_revenue: z.array(amount),
+  costs: z.array(amount),
+});
+export type MinuteSeries = z.infer<typeof minuteSeries>;
+
+export const daySeries = z.object({
+  day: z.array(day),
+  orders: z.array(count),
+  quantity: z.array(count),
+  revenue: z.array(amount),
+  net_revenue: z.array(amount),
+  costs: z.array(amount),
+  unique_customers: z.array(count),
+  new_customers: z.array(count),
+  median_order_value: z.array(z.nullable(amount)),
+  p90_order_value: z.array(z.nullable(amount)),
+});
+export type DaySeries = z.infer<typeof daySeries>;
+
+const seq = z.int().check(z.minimum(0));
 
 export const serverMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("snapshot"), seq: z.number().int(), date: day, tiles, as_of: z.string() }),
-  z.object({ type: z.literal("delta"), seq: z.number().int(), date: day, tiles, as_of: z.string() }),
+  z.object({
+    type: z.literal("snapshot"),
+    epoch: z.string(),
+    seq,
+    filter,
+    today: day,
+    tiles,
+    minutes: minuteSeries,
+    days: daySeries,
+    as_of: z.string(),
+  }),
+  z.object({
+    type: z.literal("delta"),
+    seq,
+    prev_seq: seq,
+    today: day,
+    tiles,
+    minutes: minuteSeries,
+    days: daySeries,
+    as_of: z.string(),
+  }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal("pong") }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
+export type Snapshot = Extract<ServerMessage, { type: "snapshot" }>;
+export type Delta = Extract<ServerMessage, { type: "delta" }>;
 
 export const clientMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("resync"), last_seq: z.number().int().nonnegative().optional() }),
+  z.object({
+    type: z.literal("subscribe"),
+    filter: z.optional(filter),
+    minutes: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_MINUTES))),
+    days: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_DAYS))),
+    resume: z.optional(z.object({ epoch: z.string().check(z.maxLength(64)), seq })),
+  }),
+  z.object({ type: z.literal("resync"), last_seq: z.optional(seq) }),
   z.object({ type: z.literal("ping") }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
+export type Subscribe = Extract<ClientMessage, { type: "subscribe" }>;
 
-export const emptyTiles: Tiles = { revenue: 0, net_revenue: 0, orders: 0, quantity: 0 };
+export const emptyTiles: Tiles = {
+  revenue: 0,
+  net_revenue: 0,
+  orders: 0,
+  quantity: 0,
+  costs: 0,
+  unique_customers: 0,
+  new_customers: 0,
+  median_order_value: null,
+  p90_order_value: null,
+};
+
+/** A one-line, actionable description of why a client message was rejected. */
+export function describeIssues(issues: readonly { path: PropertyKey[]; message: string; code?: string }[]) {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length > 0 ? i.path.map(String).join(".") : "message"}: ${i.message}`)
+    .join("; ");
+}

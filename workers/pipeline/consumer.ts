@@ -1,19 +1,21 @@
 /**
  * The `cdc-events` queue consumer: one transaction per batch (see `process.ts`), then — outside it —
  * the recomputation of the slices the batch touched and one RPC to the live room with the absolute
- * values of the days that changed.
+ * values of the day and minute buckets that changed.
  *
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
  */
-import { transaction, withDb } from "../db/client.ts";
+import { type Db, transaction, withDb } from "../db/client.ts";
 import { parseEvent } from "../ingest/events.ts";
-import { assertTimeZone } from "../kpi/calendar.ts";
+import { assertTimeZone, dayIn } from "../kpi/calendar.ts";
+import { DAY_RETENTION, daysBefore, type LiveBuckets, MINUTE_WINDOW, minuteOf } from "../live/buckets.ts";
 import { liveRoom } from "../live/room-stub.ts";
 import { cdcMessage } from "./message.ts";
 import { type Item, type ProcessOutcome, processItems } from "./process.ts";
 import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
-import { type DayTotals, readDailyTotals, recomputeDirtySlices } from "./store/rollups.ts";
+import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
+import { recomputeDirtySlices } from "./store/rollups.ts";
 
 /** Live traffic touches a handful of slices; more than this waits for the scheduled pass. */
 const LIVE_RECOMPUTE_LIMIT = 200;
@@ -95,31 +97,44 @@ export async function processCdcBatch(
       await insertQuarantine(tx, rejected);
       return processItems(tx, items, options);
     });
-    await refreshLive(env, db, result.touchedDays);
+    await refreshLive(env, db, result.touchedLive);
     return result;
   });
   return outcome;
 }
 
 /**
- * After a commit: recompute the touched slices' non-additive measures, then send the room the
- * absolute values of the changed days. Failures here lose nothing (the data is committed, the
- * slices stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
- * redeliver the batch.
+ * After a commit: recompute the touched slices' non-additive measures, then send the room — in one
+ * RPC — the absolute values of the buckets the batch touched. Failures here lose nothing (the data
+ * is committed, the slices stay marked dirty, the scheduled job reconciles the room), so they must
+ * not make the queue redeliver the batch.
  */
-export async function refreshLive(env: Env, db: Parameters<typeof recomputeDirtySlices>[0], days: string[]) {
-  if (days.length === 0) return;
-  let totals: DayTotals[] = [];
-  try {
+export async function refreshLive(env: Env, db: Db, touched: LiveTouch): Promise<void> {
+  if (touched.days.length === 0 && touched.minutes.length === 0) return;
+  await sendToRoom(env, async () => {
     await transaction(db, (tx) => recomputeDirtySlices(tx, LIVE_RECOMPUTE_LIMIT));
-    totals = await readDailyTotals(db, days[0]!, days.at(-1)!);
+    return readTouchedBuckets(db, touched);
+  });
+}
+
+/** After a bulk load: send the room its whole window (420 days, 48 hours) from Postgres. */
+export async function refreshLiveWindow(env: Env, db: Db): Promise<void> {
+  const today = dayIn(Date.now(), env.REPORTING_TZ);
+  await sendToRoom(env, () =>
+    readLiveWindow(db, daysBefore(today, DAY_RETENTION), minuteOf(Date.now()) - MINUTE_WINDOW * 60),
+  );
+}
+
+async function sendToRoom(env: Env, read: () => Promise<LiveBuckets>): Promise<void> {
+  let buckets: LiveBuckets;
+  try {
+    buckets = await read();
   } catch (error) {
-    console.error(JSON.stringify({ msg: "slice recomputation failed", error: String(error) }));
+    console.error(JSON.stringify({ msg: "live bucket read failed", error: String(error) }));
     return;
   }
-  const wanted = new Set(days);
   await liveRoom(env)
-    .applyDaily(totals.filter((t) => wanted.has(t.day)))
+    .apply(buckets)
     .catch((error: unknown) =>
       console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })),
     );

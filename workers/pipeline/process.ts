@@ -12,6 +12,7 @@ import type { Db } from "../db/client.ts";
 import type { Entity, EntityEvent } from "../ingest/entities.ts";
 import type { Change } from "../ingest/events.ts";
 import { dayIn } from "../kpi/calendar.ts";
+import { isLiveDim, MINUTE_WINDOW, minuteOf } from "../live/buckets.ts";
 import { applyMapping, type Mapping } from "./mapping.ts";
 import { resolveLatest } from "./resolve.ts";
 import {
@@ -45,7 +46,8 @@ import {
   upsertEntities,
 } from "./store/entities.ts";
 import { recordBatch } from "./store/health.ts";
-import { applyFactDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
+import type { LiveTouch } from "./store/live.ts";
+import { applyFactDeltas, applyMinuteDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
 import { loadSales, loadSalesToRederive, lockKeys, upsertSales } from "./store/sales.ts";
 
 /** An event accepted at the webhook (or taken back from bronze for replay). */
@@ -74,6 +76,8 @@ export interface ProcessOutcome {
   unmapped: number;
   /** Days whose whole-business totals changed. */
   touchedDays: string[];
+  /** The live room's buckets the batch wrote (`dim|member|day`, `dim|member|minute`). */
+  touchedLive: LiveTouch;
 }
 
 type Sourced<E> = E & { source: string };
@@ -361,7 +365,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     };
   }
 
-  const deltas = emptyDeltas();
+  const deltas = emptyDeltas(minuteOf(now) - MINUTE_WINDOW * 60);
   const before = new Map([...existing, ...rederived.map((s) => [s.saleId, s] as const)]);
   const after = [...finals.values(), ...toDerive.filter((s) => !finals.has(s.saleId))];
   for (const sale of after) {
@@ -375,6 +379,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   ];
   const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
+  const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);
   await recordBatch(tx, items);
@@ -394,5 +399,11 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     quarantined: totals.reduce((n, c) => n + c.quarantined, 0),
     unmapped: totals.reduce((n, c) => n + c.unmapped, 0),
     touchedDays,
+    touchedLive: {
+      days: [...new Set([...deltas.slices.keys(), ...firstSaleSlices])]
+        .filter((k) => isLiveDim(k.slice(0, k.indexOf("|"))))
+        .sort(),
+      minutes: touchedMinutes,
+    },
   };
 }

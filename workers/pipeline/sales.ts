@@ -134,7 +134,14 @@ export interface Deltas {
   facts: Map<string, Measures>;
   /** by `dim|member|day` */
   slices: Map<string, Measures>;
+  /** by `dim|member|minute` (epoch seconds), live dimensions only, minutes from `minuteSince` on */
+  minutes: Map<string, Measures>;
+  /** Epoch seconds: sales in earlier minutes get no minute delta (outside the live window). */
+  minuteSince: number;
 }
+
+/** The dimensions the live room slices by; sales reps are served by the day slices only. */
+const MINUTE_DIMS: ReadonlySet<SliceDim> = new Set(["all", "region", "segment", "category"]);
 
 function measuresOf(sale: SaleState): Measures {
   const gross = sale.quantity * sale.unitPriceCents;
@@ -183,8 +190,16 @@ export function contribute(deltas: Deltas, sale: SaleState, sign: 1 | -1): void 
   add(deltas.facts, `${timeKey}|${d.customerKey}|${d.productKey}|${d.regionKey}|${d.salesRepKey}`, m, sign);
   for (const [dim, member] of sliceMembers(sale))
     add(deltas.slices, `${dim}|${member}|${d.saleDate}`, m, sign);
+  // A minute is counted iff it is inside the window when the batch runs. The window only moves
+  // forward, so a sale whose old minute is still inside was counted there when it was added.
+  const minute = Math.floor(Date.parse(sale.saleTimestamp!) / 60_000) * 60;
+  if (minute >= deltas.minuteSince) {
+    for (const [dim, member] of sliceMembers(sale))
+      if (MINUTE_DIMS.has(dim)) add(deltas.minutes, `${dim}|${member}|${minute}`, m, sign);
+  }
 }
 
-export function emptyDeltas(): Deltas {
-  return { facts: new Map(), slices: new Map() };
+/** @param minuteSince epoch seconds of the oldest minute to track (default: none). */
+export function emptyDeltas(minuteSince = Number.POSITIVE_INFINITY): Deltas {
+  return { facts: new Map(), slices: new Map(), minutes: new Map(), minuteSince };
 }

@@ -99,10 +99,32 @@ describe("contribute", () => {
     ]);
   });
 
+  it("tracks the live slices' minutes inside the window only", () => {
+    const sale = derived(saleStateFrom(insert, "erp", 1, () => null));
+    const minute = Math.floor(Date.parse(sale.saleTimestamp!) / 60_000) * 60;
+    const inside = emptyDeltas(minute);
+    contribute(inside, sale, 1);
+    expect([...inside.minutes.keys()].sort()).toEqual([
+      `all||${minute}`,
+      `category|Tools|${minute}`,
+      `region|EMEA|${minute}`,
+      `segment|SMB|${minute}`,
+    ]);
+    expect(inside.minutes.get(`all||${minute}`)).toMatchObject({
+      orders: 1,
+      quantity: 3,
+      revenueCents: 5997,
+    });
+    const outside = emptyDeltas(minute + 60);
+    contribute(outside, sale, 1);
+    expect(outside.minutes.size).toBe(0);
+    expect(outside.slices.size).toBe(5);
+  });
+
   it("adds nothing for a deleted sale", () => {
     const deltas = emptyDeltas();
     contribute(deltas, { ...derived(saleStateFrom(insert, "erp", 1, () => null)), isDeleted: true }, 1);
-    expect(deltas.facts.size + deltas.slices.size).toBe(0);
+    expect(deltas.facts.size + deltas.slices.size + deltas.minutes.size).toBe(0);
   });
 });
 

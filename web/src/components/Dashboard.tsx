@@ -6,6 +6,7 @@ import { AppHeader } from "./AppHeader.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
 import { KpiTile } from "./KpiTile.tsx";
 import { SignOutButton } from "./SignOutButton.tsx";
+import { StaleBanner } from "./StaleBanner.tsx";
 import { UpdatedAgo } from "./UpdatedAgo.tsx";
 
 interface TileSpec {
@@ -26,7 +27,7 @@ const SECONDARY: readonly TileSpec[] = [
 ];
 
 export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => void }) {
-  const { view, connection, ready } = useLiveKpis((hadData) =>
+  const { view, connection, ready, heardAt } = useLiveKpis((hadData) =>
     onSignedOut(hadData ? "Your session has ended. Sign in again to keep watching." : undefined),
   );
   const tiles = (specs: readonly TileSpec[], primary: boolean) =>
@@ -64,6 +65,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
             <UpdatedAgo changedAt={view.changedAt} asOf={view.asOf} />
           </div>
         </div>
+        <StaleBanner heardAt={heardAt} />
         <div class="tiles tiles--primary">{tiles(PRIMARY, true)}</div>
         <div class="tiles tiles--secondary">{tiles(SECONDARY, false)}</div>
       </main>

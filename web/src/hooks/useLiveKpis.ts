@@ -1,6 +1,7 @@
 /**
  * Feeds the dashboard: fetches the HTTP summary and opens the live socket at the same time, so the
- * first figures appear with whichever answers first; live frames then update them in place.
+ * first figures appear with whichever answers first; live frames then update them in place. On
+ * every (re)connection it subscribes to `watch`, resuming from the last sequence number it holds.
  *
  * All mutable state lives inside the effect of the component that uses it (no module singletons):
  * unmounting closes the socket, aborts the fetches and removes every listener.
@@ -8,8 +9,15 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, fetchSession, fetchSummary } from "../lib/api.ts";
 import { parseFrame } from "../lib/frames.ts";
-import { initialView, type KpiEvent, type KpiView, step } from "../lib/kpi-state.ts";
-import { openLiveSocket, sendMessage } from "../lib/live-socket.ts";
+import {
+  defaultWatch,
+  initialView,
+  type KpiEvent,
+  type KpiView,
+  step,
+  type Watch,
+} from "../lib/kpi-state.ts";
+import { openLiveSocket, sendMessage, startHeartbeat } from "../lib/live-socket.ts";
 
 export type Connection = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -18,49 +26,70 @@ export interface LiveKpis {
   connection: Connection;
   /** The first load has an outcome (figures, or an error worth showing): time to show the page. */
   ready: boolean;
+  /** Client clock when the server last confirmed the figures are current (any frame or pong). */
+  heardAt: number | null;
 }
 
-/** A connection that doesn't deliver its snapshot in this time gets an explicit resync. */
-const SNAPSHOT_WAIT_MS = 3000;
+/** A subscription that isn't answered in this time is sent again. */
+const ANSWER_WAIT_MS = 3000;
 /** Show the page (with placeholders) even if neither the summary nor the socket has answered. */
 const REVEAL_AFTER_MS = 1500;
+/** Re-render for a confirmation (pong) at most this often; frames re-render anyway. */
+const HEARD_RESOLUTION_MS = 1000;
 
 /**
  * @param onUnauthorized called when the server says there is no valid session; `hadData` tells a
  *   session that ended (figures were shown) from a visitor who never signed in.
+ * @param watch the filter and windows to subscribe to; a change re-subscribes from a snapshot.
  */
-export function useLiveKpis(onUnauthorized: (hadData: boolean) => void): LiveKpis {
-  const [view, setView] = useState<KpiView>(initialView);
+export function useLiveKpis(
+  onUnauthorized: (hadData: boolean) => void,
+  watch: Watch = defaultWatch,
+): LiveKpis {
+  const [view, setView] = useState<KpiView>(() => initialView(watch));
   const [connection, setConnection] = useState<Connection>(() =>
     navigator.onLine ? "connecting" : "offline",
   );
   const [ready, setReady] = useState(false);
+  const [heardAt, setHeardAt] = useState<number | null>(null);
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
+  const watchKey = JSON.stringify(watch);
 
   useEffect(() => {
     const lifetime = new AbortController();
     const { signal } = lifetime;
     const socket = openLiveSocket(window.location);
-    let current = initialView;
+    const heartbeat = startHeartbeat(socket);
+    let current = initialView(JSON.parse(watchKey) as Watch);
+    setView(current);
     let opened = false;
     let probing = false;
-    let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+    let lastHeard = 0;
+    let answerTimer: ReturnType<typeof setTimeout> | undefined;
     const revealTimer = setTimeout(() => setReady(true), REVEAL_AFTER_MS);
 
     const apply = (event: KpiEvent) => {
       const next = step(current, event);
-      current = next.view;
-      setView(current);
-      if (next.resync) resync();
+      if (next.view !== current) {
+        current = next.view;
+        setView(current);
+      }
+      if (next.send) {
+        sendMessage(socket, next.send);
+        clearTimeout(answerTimer);
+        // An unanswered subscribe or resync (lost in a reconnect) is replaced by a new subscribe.
+        answerTimer = setTimeout(() => {
+          if (current.awaiting) apply({ type: "connected" });
+        }, ANSWER_WAIT_MS);
+      }
     };
-    const resync = () => {
-      sendMessage(
-        socket,
-        current.seq === null || current.seq < 0
-          ? { type: "resync" }
-          : { type: "resync", last_seq: current.seq },
-      );
+    const heard = (at: number, force: boolean) => {
+      heartbeat.heard();
+      if (force || at - lastHeard >= HEARD_RESOLUTION_MS) {
+        lastHeard = at;
+        setHeardAt(at);
+      }
     };
     const signedOut = () => {
       if (!signal.aborted) unauthorized.current(current.source !== "none");
@@ -85,10 +114,6 @@ export function useLiveKpis(onUnauthorized: (hadData: boolean) => void): LiveKpi
       () => {
         opened = true;
         apply({ type: "connected" });
-        clearTimeout(snapshotTimer);
-        snapshotTimer = setTimeout(() => {
-          if (current.awaitingSnapshot) resync();
-        }, SNAPSHOT_WAIT_MS);
       },
       { signal },
     );
@@ -96,19 +121,23 @@ export function useLiveKpis(onUnauthorized: (hadData: boolean) => void): LiveKpi
     socket.addEventListener(
       "message",
       (event) => {
+        const at = Date.now();
         const parsed = parseFrame(event.data);
         if (!parsed.ok) {
           console.warn(`pulse: ignored an invalid live frame (${parsed.reason})`);
           return;
         }
         const { message } = parsed;
+        if (message.type === "pong") return heard(at, false);
         if (message.type === "error") {
           console.warn(`pulse: the live room answered ${message.code}: ${message.message}`);
           return;
         }
-        apply({ type: "frame", frame: message, at: Date.now() });
-        if (message.type === "snapshot") {
-          clearTimeout(snapshotTimer);
+        const wasAwaiting = current.awaiting;
+        apply({ type: "frame", frame: message, at });
+        heard(at, true);
+        if (wasAwaiting && !current.awaiting) {
+          clearTimeout(answerTimer);
           setConnection(navigator.onLine ? "live" : "offline");
           setReady(true);
         }
@@ -119,7 +148,7 @@ export function useLiveKpis(onUnauthorized: (hadData: boolean) => void): LiveKpi
     socket.addEventListener(
       "close",
       () => {
-        clearTimeout(snapshotTimer);
+        clearTimeout(answerTimer);
         setConnection(navigator.onLine ? "reconnecting" : "offline");
         // A socket that closes before it ever opened was most likely refused at the upgrade
         // (browsers hide the status). Ask the session endpoint whether the session is gone.
@@ -148,14 +177,23 @@ export function useLiveKpis(onUnauthorized: (hadData: boolean) => void): LiveKpi
       },
       { signal },
     );
+    // A tab coming back to the front checks its socket at once (its timers may have been slowed).
+    document.addEventListener(
+      "visibilitychange",
+      () => {
+        if (document.visibilityState === "visible") heartbeat.ping();
+      },
+      { signal },
+    );
 
     return () => {
       lifetime.abort(); // removes every listener above and cancels the fetches
-      clearTimeout(snapshotTimer);
+      heartbeat.stop();
+      clearTimeout(answerTimer);
       clearTimeout(revealTimer);
       socket.close(1000, "dashboard closed");
     };
-  }, []);
+  }, [watchKey]);
 
-  return { view, connection, ready };
+  return { view, connection, ready, heardAt };
 }

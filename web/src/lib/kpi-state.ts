@@ -1,34 +1,60 @@
 /**
  * What the dashboard shows, as a pure state machine over the events that feed it: the HTTP
  * summary (first paint), live frames, and each new socket connection. No I/O here, so the
- * ordering rules can be unit-tested as a table.
+ * ordering rules can be unit-tested as a table; the caller sends the messages a step asks for.
  *
  * Rules:
- * - Live data wins: a summary is used only until the first live frame; afterwards it is stale.
+ * - Live data wins: a summary is used only until the first live frame.
+ * - On every connection the client subscribes; when it already holds data of the same room epoch
+ *   it asks to resume from its sequence number (the room answers with the missed changes, or a
+ *   snapshot when it can't).
  * - A snapshot is authoritative (it may even lower `seq`, after the room's storage was reset).
- * - Frames carry absolute values, so a delta newer than the last seen one is always applied;
- *   a delta at or below the last `seq` is a duplicate or late and is ignored.
- * - A gap (`seq` jumps by more than one) or a delta before any snapshot asks for a resync, once,
- *   until the next snapshot arrives.
+ * - Deltas carry absolute bucket values. A delta with `seq` at or below ours is old news; one with
+ *   `prev_seq` above ours means we missed a frame: ask for a resync from our `seq`, once, until it
+ *   is answered. Anything else is merged.
  */
-import type { ServerMessage, Tiles } from "../../../workers/live/protocol.ts";
+import {
+  type ClientMessage,
+  type DaySeries,
+  DEFAULT_DAYS,
+  DEFAULT_MINUTES,
+  emptyTiles,
+  type Filter,
+  type MinuteSeries,
+  type ServerMessage,
+  type Tiles,
+} from "../../../workers/live/protocol.ts";
 import type { Summary } from "./api.ts";
 
 export type LiveFrame = Extract<ServerMessage, { type: "snapshot" | "delta" }>;
 
+export interface Watch {
+  filter: Filter;
+  minutes: number;
+  days: number;
+}
+
+export const defaultWatch: Watch = { filter: {}, minutes: DEFAULT_MINUTES, days: DEFAULT_DAYS };
+
 export interface KpiView {
+  watch: Watch;
   /** Reporting day of the tiles (YYYY-MM-DD), null before the first data. */
   date: string | null;
   tiles: Tiles | null;
+  /** The last `watch.minutes` minutes, sparse and ascending (uPlot's columnar shape). */
+  minutes: MinuteSeries;
+  /** The last `watch.days` days, sparse and ascending. */
+  days: DaySeries;
   source: "none" | "summary" | "live";
-  /** Last live sequence number applied on any connection. */
+  /** The room's storage epoch and the last sequence number applied from it. */
+  epoch: string | null;
   seq: number | null;
   /** Server time the shown values were current at. */
   asOf: string | null;
   /** Client clock when the shown values last changed (or were first received). */
   changedAt: number | null;
-  /** A snapshot is expected (new connection or resync sent): don't ask for another. */
-  awaitingSnapshot: boolean;
+  /** A subscribe or resync is unanswered: don't send another. */
+  awaiting: boolean;
 }
 
 export type KpiEvent =
@@ -36,70 +62,162 @@ export type KpiEvent =
   | { type: "frame"; frame: LiveFrame; at: number }
   | { type: "connected" };
 
-export const initialView: KpiView = {
-  date: null,
-  tiles: null,
-  source: "none",
-  seq: null,
-  asOf: null,
-  changedAt: null,
-  awaitingSnapshot: true,
-};
+const emptyMinutes = (): MinuteSeries => ({
+  t: [],
+  orders: [],
+  quantity: [],
+  revenue: [],
+  net_revenue: [],
+  costs: [],
+});
+const emptyDays = (): DaySeries => ({
+  day: [],
+  orders: [],
+  quantity: [],
+  revenue: [],
+  net_revenue: [],
+  costs: [],
+  unique_customers: [],
+  new_customers: [],
+  median_order_value: [],
+  p90_order_value: [],
+});
+
+export function initialView(watch: Watch = defaultWatch): KpiView {
+  return {
+    watch,
+    date: null,
+    tiles: null,
+    minutes: emptyMinutes(),
+    days: emptyDays(),
+    source: "none",
+    epoch: null,
+    seq: null,
+    asOf: null,
+    changedAt: null,
+    awaiting: true,
+  };
+}
 
 export interface Step {
   view: KpiView;
-  /** Send `{"type":"resync"}` now. */
-  resync: boolean;
+  /** Send this now. */
+  send?: ClientMessage;
 }
 
 export function step(view: KpiView, event: KpiEvent): Step {
   switch (event.type) {
-    case "connected":
-      // The room sends a snapshot on every connect.
-      return { view: { ...view, awaitingSnapshot: true }, resync: false };
+    case "connected": {
+      const { filter, minutes, days } = view.watch;
+      const resume =
+        view.epoch !== null && view.seq !== null ? { epoch: view.epoch, seq: view.seq } : undefined;
+      return {
+        view: { ...view, awaiting: true },
+        send: { type: "subscribe", filter, minutes, days, ...(resume ? { resume } : {}) },
+      };
+    }
     case "summary": {
-      if (view.source === "live") return { view, resync: false };
+      if (view.source === "live") return { view };
       const { summary } = event;
       const tiles: Tiles = {
+        ...emptyTiles,
         revenue: summary.revenue,
         net_revenue: summary.net_revenue,
         orders: summary.orders,
         quantity: summary.quantity,
       };
-      return { view: show(view, summary.date, tiles, summary.as_of, event.at, "summary"), resync: false };
+      return { view: { ...show(view, summary.date, tiles, summary.as_of, event.at), source: "summary" } };
     }
     case "frame": {
-      const { frame } = event;
+      const { frame, at } = event;
       if (frame.type === "snapshot") {
-        const next = show(view, frame.date, frame.tiles, frame.as_of, event.at, "live");
-        return { view: { ...next, seq: frame.seq, awaitingSnapshot: false }, resync: false };
+        const next = show(view, frame.today, frame.tiles, frame.as_of, at);
+        return {
+          view: {
+            ...next,
+            source: "live",
+            epoch: frame.epoch,
+            seq: frame.seq,
+            minutes: frame.minutes,
+            days: frame.days,
+            awaiting: false,
+          },
+        };
       }
-      if (view.seq !== null && frame.seq <= view.seq) return { view, resync: false };
-      const gap = view.seq === null || frame.seq > view.seq + 1;
-      const resync = gap && !view.awaitingSnapshot;
-      const next = show(view, frame.date, frame.tiles, frame.as_of, event.at, "live");
-      return { view: { ...next, seq: frame.seq, awaitingSnapshot: view.awaitingSnapshot || resync }, resync };
+      if (view.seq === null) return { view }; // a delta before any snapshot: the snapshot is coming
+      if (frame.seq <= view.seq) return { view };
+      if (frame.prev_seq > view.seq) {
+        if (view.awaiting) return { view };
+        return { view: { ...view, awaiting: true }, send: { type: "resync", last_seq: view.seq } };
+      }
+      const next = show(view, frame.today, frame.tiles, frame.as_of, at);
+      return {
+        view: {
+          ...next,
+          source: "live",
+          seq: frame.seq,
+          minutes: mergeMinutes(view.minutes, frame.minutes, frame.as_of, view.watch.minutes),
+          days: mergeDays(view.days, frame.days, frame.today, view.watch.days),
+          // Any answer to a subscribe or resync is a snapshot or a delta that fits.
+          awaiting: false,
+        },
+      };
     }
   }
 }
 
-function show(
-  view: KpiView,
-  date: string,
-  tiles: Tiles,
-  asOf: string,
-  at: number,
-  source: KpiView["source"],
-): KpiView {
+function show(view: KpiView, date: string, tiles: Tiles, asOf: string, at: number): KpiView {
   const changed = view.date !== date || view.tiles === null || !sameTiles(view.tiles, tiles);
-  return { ...view, date, tiles, asOf, source, changedAt: changed ? at : view.changedAt };
+  return { ...view, date, tiles, asOf, changedAt: changed ? at : view.changedAt };
 }
 
 function sameTiles(a: Tiles, b: Tiles): boolean {
-  return (
-    a.revenue === b.revenue &&
-    a.net_revenue === b.net_revenue &&
-    a.orders === b.orders &&
-    a.quantity === b.quantity
-  );
+  return (Object.keys(a) as (keyof Tiles)[]).every((k) => a[k] === b[k]);
+}
+
+/**
+ * Merges changed buckets into a columnar series keyed by its `key` column: replaced or inserted in
+ * order, and buckets the window has moved past (`keep` false) dropped.
+ */
+function merge<S extends { [field: string]: unknown[] }>(
+  current: S,
+  changes: S,
+  key: keyof S,
+  keep: (k: never) => boolean,
+): S {
+  const from = new Map<unknown, [S, number]>();
+  for (const series of [current, changes]) {
+    series[key]!.forEach((k, i) => {
+      from.set(k, [series, i]);
+    });
+  }
+  const keys = [...from.keys()]
+    .filter((k) => keep(k as never))
+    .sort((a, b) => ((a as number) < (b as number) ? -1 : 1));
+  const column = (field: keyof S) =>
+    keys.map((k) => {
+      const [series, i] = from.get(k)!;
+      return series[field]![i];
+    });
+  return Object.fromEntries(Object.keys(current).map((field) => [field, column(field)])) as S;
+}
+
+function mergeMinutes(
+  current: MinuteSeries,
+  changes: MinuteSeries,
+  asOf: string,
+  window: number,
+): MinuteSeries {
+  const now = Date.parse(asOf);
+  const from = Number.isNaN(now)
+    ? Number.NEGATIVE_INFINITY
+    : Math.floor(now / 60_000) * 60 - (window - 1) * 60;
+  return merge(current, changes, "t", (t: number) => t >= from);
+}
+
+function mergeDays(current: DaySeries, changes: DaySeries, today: string, window: number): DaySeries {
+  const from = new Date(Date.parse(`${today}T00:00:00Z`) - (window - 1) * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+  return merge(current, changes, "day", (d: string) => d >= from);
 }

@@ -111,6 +111,47 @@ export async function applySliceDeltas(
 }
 
 /**
+ * Adds minute deltas (keyed `dim|member|minute`, epoch seconds) to `kpi_minute_slice` and returns
+ * the keys it wrote (all-zero deltas are skipped: they change no value).
+ */
+export async function applyMinuteDeltas(tx: Db, deltas: Map<string, Measures>): Promise<string[]> {
+  const nonZero = new Map(
+    [...deltas].filter(
+      ([, m]) =>
+        m.orders !== 0 ||
+        m.quantity !== 0 ||
+        m.revenueCents !== 0 ||
+        m.costCents !== 0 ||
+        m.netRevenueCents !== 0,
+    ),
+  );
+  if (nonZero.size === 0) return [];
+  const c = columns(nonZero);
+  const parts = c.keys.map((k) => k.split("|"));
+  await tx.query(
+    `INSERT INTO kpi_minute_slice AS k (dim, member, minute, orders, quantity, revenue, net_revenue, costs, updated_at)
+     SELECT d, m, to_timestamp(t), o, q, r / 100.0, n / 100.0, c / 100.0, clock_timestamp()
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
+                   $8::bigint[]) AS x(d, m, t, o, q, r, n, c)
+     ON CONFLICT (dim, member, minute) DO UPDATE SET
+       orders = k.orders + excluded.orders, quantity = k.quantity + excluded.quantity,
+       revenue = k.revenue + excluded.revenue, net_revenue = k.net_revenue + excluded.net_revenue,
+       costs = k.costs + excluded.costs, updated_at = clock_timestamp()`,
+    [
+      parts.map((p) => p[0]),
+      parts.map((p) => p[1]),
+      parts.map((p) => p[2]),
+      c.orders,
+      c.quantity,
+      c.revenue,
+      c.net,
+      c.cost,
+    ],
+  );
+  return c.keys;
+}
+
+/**
  * Keeps `customer_first_sale` right for the given customers and returns the slices whose "new
  * customers" count may have changed (every slice of their sales on the old and new first days).
  */
