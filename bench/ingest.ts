@@ -9,7 +9,6 @@
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { bulkLoad } from "../scripts/lib/bulk-client.ts";
 import { historyEvents } from "../scripts/lib/history.ts";

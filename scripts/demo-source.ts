@@ -1,23 +1,3 @@
-/**
- * A demo source system: a shop that posts signed CDC sale events to Pulse, so the dashboard comes
- * alive on a developer's machine.
- *
- * - Fixed, deterministic pools (seeded PRNG): ~200 customers (Enterprise/SMB/Consumer, each with a
- *   home region), 40 products (category, price, cost), 8 sales reps; the same ids on every start.
- * - Traffic is a Poisson process, ~3 events/s on average, busier in business hours (UTC) and
- *   quieter at weekends, never silent. Requests carry 1–5 events, as a JSON array, NDJSON or a
- *   single object, signed with Standard Webhooks.
- * - ~2 % of events UPDATE a recent sale (quantity or discount changed, later event time), ~0.5 %
- *   DELETE one.
- * - Failed requests are logged and retried with backoff (same `webhook-id`, as Standard Webhooks
- *   senders do); the generator pauses meanwhile instead of piling events up.
- *
- * In-process: `startDemoSource({ baseUrl, source: "demo", secret, signal })`.
- * Standalone (while `npm start` runs with PULSE_DEMO=off, or against any Pulse):
- *   npx node scripts/demo-source.ts [--rate 3]
- * It reads `.data/credentials.json` (or $PULSE_CREDENTIALS, or $PULSE_DATA_DIR/credentials.json).
- */
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SaleFields as SalePayload } from "../workers/ingest/entities.ts";
 import { signedHeaders } from "../workers/ingest/signature.ts";

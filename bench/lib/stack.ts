@@ -51,20 +51,31 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
       await c.end();
     };
   }
-  await runMigrations(databaseUrl);
-  const proxy = await startPgProxy();
   const viewerToken = "bench-viewer";
-  const worker = await startWranglerDev({
-    port: await freePort(),
-    persistTo: join(state, "wrangler"),
-    databaseUrl,
-    pgProxy: proxy.address,
-    viewerToken,
-    adminToken: "bench-admin",
-    ...(options.vars ? { vars: options.vars } : {}),
-    // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
-    ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),
-  });
+  let proxy: Awaited<ReturnType<typeof startPgProxy>> | undefined;
+  let worker: Awaited<ReturnType<typeof startWranglerDev>>;
+  try {
+    await runMigrations(databaseUrl);
+    proxy = await startPgProxy();
+    worker = await startWranglerDev({
+      port: await freePort(),
+      persistTo: join(state, "wrangler"),
+      databaseUrl,
+      pgProxy: proxy.address,
+      viewerToken,
+      adminToken: "bench-admin",
+      ...(options.vars ? { vars: options.vars } : {}),
+      // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
+      ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),
+    });
+  } catch (error) {
+    // Leave nothing behind when the stack does not come up (no throwaway database, no proxy).
+    await proxy?.close();
+    await embedded?.close();
+    await dropDatabase?.();
+    rmSync(state, { recursive: true, force: true });
+    throw error;
+  }
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: "bench", secret: newWebhookSecret() };
   await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
@@ -85,7 +96,7 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
     async close() {
       await db.end();
       await worker.stop();
-      await proxy.close();
+      await proxy?.close();
       await embedded?.close();
       await dropDatabase?.();
       rmSync(state, { recursive: true, force: true });

@@ -104,16 +104,22 @@ export async function processCdcBatch(
 }
 
 /**
- * After a commit: recompute the touched slices' non-additive measures, then send the room — in one
- * RPC — the absolute values of the buckets the batch touched. Failures here lose nothing (the data
- * is committed, the slices stay marked dirty, the scheduled job reconciles the room), so they must
- * not make the queue redeliver the batch.
+ * After a commit, two updates of the room. First — at once, since it is what dashboards are waiting
+ * for — the absolute values of every bucket the batch touched: the additive measures (revenue,
+ * orders, units, costs) are final at commit. Then the touched slices' non-additive measures
+ * (unique and new customers, median and p90 order value) are recomputed from silver, which costs a
+ * read of their days' sales, and the day buckets are sent again (a slice whose values did not
+ * change keeps its write time, so the room has nothing new to push). Failures here lose nothing (the data is committed, the slices
+ * stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
+ * redeliver the batch.
  */
 export async function refreshLive(env: Env, db: Db, touched: LiveTouch): Promise<void> {
   if (touched.days.length === 0 && touched.minutes.length === 0) return;
+  await sendToRoom(env, () => readTouchedBuckets(db, touched));
+  if (touched.days.length === 0) return;
   await sendToRoom(env, async () => {
     await transaction(db, (tx) => recomputeDirtySlices(tx, LIVE_RECOMPUTE_LIMIT));
-    return readTouchedBuckets(db, touched);
+    return readTouchedBuckets(db, { days: touched.days, minutes: [] });
   });
 }
 

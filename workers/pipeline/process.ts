@@ -244,7 +244,9 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   const byEntity = new Map<Entity, Sourced<EntityEvent>[]>();
   for (const [checksum, event] of events) {
     if (!fresh.has(checksum)) continue;
-    byEntity.set(event.entity, [...(byEntity.get(event.entity) ?? []), event]);
+    const list = byEntity.get(event.entity);
+    if (list) list.push(event);
+    else byEntity.set(event.entity, [event]);
   }
 
   // Dimensions first.

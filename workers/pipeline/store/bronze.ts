@@ -16,30 +16,27 @@ export interface BronzeRow {
   receivedAt: string;
 }
 
-/** Inserts events into bronze; returns the checksums that were new (the rest are duplicates). */
+/**
+ * Inserts events into bronze; returns the checksums that were new (the rest are duplicates).
+ *
+ * The rows travel as one JSON document read by `json_to_recordset`: for thousands of raw events
+ * that is several times cheaper than Postgres array literals, whose per-element escaping of JSON
+ * text dominated a large batch.
+ */
 export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const result = await tx.query<{ checksum: string }>(
     `INSERT INTO bronze_sales_events
        (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
         raw_payload, checksum, ingestion_timestamp)
-     SELECT s, tb, e, t, ts, p, (ts AT TIME ZONE 'UTC')::date, st, r, c, rcv
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                   $8::jsonb[], $9::text[], $10::timestamptz[]) AS x(s, tb, e, t, ts, p, st, r, c, rcv)
+     SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position,
+            ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt"
+       FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, "eventType" text,
+            "eventTimestamp" timestamptz, position text, status text, raw jsonb, checksum text,
+            "receivedAt" timestamptz)
      ON CONFLICT (checksum, partition_date) DO NOTHING
      RETURNING checksum`,
-    [
-      rows.map((r) => r.source),
-      rows.map((r) => r.sourceTable),
-      rows.map((r) => r.entity),
-      rows.map((r) => r.eventType),
-      rows.map((r) => r.eventTimestamp),
-      rows.map((r) => r.position),
-      rows.map((r) => r.status),
-      rows.map((r) => JSON.stringify(r.raw)),
-      rows.map((r) => r.checksum),
-      rows.map((r) => r.receivedAt),
-    ],
+    [JSON.stringify(rows)],
   );
   return new Set(result.rows.map((r) => r.checksum));
 }
@@ -57,7 +54,8 @@ export async function takeBronzeForReplay(
   const result = await tx.query<{ raw_payload: unknown; ingestion_timestamp: Date; checksum: string }>(
     `DELETE FROM bronze_sales_events b
       USING (SELECT event_id, partition_date FROM bronze_sales_events
-              WHERE source_system = $1 AND status = $2 ORDER BY event_timestamp, event_id LIMIT $3) pick
+              WHERE source_system = $1 AND status = $2 AND status <> 'processed'
+              ORDER BY event_timestamp, event_id LIMIT $3) pick
       WHERE b.event_id = pick.event_id AND b.partition_date = pick.partition_date
      RETURNING b.raw_payload, b.ingestion_timestamp`,
     [source, status, limit],
@@ -86,18 +84,10 @@ export async function insertQuarantine(tx: Db, rows: QuarantineRow[]): Promise<v
   if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO quarantine (source_system, source_table, entity, rule, reason, raw_event, checksum, received_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[],
-                          $8::timestamptz[])`,
-    [
-      rows.map((r) => r.source),
-      rows.map((r) => r.sourceTable),
-      rows.map((r) => r.entity),
-      rows.map((r) => r.rule),
-      rows.map((r) => r.reason),
-      rows.map((r) => JSON.stringify(r.raw ?? null)),
-      rows.map((r) => r.checksum),
-      rows.map((r) => r.receivedAt),
-    ],
+     SELECT source, "sourceTable", entity, rule, reason, coalesce(raw, 'null'), checksum, "receivedAt"
+       FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, rule text,
+            reason text, raw jsonb, checksum text, "receivedAt" timestamptz)`,
+    [JSON.stringify(rows)],
   );
 }
 

@@ -219,6 +219,9 @@ export async function recomputeDirtySlices(tx: Db, limit: number): Promise<numbe
        UPDATE kpi_day_slice k SET unique_customers = m.unique_customers, new_customers = m.new_customers,
               median_order_value = m.median, p90_order_value = m.p90, updated_at = clock_timestamp()
          FROM measured m WHERE k.dim = m.dim AND k.member = m.member AND k.day = m.day
+          -- Unchanged slices keep their time: the live room then has nothing new to send.
+          AND (k.unique_customers, k.new_customers, k.median_order_value, k.p90_order_value)
+              IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
        RETURNING 1)
      SELECT count(*)::int AS n FROM measured`,
     [limit],

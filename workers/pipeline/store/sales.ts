@@ -4,14 +4,25 @@ import { fromCents, toCents } from "../../kpi/money.ts";
 import type { SaleState } from "../sales.ts";
 
 /**
- * Takes transaction-scoped advisory locks on keys, in a fixed order. They cover keys that do not
- * exist yet, so two concurrent batches can never both count the same new record.
+ * Lock buckets per namespace. A lock per key would take one slot of the server's shared lock table
+ * per record (64 × max_connections by default), and a batch of a few thousand new sales then fails
+ * with "out of shared memory"; buckets bound a transaction to this many locks per namespace. Two
+ * batches whose keys share a bucket wait for each other, which only costs concurrency.
+ */
+export const LOCK_BUCKETS = 256;
+
+/**
+ * Takes transaction-scoped advisory locks on the keys' buckets, in a fixed order. They cover keys
+ * that do not exist yet, so two concurrent batches can never both count the same new record.
  */
 export async function lockKeys(tx: Db, namespace: string, keys: string[]): Promise<void> {
-  const ids = [...new Set(keys)].sort();
+  const ids = [...new Set(keys)];
   if (ids.length === 0) return;
   await tx.query(
-    "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::text[]) AS id ORDER BY id",
+    // Sorted below the locking call, so the locks are taken in bucket order (no deadlocks).
+    `SELECT pg_advisory_xact_lock(hashtext($1), bucket)
+       FROM (SELECT DISTINCT (hashtextextended(id, 0) & ${LOCK_BUCKETS - 1})::int AS bucket
+               FROM unnest($2::text[]) AS id ORDER BY bucket) AS b`,
     [namespace, ids],
   );
 }
@@ -114,7 +125,7 @@ export async function loadSalesToRederive(
   return result.rows.map(toState);
 }
 
-/** Writes the new state of changed sales. */
+/** Writes the new state of changed sales (one JSON document, see `insertBronze`). */
 export async function upsertSales(
   tx: Db,
   sales: SaleState[],
@@ -123,20 +134,47 @@ export async function upsertSales(
 ): Promise<void> {
   if (sales.length === 0) return;
   const money = (cents: number | null) => (cents === null ? null : fromCents(cents).toFixed(2));
-  const live = (s: SaleState) => !s.isDeleted;
+  const rows = sales.map((s) => {
+    const live = !s.isDeleted;
+    return {
+      s: s.saleId,
+      d: s.isDeleted,
+      le: s.lastEventAt,
+      lp: s.lastPosition,
+      src: s.sourceSystem,
+      c: s.customerId,
+      p: s.productId,
+      sd: s.derived?.saleDate ?? null,
+      st: s.saleTimestamp,
+      q: live ? s.quantity : null,
+      up: live ? money(s.unitPriceCents) : null,
+      di: money(s.discountCents),
+      uc: money(s.unitCostCents),
+      oc: s.originalCurrency,
+      oup: s.originalUnitPrice,
+      r: s.region,
+      rep: s.salesRepId,
+      ck: s.derived?.customerKey ?? null,
+      pk: s.derived?.productKey ?? null,
+      rk: s.derived?.regionKey ?? null,
+      srk: s.derived?.salesRepKey ?? null,
+      seg: s.derived?.segment ?? null,
+      cat: s.derived?.category ?? null,
+      dq: (s.derived?.dataQualityScore ?? 1).toFixed(2),
+      dqi: s.derived?.dataQualityIssues ?? [],
+    };
+  });
   await tx.query(
     `INSERT INTO silver_sales_clean
        (sale_id, is_deleted, last_event_at, last_position, source_system, customer_id, product_id, sale_date,
         sale_timestamp, quantity, unit_price, discount, unit_cost, currency_code, original_currency,
         original_unit_price, region, sales_rep_id, customer_key, product_key, region_key, sales_rep_key,
         customer_segment, product_category, data_quality_score, data_quality_issues, etl_batch_id)
-     SELECT s, d, le, lp, src, c, p, sd, st, q, up, di, uc, $26, oc, oup, r, rep, ck, pk, rk, srk, seg, cat, dq,
-            coalesce(string_to_array(nullif(dqi, ''), ','), '{}'), $27
-       FROM unnest($1::text[], $2::boolean[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-                   $8::date[], $9::timestamptz[], $10::int[], $11::numeric[], $12::numeric[], $13::numeric[],
-                   $14::text[], $15::numeric[], $16::text[], $17::text[], $18::int[], $19::int[], $20::int[],
-                   $21::int[], $22::text[], $23::text[], $24::numeric[], $25::text[])
-         AS x(s, d, le, lp, src, c, p, sd, st, q, up, di, uc, oc, oup, r, rep, ck, pk, rk, srk, seg, cat, dq, dqi)
+     SELECT s, d, le, lp, src, c, p, sd, st, q, up, di, uc, $2, oc, oup, r, rep, ck, pk, rk, srk, seg, cat, dq,
+            coalesce(dqi, '{}'), $3
+       FROM json_to_recordset($1::json) AS x(s text, d boolean, le timestamptz, lp text, src text, c text,
+            p text, sd date, st timestamptz, q int, up numeric, di numeric, uc numeric, oc text, oup numeric,
+            r text, rep text, ck int, pk int, rk int, srk int, seg text, cat text, dq numeric, dqi text[])
      ON CONFLICT (sale_id) DO UPDATE SET
        is_deleted = excluded.is_deleted, last_event_at = excluded.last_event_at,
        last_position = excluded.last_position, source_system = excluded.source_system,
@@ -150,34 +188,6 @@ export async function upsertSales(
        product_category = excluded.product_category, data_quality_score = excluded.data_quality_score,
        data_quality_issues = excluded.data_quality_issues, etl_batch_id = excluded.etl_batch_id,
        updated_at = now()`,
-    [
-      sales.map((s) => s.saleId),
-      sales.map((s) => s.isDeleted),
-      sales.map((s) => s.lastEventAt),
-      sales.map((s) => s.lastPosition),
-      sales.map((s) => s.sourceSystem),
-      sales.map((s) => s.customerId),
-      sales.map((s) => s.productId),
-      sales.map((s) => s.derived?.saleDate ?? null),
-      sales.map((s) => s.saleTimestamp),
-      sales.map((s) => (live(s) ? s.quantity : null)),
-      sales.map((s) => (live(s) ? money(s.unitPriceCents) : null)),
-      sales.map((s) => money(s.discountCents)),
-      sales.map((s) => money(s.unitCostCents)),
-      sales.map((s) => s.originalCurrency),
-      sales.map((s) => s.originalUnitPrice),
-      sales.map((s) => s.region),
-      sales.map((s) => s.salesRepId),
-      sales.map((s) => s.derived?.customerKey ?? null),
-      sales.map((s) => s.derived?.productKey ?? null),
-      sales.map((s) => s.derived?.regionKey ?? null),
-      sales.map((s) => s.derived?.salesRepKey ?? null),
-      sales.map((s) => s.derived?.segment ?? null),
-      sales.map((s) => s.derived?.category ?? null),
-      sales.map((s) => (s.derived?.dataQualityScore ?? 1).toFixed(2)),
-      sales.map((s) => (s.derived?.dataQualityIssues ?? []).join(",")),
-      reportingCurrency,
-      batchId,
-    ],
+    [JSON.stringify(rows), reportingCurrency, batchId],
   );
 }
