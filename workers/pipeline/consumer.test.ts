@@ -159,6 +159,27 @@ describe("cdc-events consumer", () => {
     }
   });
 
+  it("takes a full batch of thousands of new sales in one transaction", async () => {
+    // The size a busy queue delivers: 100 messages of ~170 events, every sale and customer new.
+    // (A lock per new key once filled the server's lock table here, and the batch failed forever.)
+    const day = randomPastDay();
+    const bodies = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        message(
+          "consumer-test",
+          Array.from({ length: 170 }, (_, i) =>
+            saleEvent({ saleTimestamp: `${day}T10:00:${String(i % 60).padStart(2, "0")}Z`, unitPrice: 2 }),
+          ),
+        ),
+      ),
+    );
+    const result = await deliver(bodies);
+    expect(result.retryBatch.retry).toBe(false);
+    expect(await rollup([day])).toEqual([
+      { day, revenue: "34000.00", net_revenue: "34000.00", orders: 17_000, quantity: 17_000 },
+    ]);
+  }, 120_000);
+
   it("quarantines what it cannot read instead of dropping it", async () => {
     const marker = crypto.randomUUID();
     await deliver([{ v: 1, source: "consumer-test", nonsense: marker } as unknown as CdcMessage]);
