@@ -6,6 +6,7 @@
  * - every change of `[data-testid="tile-revenue"]`'s `data-value` (a MutationObserver on the whole
  *   document, so a re-created element counts too) and the next requestAnimationFrame callback
  *   after it — the fallback frame time when the page records no `pulse:live-update` measures;
+ * - the same for `[data-testid="live-chart"]`'s `data-latest`, on pages that have the chart;
  * - LCP candidates, long tasks and the page's `pulse:live-update` measures (buffered observers).
  *
  * The function is serialized into the page: it must not use anything from this module's scope.
@@ -21,7 +22,10 @@ export interface ValueChange {
 
 export interface ProbeState {
   timeOrigin: number;
+  /** Changes of the revenue tile's `data-value`. */
   values: ValueChange[];
+  /** Changes of the live chart's `data-latest` (empty on a page without the chart). */
+  chart: ValueChange[];
   lcp: { startTime: number; size: number; element: string }[];
   longTasks: { startTime: number; duration: number }[];
   measures: { startTime: number; duration: number }[];
@@ -39,6 +43,7 @@ export function installProbe(): void {
   const probe: ProbeState = {
     timeOrigin: performance.timeOrigin,
     values: [],
+    chart: [],
     lcp: [],
     longTasks: [],
     measures: [],
@@ -74,21 +79,26 @@ export function installProbe(): void {
       probe.measures.push({ startTime: entry.startTime, duration: entry.duration });
   });
 
-  let last: string | null = null;
+  const watched = [
+    { selector: '[data-testid="tile-revenue"]', attribute: "data-value", changes: probe.values, last: "" },
+    { selector: '[data-testid="live-chart"]', attribute: "data-latest", changes: probe.chart, last: "" },
+  ];
   const check = () => {
-    const value = document.querySelector('[data-testid="tile-revenue"]')?.getAttribute("data-value") ?? null;
-    if (value === null || value === last) return;
-    last = value;
-    const change: ValueChange = { value, at: performance.now(), frame: -1 };
-    probe.values.push(change);
-    requestAnimationFrame(() => {
-      change.frame = performance.now();
-    });
+    for (const w of watched) {
+      const value = document.querySelector(w.selector)?.getAttribute(w.attribute) ?? null;
+      if (value === null || value === w.last) continue;
+      w.last = value;
+      const change: ValueChange = { value, at: performance.now(), frame: -1 };
+      w.changes.push(change);
+      requestAnimationFrame(() => {
+        change.frame = performance.now();
+      });
+    }
   };
   new MutationObserver(check).observe(document, {
     subtree: true,
     childList: true,
     attributes: true,
-    attributeFilter: ["data-value"],
+    attributeFilter: watched.map((w) => w.attribute),
   });
 }
