@@ -174,6 +174,8 @@ interface ColdLoad {
   html: { transferSize: number; decodedBodySize: number; responseEnd: number };
   resources: Resource[];
   webSockets: number;
+  /** Page clock: the first WebSocket's creation and its first frame in (seen from Playwright: ±few ms). */
+  socket: { opened: number; firstFrame: number };
   longTasks: { count: number; totalMs: number };
 }
 
@@ -187,7 +189,14 @@ async function coldLoad(
   try {
     const page = await context.newPage();
     let webSockets = 0;
-    page.on("websocket", () => webSockets++);
+    const socketWall = { opened: Number.NaN, firstFrame: Number.NaN };
+    page.on("websocket", (ws) => {
+      if (webSockets++ > 0) return;
+      socketWall.opened = wallNow();
+      ws.once("framereceived", () => {
+        socketWall.firstFrame = wallNow();
+      });
+    });
     if (link) {
       const cdp = await context.newCDPSession(page);
       await cdp.send("Network.enable");
@@ -219,6 +228,7 @@ async function coldLoad(
       );
       const lcp = probe.lcp.at(-1);
       return {
+        timeOrigin: probe.timeOrigin,
         firstValue: probe.values[0]!.at,
         firstChart: probe.chart[0]?.at ?? Number.NaN,
         lcp: lcp?.startTime ?? Number.NaN,
@@ -236,13 +246,42 @@ async function coldLoad(
         },
       };
     });
-    return { ...load, webSockets } satisfies ColdLoad;
+    const { timeOrigin, ...rest } = load;
+    const socket = { opened: socketWall.opened - timeOrigin, firstFrame: socketWall.firstFrame - timeOrigin };
+    return { ...rest, webSockets, socket } satisfies ColdLoad;
   } finally {
     await context.close();
   }
 }
 
 const extension = (url: string) => new URL(url).pathname.match(/\.(js|mjs|css)$/)?.[1] ?? "";
+
+/** p50 milestones of the loads, in page time: what the first value waits for. */
+function waterfall(loads: ColdLoad[]): string {
+  const p50 = (pick: (l: ColdLoad) => number | undefined) => {
+    const xs = loads.map(pick).filter((x): x is number => x !== undefined && !Number.isNaN(x));
+    return xs.length ? `${round(median(xs))}` : "–";
+  };
+  const of = (l: ColdLoad, kind: string) => l.resources.filter((r) => extension(r.name) === kind);
+  const api = new Set(
+    loads.flatMap((l) =>
+      l.resources.filter((r) => r.initiatorType === "fetch").map((r) => new URL(r.name).pathname),
+    ),
+  );
+  const fetches = [...api].map((path) => {
+    const pick = (key: "startTime" | "responseEnd") => (l: ColdLoad) =>
+      l.resources.find((r) => r.initiatorType === "fetch" && new URL(r.name).pathname === path)?.[key];
+    return `${path} ${p50(pick("startTime"))}→${p50(pick("responseEnd"))}`;
+  });
+  return [
+    `HTML ${p50((l) => l.html.responseEnd)}`,
+    `JS ${p50((l) => Math.max(...of(l, "js").map((r) => r.responseEnd)))}`,
+    `CSS ${p50((l) => Math.max(...of(l, "css").map((r) => r.responseEnd)))}`,
+    ...fetches,
+    `socket ${p50((l) => l.socket.opened)}→first frame ${p50((l) => l.socket.firstFrame)}`,
+    `first value ${p50((l) => l.firstValue)} ms (p50s)`,
+  ].join(", ");
+}
 
 /** Rows for one variant of cold loads. */
 function loadRows(label: string, loads: ColdLoad[]): Row[] {
@@ -290,6 +329,12 @@ function loadRows(label: string, loads: ColdLoad[]): Row[] {
       note: `p50, HTML included, + ${median(loads.map((l) => l.webSockets))} WebSocket; long tasks during load p50 ${median(loads.map((l) => l.longTasks.count))} (${round(median(loads.map((l) => l.longTasks.totalMs)))} ms)`,
     },
     ...chartRows,
+    {
+      metric: `${label}: where the time goes`,
+      value: round(median(loads.map((l) => l.firstValue))),
+      unit: "ms",
+      note: waterfall(loads),
+    },
   ];
 }
 
