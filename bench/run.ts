@@ -4,6 +4,7 @@
  * of the embedded PGlite.
  */
 import { benchColdStart } from "./cold-start.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchKpi } from "./kpi.ts";
 import { benchLatency } from "./latency.ts";
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   kpi: () => benchKpi(),
   live: () => benchLive(),
+  dashboard: () => benchDashboard(),
 };
 
 const wanted = process.argv.slice(2);
