@@ -135,7 +135,7 @@ async function itemsOf(events: unknown[]): Promise<Item[]> {
         source: "bench",
         receivedAt,
         raw,
-        checksum: await eventChecksum("bench", identityOf(parsed.change)),
+        checksum: eventChecksum("bench", identityOf(parsed.change)),
         change: parsed.change,
       };
     }),

@@ -3,7 +3,7 @@
  * express `PARTITION BY`). This file is outside `drizzle.config.ts` on purpose; it exists for typed
  * queries only.
  */
-import { bigint, date, integer, jsonb, numeric, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, date, integer, json, numeric, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
 
 /** Bronze: every accepted event, raw (`0001_bronze.sql`). */
 export const bronzeSalesEvents = pgTable("bronze_sales_events", {
@@ -18,7 +18,8 @@ export const bronzeSalesEvents = pgTable("bronze_sales_events", {
   partitionDate: date("partition_date").notNull(),
   /** processed | unmapped | quarantined */
   status: varchar("status", { length: 12 }).notNull(),
-  rawPayload: jsonb("raw_payload").notNull(),
+  /** `json`, not `jsonb`: the event as received, and cheaper to insert (`0006_bronze_raw_json.sql`). */
+  rawPayload: json("raw_payload").notNull(),
   ingestionTimestamp: timestamp("ingestion_timestamp", { withTimezone: true }).notNull(),
   checksum: varchar("checksum", { length: 64 }).notNull(),
 });

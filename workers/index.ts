@@ -22,7 +22,7 @@ export default {
     }
     // Any failure throws, so the whole batch is retried (harmless: processing is idempotent) and,
     // after max_retries, dead-lettered.
-    await processCdcBatch(env, batch.messages);
+    await processCdcBatch(env, batch.messages, batch.metadata?.metrics?.backlogCount ?? 0);
   },
 
   async scheduled(controller, env) {

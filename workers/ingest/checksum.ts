@@ -4,11 +4,15 @@
  * details such as Debezium's connector timestamp). Two deliveries of the same change — a retry with
  * a new `webhook-id`, a repeat inside one request, a connector re-sending after a restart — get the
  * same checksum; bronze keeps one.
+ *
+ * `node:crypto`'s synchronous hash, not `crypto.subtle.digest`: for events of a few hundred bytes
+ * the promise round trip of the latter cost ~20× the hashing (25 µs against 1 µs an event), and
+ * the webhook hashes every event it accepts.
  */
+import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 
-export async function eventChecksum(source: string, identity: unknown): Promise<string> {
+export function eventChecksum(source: string, identity: unknown): string {
   const text = canonicalize({ source, identity }) ?? "";
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return createHash("sha256").update(text).digest("hex");
 }

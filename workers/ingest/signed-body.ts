@@ -85,7 +85,7 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
       result.errors.push({ index, rule: parsed.rule, reasons: parsed.reasons });
       continue;
     }
-    const checksum = await eventChecksum(name, identityOf(parsed.change));
+    const checksum = eventChecksum(name, identityOf(parsed.change));
     if (seen.has(checksum)) {
       result.repeated++;
       continue;

@@ -275,7 +275,7 @@ sourcesApi.post("/api/v1/sources/:name/replay", async (c) => {
             source: name,
             receivedAt: t.receivedAt,
             raw: t.raw,
-            checksum: await eventChecksum(name, identityOf(parsed.change)),
+            checksum: eventChecksum(name, identityOf(parsed.change)),
             change: parsed.change,
           });
         }

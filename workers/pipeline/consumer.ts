@@ -86,9 +86,16 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
   return { items, rejected };
 }
 
+/**
+ * `backlog`: messages still waiting behind this batch (the queue's own metric). While the consumer
+ * is catching up it skips the recomputation of non-additive measures: the slices stay marked dirty,
+ * the batch that finds the queue empty recomputes them (the most recent first) and the scheduled
+ * job any left over. Additive values still reach the room after every batch.
+ */
 export async function processCdcBatch(
   env: Env,
   messages: readonly { id: string; body: unknown }[],
+  backlog = 0,
 ): Promise<ProcessOutcome> {
   const options = pipelineOptions(env);
   const { items, rejected } = readMessages(messages);
@@ -97,7 +104,7 @@ export async function processCdcBatch(
       await insertQuarantine(tx, rejected);
       return processItems(tx, items, options);
     });
-    await refreshLive(env, db, result.touchedLive);
+    await refreshLive(env, db, result.touchedLive, { recompute: backlog === 0 });
     return result;
   });
   return outcome;
@@ -113,10 +120,15 @@ export async function processCdcBatch(
  * stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
  * redeliver the batch.
  */
-export async function refreshLive(env: Env, db: Db, touched: LiveTouch): Promise<void> {
+export async function refreshLive(
+  env: Env,
+  db: Db,
+  touched: LiveTouch,
+  { recompute = true }: { recompute?: boolean } = {},
+): Promise<void> {
   if (touched.days.length === 0 && touched.minutes.length === 0) return;
   await sendToRoom(env, () => readTouchedBuckets(db, touched));
-  if (touched.days.length === 0) return;
+  if (touched.days.length === 0 || !recompute) return;
   await sendToRoom(env, async () => {
     await transaction(db, (tx) => recomputeDirtySlices(tx, LIVE_RECOMPUTE_LIMIT));
     return readTouchedBuckets(db, { days: touched.days, minutes: [] });

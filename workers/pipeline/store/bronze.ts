@@ -32,7 +32,7 @@ export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<strin
      SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position,
             ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt"
        FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, "eventType" text,
-            "eventTimestamp" timestamptz, position text, status text, raw jsonb, checksum text,
+            "eventTimestamp" timestamptz, position text, status text, raw json, checksum text,
             "receivedAt" timestamptz)
      ON CONFLICT (checksum, partition_date) DO NOTHING
      RETURNING checksum`,
