@@ -12,7 +12,7 @@ import { withDb } from "../db/client.ts";
 import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
 import type { CdcMessage } from "../pipeline/message.ts";
-import { query } from "../test-support.ts";
+import { eventually, query } from "../test-support.ts";
 import { minuteOf } from "./buckets.ts";
 import { COALESCE_MS } from "./kpi-room.ts";
 import { reconcileLiveRoom } from "./reconcile.ts";
@@ -67,7 +67,12 @@ describe("consumer → live room", () => {
     const minutes = [...byMinute.keys()].sort();
     const todays = events.filter((e) => e.payload.sale_timestamp.slice(0, 10) === today());
 
-    const view = await liveRoom(env).view({ filter: { region }, minutes: 60, days: 7 });
+    // Additive values arrive with the batch's RPC; unique customers once the room has had the
+    // touched slices recomputed (from its alarm, right after).
+    const view = await eventually(
+      () => liveRoom(env).view({ filter: { region }, minutes: 60, days: 7 }),
+      (v) => v.tiles.unique_customers === todays.length,
+    );
     expect(view.minutes.t).toEqual(minutes);
     expect(view.minutes.orders).toEqual(minutes.map((m) => byMinute.get(m)!.orders));
     expect(view.minutes.revenue).toEqual(minutes.map((m) => byMinute.get(m)!.revenue));

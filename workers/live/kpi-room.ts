@@ -14,9 +14,10 @@
  *   starts empty, and accepts corrections from the scheduled reconciliation.
  */
 import { DurableObject } from "cloudflare:workers";
-import { withDb } from "../db/client.ts";
+import { transaction, withDb } from "../db/client.ts";
 import { dayIn } from "../kpi/calendar.ts";
-import { readLiveWindow } from "../pipeline/store/live.ts";
+import { readLiveWindow, readTouchedBuckets } from "../pipeline/store/live.ts";
+import { recomputeSlices } from "../pipeline/store/rollups.ts";
 import {
   DAY_RETENTION,
   daysBefore,
@@ -53,6 +54,8 @@ export const COALESCE_MS = 100;
 /** A client further behind than this many updates gets a snapshot instead of a delta. */
 export const MAX_RESYNC_SEQS = 5_000;
 const MAX_MESSAGE_BYTES = 4_096;
+/** Dirty slices one recomputation takes (live traffic touches a handful; the rest wait for the scheduled pass). */
+const RECOMPUTE_LIMIT = 200;
 
 export interface DriftReport {
   at: string;
@@ -87,9 +90,13 @@ export class KpiRoom extends DurableObject<Env> {
    * The consumer's update (on the root room): absolute values of the buckets a batch touched.
    * What changed is forwarded to the shard rooms, if any, in one RPC each.
    */
-  async apply(buckets: LiveBuckets): Promise<{ applied: number; seq: number }> {
+  async apply(
+    buckets: LiveBuckets,
+    options: { recompute?: boolean } = {},
+  ): Promise<{ applied: number; seq: number }> {
     // A root without sockets (sharded) still fills itself: rules read its windows.
     this.ctx.waitUntil(this.hydrateIfEmpty());
+    if (options.recompute) await this.requestRecompute();
     const result = await this.write(buckets, false, true);
     // Only the root forwards (rooms made by tests or tools under other names stay alone).
     if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
@@ -244,16 +251,21 @@ export class KpiRoom extends DurableObject<Env> {
     closeQuietly(ws, 1011);
   }
 
-  /** Coalesced fan-out, and hourly (and at each reporting midnight) roll-over and pruning. */
+  /**
+   * Coalesced fan-out, the recomputation the consumer asked for, and hourly (and at each reporting
+   * midnight) roll-over and pruning.
+   */
   override async alarm(): Promise<void> {
+    if (this.store.meta("recompute_due") === "1") await this.recompute();
     const now = Date.now();
     const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
     if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
     if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
     const housekeeping = Number(this.store.meta("housekeeping_due"));
-    await this.ctx.storage.setAlarm(
-      pending() ? Math.min(housekeeping, this.lastFlushAt + COALESCE_MS) : housekeeping,
-    );
+    // A request that came in while this alarm ran is served by the next one, at once.
+    const recompute = this.store.meta("recompute_due") === "1" ? Date.now() : Number.POSITIVE_INFINITY;
+    const flush = pending() ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
+    await this.ctx.storage.setAlarm(Math.min(housekeeping, flush, recompute));
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
@@ -396,6 +408,32 @@ export class KpiRoom extends DurableObject<Env> {
     if (this.store.meta("housekeeping_due") === undefined) this.housekeeping(Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Number(this.store.meta("housekeeping_due")));
+    }
+  }
+
+  /**
+   * The consumer sends additive values, which are final at commit, and asks for the non-additive
+   * ones (unique and new customers, median and p90 order value) to be recomputed from silver. That
+   * costs a read of the touched days' sales, so it runs here, from an alarm, and the consumer goes
+   * on with its next batch: requests that arrive meanwhile fold into one more run.
+   */
+  private async requestRecompute(): Promise<void> {
+    this.store.setMeta("recompute_due", "1");
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  private async recompute(): Promise<void> {
+    this.store.setMeta("recompute_due", "0");
+    try {
+      const buckets = await withDb(this.env, async (db) => {
+        const { changed } = await transaction(db, (tx) => recomputeSlices(tx, RECOMPUTE_LIMIT));
+        return readTouchedBuckets(db, { days: changed, minutes: [] });
+      });
+      if (buckets.days.length > 0) await this.apply(buckets);
+    } catch (error) {
+      // The slices stay marked dirty: the next request or the scheduled job recomputes them.
+      console.error(JSON.stringify({ msg: "live recomputation failed", error: String(error) }));
     }
   }
 

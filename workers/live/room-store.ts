@@ -271,8 +271,9 @@ export class RoomStore implements RoomReader {
   /**
    * Compares a window read from Postgres (the source of truth) with what the room holds and returns
    * the corrections: buckets the room lacks or holds with other values (unless the room's copy is
-   * newer than the read), and buckets only the room has — zeroed, when they are older than `settled`
-   * (a write still in flight when Postgres was read must not look like drift).
+   * newer than the read), and buckets only the room has — zeroed. Either way only what was written
+   * before `settled`: a change whose update is still on its way to the room (a batch's RPC, a
+   * recomputation) must not look like drift; the next reconciliation sees it settled.
    */
   diff(window: LiveWindow, settled: string): { corrections: LiveBuckets; drift: Drift[]; checked: number } {
     const drift: Drift[] = [];
@@ -290,7 +291,7 @@ export class RoomStore implements RoomReader {
       const key = `${b.dim}|${b.member}|${b.minute}`;
       const held = heldMinutes.get(key);
       heldMinutes.delete(key);
-      if (held && held.updated_at > b.updatedAt) continue;
+      if ((held && held.updated_at > b.updatedAt) || b.updatedAt >= settled) continue;
       const same =
         held &&
         held.orders === b.orders &&
@@ -350,7 +351,7 @@ export class RoomStore implements RoomReader {
       const key = `${b.dim}|${b.member}|${b.day}`;
       const held = heldDays.get(key);
       heldDays.delete(key);
-      if (held && held.updated_at > b.updatedAt) continue;
+      if ((held && held.updated_at > b.updatedAt) || b.updatedAt >= settled) continue;
       const same =
         held &&
         held.orders === b.orders &&

@@ -1,7 +1,7 @@
 /**
  * The `cdc-events` queue consumer: one transaction per batch (see `process.ts`), then — outside it —
- * the recomputation of the slices the batch touched and one RPC to the live room with the absolute
- * values of the day and minute buckets that changed.
+ * one RPC to the live room with the absolute values of the day and minute buckets that changed
+ * (the room then has the touched slices' non-additive measures recomputed).
  *
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
@@ -15,10 +15,6 @@ import { cdcMessage } from "./message.ts";
 import { type Item, type ProcessOutcome, processItems } from "./process.ts";
 import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
 import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
-import { recomputeDirtySlices } from "./store/rollups.ts";
-
-/** Live traffic touches a handful of slices; more than this waits for the scheduled pass. */
-const LIVE_RECOMPUTE_LIMIT = 200;
 
 export interface PipelineEnv {
   REPORTING_TZ: string;
@@ -88,9 +84,10 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
 
 /**
  * `backlog`: messages still waiting behind this batch (the queue's own metric). While the consumer
- * is catching up it skips the recomputation of non-additive measures: the slices stay marked dirty,
- * the batch that finds the queue empty recomputes them (the most recent first) and the scheduled
- * job any left over. Additive values still reach the room after every batch.
+ * is catching up it does not ask for the recomputation of non-additive measures (it would compete
+ * with the next batches for the same slices): the slices stay marked dirty, the batch that finds the
+ * queue empty asks for them (the most recent first) and the scheduled job takes any left over.
+ * Additive values still reach the room after every batch.
  */
 export async function processCdcBatch(
   env: Env,
@@ -111,13 +108,12 @@ export async function processCdcBatch(
 }
 
 /**
- * After a commit, two updates of the room. First — at once, since it is what dashboards are waiting
- * for — the absolute values of every bucket the batch touched: the additive measures (revenue,
- * orders, units, costs) are final at commit. Then the touched slices' non-additive measures
- * (unique and new customers, median and p90 order value) are recomputed from silver, which costs a
- * read of their days' sales, and the day buckets are sent again (a slice whose values did not
- * change keeps its write time, so the room has nothing new to push). Failures here lose nothing (the data is committed, the slices
- * stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
+ * After a commit, one RPC to the room with the absolute values of every bucket the batch touched:
+ * the additive measures (revenue, orders, units, costs) are final at commit, and dashboards are
+ * waiting for them. The same call asks the room to recompute the touched slices' non-additive
+ * measures (unique and new customers, median and p90 order value) from silver, which it does from
+ * an alarm while the consumer goes on. Failures here lose nothing (the data is committed, the
+ * slices stay marked dirty, the scheduled job reconciles the room), so they must not make the queue
  * redeliver the batch.
  */
 export async function refreshLive(
@@ -127,11 +123,8 @@ export async function refreshLive(
   { recompute = true }: { recompute?: boolean } = {},
 ): Promise<void> {
   if (touched.days.length === 0 && touched.minutes.length === 0) return;
-  await sendToRoom(env, () => readTouchedBuckets(db, touched));
-  if (touched.days.length === 0 || !recompute) return;
-  await sendToRoom(env, async () => {
-    await transaction(db, (tx) => recomputeDirtySlices(tx, LIVE_RECOMPUTE_LIMIT));
-    return readTouchedBuckets(db, { days: touched.days, minutes: [] });
+  await sendToRoom(env, () => readTouchedBuckets(db, touched), {
+    recompute: recompute && touched.days.length > 0,
   });
 }
 
@@ -143,7 +136,11 @@ export async function refreshLiveWindow(env: Env, db: Db): Promise<void> {
   );
 }
 
-async function sendToRoom(env: Env, read: () => Promise<LiveBuckets>): Promise<void> {
+async function sendToRoom(
+  env: Env,
+  read: () => Promise<LiveBuckets>,
+  options: { recompute?: boolean } = {},
+): Promise<void> {
   let buckets: LiveBuckets;
   try {
     buckets = await read();
@@ -152,7 +149,7 @@ async function sendToRoom(env: Env, read: () => Promise<LiveBuckets>): Promise<v
     return;
   }
   await liveRoom(env)
-    .apply(buckets)
+    .apply(buckets, options)
     .catch((error: unknown) =>
       console.error(JSON.stringify({ msg: "live room update failed", error: String(error) })),
     );

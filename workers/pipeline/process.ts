@@ -47,7 +47,13 @@ import {
 } from "./store/entities.ts";
 import { recordBatch } from "./store/health.ts";
 import type { LiveTouch } from "./store/live.ts";
-import { applyFactDeltas, applyMinuteDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
+import {
+  applyFactDeltas,
+  applyMinuteDeltas,
+  applySliceDeltas,
+  lockSlices,
+  refreshFirstSales,
+} from "./store/rollups.ts";
 import { loadSales, loadSalesToRederive, lockKeys, upsertSales } from "./store/sales.ts";
 
 /** An event accepted at the webhook (or taken back from bronze for replay). */
@@ -383,6 +389,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     ...new Set([...before.values(), ...after].flatMap((s) => (s.customerId ? [s.customerId] : []))),
   ];
   const firstSaleSlices = await refreshFirstSales(tx, customers);
+  await lockSlices(tx);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
   const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);

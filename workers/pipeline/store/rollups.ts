@@ -181,14 +181,36 @@ export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<
 }
 
 /**
+ * Slice writers take this transaction lock before touching `kpi_day_slice` (the batch before its
+ * slice deltas, the recomputation before it starts). The two lock slice rows and dirty marks in
+ * opposite orders, and since the recomputation runs beside the consumer (in the live room) they
+ * would otherwise deadlock; the batch holds it only for the tail of its transaction.
+ */
+export async function lockSlices(tx: Db): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext('kpi_day_slice'))");
+}
+
+/**
  * Recomputes the non-additive measures of up to `limit` dirty slices from silver and clears them.
  * Returns how many slices it recomputed.
  */
 export async function recomputeDirtySlices(tx: Db, limit: number): Promise<number> {
+  return (await recomputeSlices(tx, limit)).recomputed;
+}
+
+/**
+ * The same, also returning the slices (`dim|member|day`) whose values changed — the ones the live
+ * room needs again.
+ */
+export async function recomputeSlices(
+  tx: Db,
+  limit: number,
+): Promise<{ recomputed: number; changed: string[] }> {
   // The plan's estimates cross the JIT threshold, and compiling costs more (30–100 ms) than running
   // it; LOCAL keeps the setting to this transaction (every caller runs one).
   await tx.query("SET LOCAL jit = off");
-  const result = await tx.query<{ n: number }>(
+  await lockSlices(tx);
+  const result = await tx.query<{ n: number; changed: string[] }>(
     `WITH picked AS (
        DELETE FROM kpi_dirty WHERE (dim, member, day) IN (SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC LIMIT $1)
        RETURNING dim, member, day),
@@ -222,11 +244,13 @@ export async function recomputeDirtySlices(tx: Db, limit: number): Promise<numbe
           -- Unchanged slices keep their time: the live room then has nothing new to send.
           AND (k.unique_customers, k.new_customers, k.median_order_value, k.p90_order_value)
               IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM measured`,
+       RETURNING k.dim || '|' || k.member || '|' || k.day AS slice)
+     SELECT (SELECT count(*)::int FROM measured) AS n,
+            (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed`,
     [limit],
   );
-  return result.rows[0]?.n ?? 0;
+  const row = result.rows[0];
+  return { recomputed: row?.n ?? 0, changed: row?.changed ?? [] };
 }
 
 /** A day's absolute totals of the whole business, as sent to the live room. */
