@@ -1,23 +1,31 @@
 /**
- * One KPI: its label and its value, updated in place. The value is an aria-live region (announced
- * politely when it changes) and briefly takes the accent colour when it moves.
+ * One KPI over the selected range: its value (updated in place, announced politely, briefly in the
+ * accent colour when it moves), the change against the comparison period, a sparkline of the
+ * range, and — for revenue — the seed's flags in words and colour.
  */
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { formatValue, type ValueKind } from "../lib/format.ts";
+import { formatChange, formatValue, type ValueKind } from "../lib/format.ts";
+import type { Flag, TileFigure } from "../lib/overview.ts";
+import { Sparkline } from "./Sparkline.tsx";
 
 interface Props {
   label: string;
-  value: number | null;
   kind: ValueKind;
   testId: string;
-  primary?: boolean;
+  figure: TileFigure | null;
+  /** "previous period", "same period last year". */
+  compareLabel: string;
+  flags?: Flag[];
 }
 
-export function KpiTile({ label, value, kind, testId, primary = false }: Props) {
+export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Props) {
   const labelId = useId();
+  const value = figure?.value ?? null;
   const flash = useChangeFlash(value);
+  const change = figure?.changePct ?? null;
+  const direction = change === null || change === 0 ? "flat" : change > 0 ? "up" : "down";
   return (
-    <section class={primary ? "tile tile--primary" : "tile"} aria-labelledby={labelId}>
+    <section class="tile" aria-labelledby={labelId} data-testid={`${testId}-card`}>
       <h3 id={labelId} class="tile__label">
         {label}
       </h3>
@@ -31,6 +39,28 @@ export function KpiTile({ label, value, kind, testId, primary = false }: Props) 
       >
         {value === null ? "—" : formatValue(value, kind)}
       </p>
+      <p
+        class="tile__change"
+        data-direction={direction}
+        data-testid={`${testId}-change`}
+        data-value={change ?? undefined}
+      >
+        {figure === null
+          ? " "
+          : change === null
+            ? `No comparison with the ${compareLabel}`
+            : `${formatChange(change)} vs ${compareLabel}`}
+      </p>
+      {figure && <Sparkline values={figure.spark} />}
+      {flags && flags.length > 0 && (
+        <ul class="flags" aria-label="Revenue flags, last day of the range">
+          {flags.map((f) => (
+            <li key={f.name} class="flag" data-tone={f.tone} data-flag={f.name} data-code={f.code}>
+              {f.text}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -28,6 +28,8 @@ export interface LiveKpis {
   ready: boolean;
   /** Client clock when the server last confirmed the figures are current (any frame or pong). */
   heardAt: number | null;
+  /** `performance.now()` when the frame behind the current figures arrived; null before one has. */
+  arrivedAt: number | null;
 }
 
 /** A subscription that isn't answered in this time is sent again. */
@@ -52,6 +54,7 @@ export function useLiveKpis(
   );
   const [ready, setReady] = useState(false);
   const [heardAt, setHeardAt] = useState<number | null>(null);
+  const [arrivedAt, setArrivedAt] = useState<number | null>(null);
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
   const watchKey = JSON.stringify(watch);
@@ -69,11 +72,12 @@ export function useLiveKpis(
     let answerTimer: ReturnType<typeof setTimeout> | undefined;
     const revealTimer = setTimeout(() => setReady(true), REVEAL_AFTER_MS);
 
-    const apply = (event: KpiEvent) => {
+    const apply = (event: KpiEvent, arrived?: number) => {
       const next = step(current, event);
       if (next.view !== current) {
         current = next.view;
         setView(current);
+        if (arrived !== undefined) setArrivedAt(arrived);
       }
       if (next.send) {
         sendMessage(socket, next.send);
@@ -122,6 +126,7 @@ export function useLiveKpis(
       "message",
       (event) => {
         const at = Date.now();
+        const arrived = performance.now();
         const parsed = parseFrame(event.data);
         if (!parsed.ok) {
           console.warn(`pulse: ignored an invalid live frame (${parsed.reason})`);
@@ -134,7 +139,7 @@ export function useLiveKpis(
           return;
         }
         const wasAwaiting = current.awaiting;
-        apply({ type: "frame", frame: message, at });
+        apply({ type: "frame", frame: message, at }, arrived);
         heard(at, true);
         if (wasAwaiting && !current.awaiting) {
           clearTimeout(answerTimer);
@@ -195,5 +200,5 @@ export function useLiveKpis(
     };
   }, [watchKey]);
 
-  return { view, connection, ready, heardAt };
+  return { view, connection, ready, heardAt, arrivedAt };
 }
