@@ -141,6 +141,7 @@ async function expectTilesToMatchApi(
   page: Page,
   params: Record<string, string>,
   compare = "previous_period",
+  timeout = 2_000,
 ) {
   const totals = await api("/api/v1/query", {
     metrics: TILES.map(([, m]) => m).join(","),
@@ -151,7 +152,7 @@ async function expectTilesToMatchApi(
   for (const [testId, metric] of TILES) {
     const wanted = cell(totals, metric) as number | null;
     await expect
-      .poll(() => dataValue(page, testId), { message: testId })
+      .poll(() => dataValue(page, testId), { message: testId, timeout })
       .toBeCloseTo(wanted ?? Number.NaN, 6);
     const change = cell(totals, `${metric}_change_pct`) as number | null;
     const shown = await page.getByTestId(`${testId}-change`).getAttribute("data-value");
