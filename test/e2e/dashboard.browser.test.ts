@@ -205,6 +205,11 @@ describe("dashboard", () => {
     const revenue = await dataValue(page, "tile-revenue");
     const lastHour = Number(await live.getAttribute("data-total"));
     expect(Number(await live.getAttribute("data-points"))).toBe(60);
+    // Live frames feed the existing charts (setData): the canvas drawn on stays the same element.
+    await page.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="live-chart"] canvas');
+      if (canvas) (canvas as HTMLCanvasElement & { pulseMark?: boolean }).pulseMark = true;
+    });
 
     const response = await stack.post(
       JSON.stringify(saleEvent({ quantity: 3, unitPrice: 10, region: REGION })),
@@ -220,6 +225,12 @@ describe("dashboard", () => {
     expect(Number(await live.getAttribute("data-latest"))).toBeGreaterThanOrEqual(30);
     const measures = await page.evaluate(() => performance.getEntriesByName("pulse:live-update").length);
     expect(measures).toBeGreaterThan(0);
+    const sameCanvas = await page.evaluate(
+      () =>
+        (document.querySelector('[data-testid="live-chart"] canvas') as { pulseMark?: boolean } | null)
+          ?.pulseMark === true,
+    );
+    expect(sameCanvas).toBe(true);
     // Unique customers can't be folded in live; the next API answer (a few seconds later) brings
     // them, and then every figure equals the API again.
     await expectTilesToMatchApi(page, { from: day(-29), to: today() }, "previous_period", 10_000);
@@ -245,6 +256,14 @@ describe("dashboard", () => {
     await shared.goto(page.url());
     await expect.poll(() => shared.getByTestId("range").inputValue()).toBe("7d");
     await expectTilesToMatchApi(shared, { from: day(-6), to: today(), region: REGION }, "previous_year");
+
+    // A custom range, typed into the date fields.
+    await shared.getByTestId("range").selectOption("custom");
+    await shared.getByLabel("From", { exact: true }).fill(day(-12));
+    await shared.getByLabel("To", { exact: true }).fill(day(-3));
+    await expect.poll(() => new URL(shared.url()).searchParams.get("to")).toBe(day(-3));
+    expect(new URL(shared.url()).searchParams.get("from")).toBe(day(-12));
+    await expectTilesToMatchApi(shared, { from: day(-12), to: day(-3), region: REGION }, "previous_year");
     await context.close();
   });
 
@@ -357,16 +376,28 @@ describe("dashboard", () => {
     await admin.context.close();
   });
 
-  it("works at 360 px and in dark mode", async () => {
+  it("works at 360 px and in dark mode, and on a 4K screen", async () => {
     const { page, context } = await open(`?region=${REGION}`, { width: 360, dark: true });
     await expect.poll(() => page.getByTestId("tile-revenue").getAttribute("data-value")).not.toBeNull();
     await expect.poll(() => page.getByTestId("chart-orders").count()).toBe(1);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    const [r = 255, g = 255, b = 255] = background.match(/\d+/g)?.map(Number) ?? [];
-    expect((r + g + b) / 3).toBeLessThan(80);
+    const brightness = async () => {
+      const colour = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      const [r = 0, g = 0, b = 0] = colour.match(/\d+/g)?.map(Number) ?? [];
+      return (r + g + b) / 3;
+    };
+    expect(await brightness()).toBeLessThan(80);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-360-dark.png`, fullPage: true });
+    // The theme toggle overrides the system preference: automatic (dark here) → light.
+    await page.getByRole("button", { name: /Theme: automatic/ }).click();
+    await expect.poll(brightness).toBeGreaterThan(200);
     await context.close();
+
+    const large = await open(`?region=${REGION}`, { width: 3840 });
+    await expect.poll(() => large.page.getByTestId("chart-orders").count()).toBe(1);
+    expect(await large.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
+    await large.page.screenshot({ path: `${ARTIFACTS}/dashboard-3840.png` });
+    await large.context.close();
   });
 });

@@ -73,10 +73,10 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
       : null;
   useReconcile(liveToday?.tiles.orders, liveToday?.tiles.revenue, () => setRefresh((n) => n + 1));
 
-  // Fold live figures only into answers for the view on screen (not the one still loading).
+  // Fold live figures only into answers for the view on screen (not the one still loading). The
+  // tiles show as soon as the totals answer; the daily series adds sparklines when it arrives.
   const current = totals.url === urls.totals && days.url === urls.days;
-  const figures =
-    totals.answer && days.answer ? tileFigures(totals.answer, days.answer, current ? liveToday : null) : null;
+  const figures = totals.answer ? tileFigures(totals.answer, days.answer, current ? liveToday : null) : null;
   const flags = revenueFlags(daily.answer, advanced.answer);
   const compareLabel = COMPARE_LABELS[view.compare];
   const rangeText =

@@ -80,19 +80,20 @@ export interface LiveToday {
 
 /**
  * @param totals `/query?grain=range&compare=…` (one row)
- * @param days `/query?grain=day` over the same range and filters
+ * @param days `/query?grain=day` over the same range and filters; null while it loads (no
+ *   sparklines, and nothing to fold live figures against yet)
  * @param live today's live tiles for the same filter, or null
  */
-export function tileFigures(totals: Answer, days: Answer, live: LiveToday | null): Figures {
+export function tileFigures(totals: Answer, days: Answer | null, live: LiveToday | null): Figures {
   const total = (name: string) => num(column(totals, name)[0]);
-  const periods = column<string>(days, "period");
+  const periods = days ? column<string>(days, "period") : [];
   const todayIndex = live ? periods.lastIndexOf(live.date) : -1;
   const figures = {} as Figures;
 
   // What the live room adds beyond the API's today bucket (zero when it can't be folded in).
   const delta: Sums = { revenue: 0, net_revenue: 0, orders: 0, cost_of_goods: 0 };
-  const spark = (metric: string) => column<number | null>(days, metric).map(num);
-  if (live && todayIndex >= 0) {
+  const spark = (metric: string) => (days ? column<number | null>(days, metric).map(num) : []);
+  if (live && days && todayIndex >= 0) {
     const apiToday = (m: keyof Sums) => num(column(days, m)[todayIndex]) ?? 0;
     delta.revenue = live.tiles.revenue - apiToday("revenue");
     delta.net_revenue = live.tiles.net_revenue - apiToday("net_revenue");
