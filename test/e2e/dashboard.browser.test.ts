@@ -239,11 +239,23 @@ describe("dashboard", () => {
 
   it("puts filters in the URL and shows the numbers of the filtered view", async () => {
     const { page, context } = await open();
+    let sockets = 0;
+    page.on("websocket", () => {
+      sockets += 1;
+    });
     const everything = await dataValue(page, "tile-revenue");
     await page.getByTestId("filter-region").selectOption(REGION);
     await expect.poll(() => new URL(page.url()).searchParams.get("region")).toBe(REGION);
     await expectTilesToMatchApi(page, { from: day(-29), to: today(), region: REGION });
     expect(await dataValue(page, "tile-revenue")).not.toBeCloseTo(everything, 2);
+
+    // The filtered view is live too: re-subscribed on the same socket, it moves with the region's sales.
+    const filtered = await dataValue(page, "tile-revenue");
+    await stack.post(JSON.stringify(saleEvent({ quantity: 7, unitPrice: 10, region: REGION })));
+    await expect
+      .poll(() => dataValue(page, "tile-revenue"), { timeout: 2_000, interval: 25 })
+      .toBeCloseTo(filtered + 70, 2);
+    expect(sockets).toBe(0);
 
     await page.getByTestId("range").selectOption("7d");
     await page.getByTestId("compare").selectOption("previous_year");

@@ -7,6 +7,7 @@
  * unmounting closes the socket, aborts the fetches and removes every listener.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Filter } from "../../../workers/live/protocol.ts";
 import { ApiError, fetchSession, fetchSummary } from "../lib/api.ts";
 import { parseFrame } from "../lib/frames.ts";
 import {
@@ -42,7 +43,8 @@ const HEARD_RESOLUTION_MS = 1000;
 /**
  * @param onUnauthorized called when the server says there is no valid session; `hadData` tells a
  *   session that ended (figures were shown) from a visitor who never signed in.
- * @param watch the filter and windows to subscribe to; a change re-subscribes from a snapshot.
+ * @param watch the filter and windows to subscribe to; a change re-subscribes on the open socket
+ *   (the room answers with a snapshot of the new subscription).
  */
 export function useLiveKpis(
   onUnauthorized: (hadData: boolean) => void,
@@ -58,13 +60,16 @@ export function useLiveKpis(
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
   const watchKey = JSON.stringify(watch);
+  const watched = useRef(watchKey);
+  /** Set while the socket's effect runs: starts watching something else on the same socket. */
+  const rewatch = useRef<((next: Watch) => void) | null>(null);
 
   useEffect(() => {
     const lifetime = new AbortController();
     const { signal } = lifetime;
     const socket = openLiveSocket(window.location);
     const heartbeat = startHeartbeat(socket);
-    let current = initialView(JSON.parse(watchKey) as Watch);
+    let current = initialView(JSON.parse(watched.current) as Watch);
     setView(current);
     let opened = false;
     let probing = false;
@@ -87,6 +92,12 @@ export function useLiveKpis(
           if (current.awaiting) apply({ type: "connected" });
         }, ANSWER_WAIT_MS);
       }
+    };
+    rewatch.current = (next: Watch) => {
+      // From scratch: figures of the previous filter must not be merged with the new one's.
+      current = initialView(next);
+      setView(current);
+      if (opened) apply({ type: "connected" });
     };
     const heard = (at: number, force: boolean) => {
       heartbeat.heard();
@@ -138,6 +149,8 @@ export function useLiveKpis(
           console.warn(`pulse: the live room answered ${message.code}: ${message.message}`);
           return;
         }
+        // An answer to the subscription before the last re-subscribe, still in flight.
+        if (message.type === "snapshot" && !sameFilter(message.filter, current.watch.filter)) return;
         const wasAwaiting = current.awaiting;
         apply({ type: "frame", frame: message, at }, arrived);
         heard(at, true);
@@ -192,13 +205,24 @@ export function useLiveKpis(
     );
 
     return () => {
+      rewatch.current = null;
       lifetime.abort(); // removes every listener above and cancels the fetches
       heartbeat.stop();
       clearTimeout(answerTimer);
       clearTimeout(revealTimer);
       socket.close(1000, "dashboard closed");
     };
+  }, []);
+
+  useEffect(() => {
+    if (watched.current === watchKey) return;
+    watched.current = watchKey;
+    rewatch.current?.(JSON.parse(watchKey) as Watch);
   }, [watchKey]);
 
   return { view, connection, ready, heardAt, arrivedAt };
+}
+
+function sameFilter(a: Filter, b: Filter): boolean {
+  return a.region === b.region && a.segment === b.segment && a.category === b.category;
 }
