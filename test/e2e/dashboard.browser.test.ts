@@ -166,6 +166,9 @@ describe("dashboard", () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${stack.url.origin}/?region=${REGION}`);
+    // A visitor who never signed in gets the form, not a "session ended" notice.
+    await page.getByLabel("Viewer token").waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
     await page.getByLabel("Viewer token").fill(stack.viewerToken);
     await page.keyboard.press("Enter");
     await expect

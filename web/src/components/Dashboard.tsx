@@ -40,12 +40,10 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   const live = liveFilter(view.filters);
   const liveKey = JSON.stringify(live ?? {});
   const watch = useMemo(() => ({ filter: live ?? {}, minutes: 60, days: 1 }), [liveKey]);
-  const feed = useLiveKpis(
-    (hadData) => onSignedOut(hadData ? "Your session has ended. Sign in again to keep watching." : undefined),
-    watch,
-  );
+  const signedOut = (hadData: boolean) =>
+    onSignedOut(hadData ? "Your session has ended. Sign in again to keep watching." : undefined);
+  const feed = useLiveKpis(signedOut, watch);
   const [refresh, setRefresh] = useState(0);
-  const signedOut = () => onSignedOut("Your session has ended. Sign in again to keep watching.");
 
   const urls = {
     totals: apiUrl("/api/v1/query", {
@@ -83,12 +81,14 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
     range.from === range.to
       ? formatShortDay(range.from)
       : `${formatShortDay(range.from)} – ${formatShortDay(range.to)}`;
-  const asOf = feed.connection === "live" && liveView.asOf ? liveView.asOf : (totals.answer?.as_of ?? null);
+  const isLive = feed.connection === "live" && feed.heardAt !== null;
+  const asOf = isLive && liveView.asOf ? liveView.asOf : (totals.answer?.as_of ?? null);
+  const confirmedAt = isLive ? feed.heardAt : totals.receivedAt;
 
   return (
     // Hidden until the first answer, so a visitor without a session goes straight to the sign-in
     // form instead of seeing an empty dashboard flash by.
-    <div class="page" hidden={!feed.ready}>
+    <div class="page" hidden={!feed.ready && totals.answer === null}>
       <AppHeader>
         <SignOutButton onSignedOut={() => onSignedOut()} />
       </AppHeader>
@@ -157,7 +157,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
           )}
         </section>
         <DrillDown range={range} filters={view.filters} />
-        <HealthPanel asOf={asOf} connection={feed.connection} role={role} />
+        <HealthPanel confirmedAt={confirmedAt} asOf={asOf} connection={feed.connection} role={role} />
       </main>
     </div>
   );

@@ -13,13 +13,18 @@ import { formatAge, formatInstant, formatValue } from "../lib/format.ts";
 const POLL_MS = 10_000;
 
 interface Props {
-  /** Server time the figures on screen are current at (the live frame's, else the API answer's). */
+  /**
+   * Client clock when the server last confirmed the figures on screen are current: a live frame or
+   * pong while connected, else the API answer's arrival.
+   */
+  confirmedAt: number | null;
+  /** Server time the figures are current at, shown on hover. */
   asOf: string | null;
   connection: Connection;
   role: Role | null;
 }
 
-export function HealthPanel({ asOf, connection, role }: Props) {
+export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
   const now = useNow(1000);
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -43,7 +48,7 @@ export function HealthPanel({ asOf, connection, role }: Props) {
     };
   }, []);
 
-  const age = asOf === null ? null : formatAge(now - Date.parse(asOf));
+  const age = confirmedAt === null ? null : formatAge(now - confirmedAt);
   return (
     <section class="health card" aria-labelledby="health-title" data-testid="health">
       <h2 id="health-title" class="section-title">

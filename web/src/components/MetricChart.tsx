@@ -2,7 +2,8 @@
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
 import { type Answer, column } from "../lib/api.ts";
-import { chartOptions, daySeconds, describeSeries } from "../lib/charts.ts";
+import { describeSeries } from "../lib/chart-words.ts";
+import { chartOptions, daySeconds } from "../lib/charts.ts";
 import type { ValueKind } from "../lib/format.ts";
 import { Chart } from "./Chart.tsx";
 

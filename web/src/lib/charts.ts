@@ -5,7 +5,7 @@
  * function uPlot evaluates when it draws — a theme change is a redraw, never a rebuild.
  */
 import uPlot from "uplot";
-import { formatShortDay, formatValue, type ValueKind } from "./format.ts";
+import { formatValue, type ValueKind } from "./format.ts";
 
 const LIGHT = {
   text: "#5a6472",
@@ -129,22 +129,4 @@ export function chartOptions(
       ),
     ],
   };
-}
-
-/** "Highest $1,200 on Nov 3, 2026; lowest $0 on Nov 1, 2026; 30 days." — the words a chart stands for. */
-export function describeSeries(
-  days: readonly string[],
-  values: readonly (number | null)[],
-  kind: ValueKind,
-): string {
-  let hi = -1;
-  let lo = -1;
-  values.forEach((v, i) => {
-    if (v === null) return;
-    if (hi < 0 || v > (values[hi] as number)) hi = i;
-    if (lo < 0 || v < (values[lo] as number)) lo = i;
-  });
-  if (hi < 0) return "No data in this range.";
-  const at = (i: number) => `${formatValue(values[i] as number, kind)} on ${formatShortDay(days[i] ?? "")}`;
-  return `${days.length} days from ${formatShortDay(days[0] ?? "")} to ${formatShortDay(days[days.length - 1] ?? "")}; highest ${at(hi)}, lowest ${at(lo)}.`;
 }
