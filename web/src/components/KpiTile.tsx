@@ -45,11 +45,16 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         data-testid={`${testId}-change`}
         data-value={change ?? undefined}
       >
-        {figure === null
-          ? " "
-          : change === null
-            ? `No comparison with the ${compareLabel}`
-            : `${formatChange(change)} vs ${compareLabel}`}
+        {figure === null ? (
+          " "
+        ) : change === null ? (
+          <>
+            <span class="visually-hidden">No comparison with the {compareLabel}</span>
+            <span aria-hidden="true">— vs {compareLabel}</span>
+          </>
+        ) : (
+          `${formatChange(change)} vs ${compareLabel}`
+        )}
       </p>
       {figure && <Sparkline values={figure.spark} />}
       {flags && flags.length > 0 && (

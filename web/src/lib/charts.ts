@@ -66,7 +66,7 @@ function axes(kind: ValueKind, x: "day" | "minute"): uPlot.Axis[] {
     x === "day" ? (s: number) => dayTick.format(s * 1000) : (s: number) => minuteTick.format(s * 1000);
   const tick = tickValue(kind);
   return [
-    { ...common, values: (_u, splits) => splits.map(format) },
+    { ...common, space: x === "day" ? 50 : 70, values: (_u, splits) => splits.map(format) },
     { ...common, size: 60, values: (_u, splits) => splits.map(tick) },
   ];
 }
