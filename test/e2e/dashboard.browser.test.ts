@@ -286,9 +286,14 @@ describe("dashboard", () => {
     const { page, context } = await open();
     const drill = page.getByTestId("drill");
     await drill.locator(`[data-testid="drill-bar"][data-member="${REGION}"]`).click();
-    // Keyboard: the next level's bar opens with Enter.
-    const smb = drill.locator('[data-testid="drill-bar"][data-member="SMB"]');
-    await smb.focus();
+    // Keyboard: focus lands on the panel's heading, Tab walks on (CSV link, "All", the first bar:
+    // SMB, the largest segment) and Enter opens it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("drill-title");
+    await expect.poll(() => drill.locator('[data-testid="drill-bar"][data-member="SMB"]').count()).toBe(1);
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.member)).toBe(
+      "SMB",
+    );
     await page.keyboard.press("Enter");
     await drill.locator(`[data-testid="drill-bar"][data-member="${WIDGET}"]`).click();
 

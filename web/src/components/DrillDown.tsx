@@ -3,7 +3,7 @@
  * then the underlying sales. Breadcrumbs lead back up. The view's filters and range apply at every
  * level; the API's `meta.drill.next` says what the next level is.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useAnswer } from "../hooks/useAnswer.ts";
 import { apiUrl, column } from "../lib/api.ts";
 import { formatValue } from "../lib/format.ts";
@@ -41,10 +41,19 @@ export function DrillDown({ range, filters }: Props) {
     setBy(firstLevel(filters));
   }, [key]);
 
+  // The clicked bar or breadcrumb is gone after a move: keep keyboard users in place by moving focus
+  // to the panel's heading (which names the new level).
+  const heading = useRef<HTMLHeadingElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    if (moved.current) heading.current?.focus();
+  }, [by, steps.length]);
+
   const params = apiParams(range, filters) as Record<string, string>;
   for (const step of steps) params[step.by] = step.member;
 
   const goTo = (depth: number) => {
+    moved.current = true;
     const kept = steps.slice(0, depth);
     setSteps(kept);
     setBy(kept.length === 0 ? firstLevel(filters) : (nextOf(kept[kept.length - 1]!.by) ?? "sale"));
@@ -53,7 +62,7 @@ export function DrillDown({ range, filters }: Props) {
   return (
     <section class="drill card" aria-labelledby="drill-title" data-testid="drill">
       <div class="section-head">
-        <h2 id="drill-title" class="section-title">
+        <h2 id="drill-title" class="section-title" ref={heading} tabIndex={-1}>
           Drill-down: {LEVEL_NAMES[by] ?? by}
         </h2>
         <a
@@ -96,6 +105,7 @@ export function DrillDown({ range, filters }: Props) {
           by={by}
           params={params}
           onOpen={(member, label, next) => {
+            moved.current = true;
             setSteps([...steps, { by, member, label }]);
             setBy(next);
           }}
