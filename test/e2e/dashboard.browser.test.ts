@@ -326,8 +326,23 @@ describe("dashboard", () => {
         ],
       );
 
+    // The path is in the URL: the drilled view can be shared, and Back goes up a level.
+    expect(new URL(page.url()).searchParams.getAll("drill")).toEqual([
+      `region:${REGION}`,
+      "segment:SMB",
+      `product:${WIDGET}`,
+    ]);
+    const shared = await context.newPage();
+    await shared.goto(page.url());
+    await expect.poll(() => shared.getByTestId("sale-row").count()).toBe(25);
+    await shared.close();
+    await page.goBack();
+    await expect
+      .poll(() => drill.locator(`[data-testid="drill-bar"][data-member="${WIDGET}"]`).count())
+      .toBe(1);
+
     // Breadcrumbs lead back up.
-    await expect.poll(() => page.getByTestId("breadcrumbs").textContent()).toContain("Widget");
+    await expect.poll(() => page.getByTestId("breadcrumbs").textContent()).toContain("SMB");
     await page.getByTestId("breadcrumbs").getByRole("button", { name: REGION }).click();
     await expect.poll(() => drill.locator('[data-testid="drill-bar"][data-member="SMB"]').count()).toBe(1);
     await context.close();

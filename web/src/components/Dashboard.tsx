@@ -109,7 +109,8 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
         <FilterBar
           view={view}
           range={range}
-          onChange={setView}
+          // Another range or filter starts the drill-down again from its top.
+          onChange={(next) => setView({ ...next, drill: [] })}
           csvHref={apiUrl("/api/v1/export.csv", { report: "daily", ...params })}
         />
         {totals.error && !totals.answer && (
@@ -156,7 +157,12 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
             </>
           )}
         </section>
-        <DrillDown range={range} filters={view.filters} />
+        <DrillDown
+          range={range}
+          filters={view.filters}
+          steps={view.drill}
+          onSteps={(drill) => setView({ ...view, drill })}
+        />
         <HealthPanel confirmedAt={confirmedAt} asOf={asOf} connection={feed.connection} role={role} />
       </main>
     </div>

@@ -1,20 +1,20 @@
 /**
  * Drill-down: revenue by region as bars; a bar opens that region's segments, then their products,
  * then the underlying sales. Breadcrumbs lead back up. The view's filters and range apply at every
- * level; the API's `meta.drill.next` says what the next level is.
+ * level; the path is part of the view (the URL).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useAnswer } from "../hooks/useAnswer.ts";
 import { apiUrl, column } from "../lib/api.ts";
 import { formatValue } from "../lib/format.ts";
-import { apiParams, type DateRange, type ViewFilters } from "../lib/url-state.ts";
+import {
+  apiParams,
+  type DateRange,
+  type DrillDimension,
+  type DrillStep,
+  type ViewFilters,
+} from "../lib/url-state.ts";
 import { SalesTable } from "./SalesTable.tsx";
-
-interface Step {
-  by: string;
-  member: string;
-  label: string;
-}
 
 const LEVEL_NAMES: Record<string, string> = {
   region: "Regions",
@@ -29,17 +29,16 @@ const PATH = ["region", "segment", "product"] as const;
 interface Props {
   range: DateRange;
   filters: ViewFilters;
+  /** The path opened so far (kept in the URL: a drilled view can be shared, Back goes up). */
+  steps: DrillStep[];
+  onSteps: (steps: DrillStep[]) => void;
 }
 
-export function DrillDown({ range, filters }: Props) {
-  const [steps, setSteps] = useState<Step[]>([]);
-  const [by, setBy] = useState<string>(() => firstLevel(filters));
-  const key = JSON.stringify([range, filters]);
-  // A new view starts the drill-down again from its top.
-  useEffect(() => {
-    setSteps([]);
-    setBy(firstLevel(filters));
-  }, [key]);
+export function DrillDown({ range, filters, steps, onSteps }: Props) {
+  // Members' display names as seen on their bars (a path from a link shows the members themselves).
+  const [labels, setLabels] = useState<Map<string, string>>(() => new Map());
+  const last = steps[steps.length - 1];
+  const by = last ? nextOf(last.by) : firstLevel(filters);
 
   // The clicked bar or breadcrumb is gone after a move: keep keyboard users in place by moving focus
   // to the panel's heading (which names the new level).
@@ -51,12 +50,10 @@ export function DrillDown({ range, filters }: Props) {
 
   const params = apiParams(range, filters) as Record<string, string>;
   for (const step of steps) params[step.by] = step.member;
-
+  const labelOf = (step: DrillStep) => labels.get(`${step.by}:${step.member}`) ?? (step.member || "(none)");
   const goTo = (depth: number) => {
     moved.current = true;
-    const kept = steps.slice(0, depth);
-    setSteps(kept);
-    setBy(kept.length === 0 ? firstLevel(filters) : (nextOf(kept[kept.length - 1]!.by) ?? "sale"));
+    onSteps(steps.slice(0, depth));
   };
 
   return (
@@ -88,10 +85,10 @@ export function DrillDown({ range, filters }: Props) {
           {steps.map((step, i) => (
             <li key={step.by}>
               {i === steps.length - 1 ? (
-                <span aria-current="location">{step.label}</span>
+                <span aria-current="location">{labelOf(step)}</span>
               ) : (
                 <button type="button" class="link" onClick={() => goTo(i + 1)}>
-                  {step.label}
+                  {labelOf(step)}
                 </button>
               )}
             </li>
@@ -104,10 +101,10 @@ export function DrillDown({ range, filters }: Props) {
         <Members
           by={by}
           params={params}
-          onOpen={(member, label, next) => {
+          onOpen={(member, label) => {
             moved.current = true;
-            setSteps([...steps, { by, member, label }]);
-            setBy(next);
+            setLabels(new Map(labels).set(`${by}:${member}`, label));
+            onSteps([...steps, { by, member }]);
           }}
         />
       )}
@@ -115,13 +112,16 @@ export function DrillDown({ range, filters }: Props) {
   );
 }
 
-function firstLevel(filters: ViewFilters): string {
+/** The top level: the first of region, segment, product the view doesn't already filter by. */
+function firstLevel(filters: ViewFilters): DrillDimension {
   return PATH.find((d) => d === "product" || filters[d] === undefined) ?? "product";
 }
 
-function nextOf(by: string): string | null {
+/** The level after `by`, as the API's `meta.drill.next` names it: along the path, then the sales. */
+function nextOf(by: DrillDimension): DrillDimension | "sale" {
+  if (by === "product") return "sale";
   const i = PATH.indexOf(by as (typeof PATH)[number]);
-  return i < 0 ? "product" : i + 1 < PATH.length ? PATH[i + 1]! : "sale";
+  return i < 0 ? "product" : PATH[i + 1]!;
 }
 
 function Members({
@@ -129,9 +129,9 @@ function Members({
   params,
   onOpen,
 }: {
-  by: string;
+  by: DrillDimension;
   params: Record<string, string>;
-  onOpen: (member: string, label: string, next: string) => void;
+  onOpen: (member: string, label: string) => void;
 }) {
   const { answer, error } = useAnswer(
     apiUrl("/api/v1/breakdown", { metric: "revenue", by, ...params, limit: "50" }),
@@ -142,8 +142,6 @@ function Members({
   const labels = column<string | null>(answer, "label");
   const values = column<number | null>(answer, "revenue");
   const shares = column<number | null>(answer, "share_pct");
-  const drill = answer.meta.drill as { next?: string } | null;
-  const next = drill?.next ?? nextOf(by) ?? "sale";
   const max = Math.max(0, ...values.map((v) => v ?? 0)) || 1;
   if (members.length === 0) return <p class="muted">No sales in this range.</p>;
   return (
@@ -160,7 +158,7 @@ function Members({
               data-testid="drill-bar"
               data-member={member ?? ""}
               data-value={value}
-              onClick={() => onOpen(member ?? "", label, next)}
+              onClick={() => onOpen(member ?? "", label)}
             >
               <span class="bar__label">{label}</span>
               <span class="bar__track" aria-hidden="true">

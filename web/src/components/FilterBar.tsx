@@ -42,7 +42,7 @@ export function FilterBar({ view, range, onChange, csvHref }: Props) {
     onChange(
       preset === "custom"
         ? { ...view, preset, from: range.from, to: range.to }
-        : { preset, compare: view.compare, filters: view.filters },
+        : { ...view, preset, from: undefined, to: undefined },
     );
   const setDate = (which: "from" | "to", value: string) => {
     if (!isIsoDay(value)) return;

@@ -51,6 +51,19 @@ describe("parseView / serializeView", () => {
     ["?region=EMEA&segment=SMB", view({ filters: { region: "EMEA", segment: "SMB" } })],
     ["?region=", DEFAULT_VIEW],
     ["?sales_rep=", view({ filters: { sales_rep: "" } })],
+    [
+      "?drill=region:EMEA&drill=segment:SMB:Plus&drill=product:p-1",
+      view({
+        drill: [
+          { by: "region", member: "EMEA" },
+          { by: "segment", member: "SMB:Plus" },
+          { by: "product", member: "p-1" },
+        ],
+      }),
+    ],
+    ["?drill=region:EMEA&drill=region:APAC", view({ drill: [{ by: "region", member: "EMEA" }] })],
+    ["?drill=planet:Mars&drill=region:EMEA", DEFAULT_VIEW],
+    ["?region=EMEA&drill=region:APAC", view({ filters: { region: "EMEA" } })],
   ])("%s", (search, expected) => {
     expect(parseView(search)).toEqual(expected);
   });
@@ -60,6 +73,13 @@ describe("parseView / serializeView", () => {
     view({ preset: "last_year", compare: "previous_year" }),
     view({ preset: "custom", from: "2026-01-05", to: "2026-02-01", filters: { category: "Books & Media" } }),
     view({ preset: "today", filters: { region: "EMEA", sales_rep: "" } }),
+    view({
+      filters: { region: "EMEA" },
+      drill: [
+        { by: "segment", member: "A&B" },
+        { by: "product", member: "x" },
+      ],
+    }),
   ])("round-trips %j", (state) => {
     expect(parseView(serializeView(state))).toEqual(state);
   });

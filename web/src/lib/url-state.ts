@@ -29,6 +29,16 @@ export const FILTER_DIMENSIONS = ["region", "segment", "category", "sales_rep"] 
 export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
 export type ViewFilters = Partial<Record<FilterDimension, string>>;
 
+/** The drill-down's dimensions: the filter dimensions and products. */
+export const DRILL_DIMENSIONS = [...FILTER_DIMENSIONS, "product"] as const;
+export type DrillDimension = (typeof DRILL_DIMENSIONS)[number];
+
+/** One level opened in the drill-down: the member clicked at the level of `by`. */
+export interface DrillStep {
+  by: DrillDimension;
+  member: string;
+}
+
 export interface ViewState {
   preset: Preset;
   /** Only for `custom`: the inclusive range. */
@@ -36,6 +46,8 @@ export interface ViewState {
   to?: string;
   compare: Compare;
   filters: ViewFilters;
+  /** The drill-down's path from its top level (`drill=region:EMEA&drill=segment:SMB`). */
+  drill: DrillStep[];
 }
 
 export interface DateRange {
@@ -43,7 +55,7 @@ export interface DateRange {
   to: string;
 }
 
-export const DEFAULT_VIEW: ViewState = { preset: "30d", compare: "previous_period", filters: {} };
+export const DEFAULT_VIEW: ViewState = { preset: "30d", compare: "previous_period", filters: {}, drill: [] };
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -70,6 +82,7 @@ export function parseView(search: string): ViewState {
     preset: DEFAULT_VIEW.preset,
     compare: COMPARES.includes(compare as Compare) ? (compare as Compare) : DEFAULT_VIEW.compare,
     filters,
+    drill: parseDrill(params.getAll("drill"), filters),
   };
   if (range === "custom" || (range === null && (from !== null || to !== null))) {
     if (isIsoDay(from) && isIsoDay(to) && from <= to) return { ...view, preset: "custom", from, to };
@@ -92,8 +105,26 @@ export function serializeView(view: ViewState): string {
     const value = view.filters[name];
     if (value !== undefined) params.set(name, value);
   }
+  for (const step of view.drill) params.append("drill", `${step.by}:${step.member}`);
   const text = params.toString();
   return text ? `?${text}` : "";
+}
+
+/**
+ * A drill-down path from the URL: each step `dimension:member`; it stops at the first step that is
+ * malformed, repeats a dimension or drills into one the view already filters (the API would refuse).
+ */
+function parseDrill(values: string[], filters: ViewFilters): DrillStep[] {
+  const steps: DrillStep[] = [];
+  for (const value of values) {
+    const colon = value.indexOf(":");
+    const by = value.slice(0, colon) as DrillDimension;
+    const member = value.slice(colon + 1);
+    const taken = steps.some((s) => s.by === by) || (by !== "product" && filters[by] !== undefined);
+    if (colon < 0 || !DRILL_DIMENSIONS.includes(by) || member.length > 100 || taken) break;
+    steps.push({ by, member });
+  }
+  return steps;
 }
 
 export function addDays(day: string, days: number): string {
