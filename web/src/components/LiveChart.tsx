@@ -3,9 +3,10 @@
  * moves it through `setData` on the one chart. It publishes what it shows for tests and benches
  * (`data-points`, `data-latest`, `data-total`) and, once a frame has reached the screen (the next
  * animation frame after `setData`), records `performance.measure("pulse:live-update")` from the
- * moment that frame arrived.
+ * moment that frame arrived. A wall screen runs for days: the entries are cleared every
+ * `KEEP_MEASURES`, so the browser's timeline doesn't grow without end.
  */
-import { useCallback, useMemo } from "preact/hooks";
+import { useCallback, useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
 import type { MinuteSeries } from "../../../workers/live/protocol.ts";
 import { chartOptions } from "../lib/charts.ts";
@@ -14,6 +15,8 @@ import { denseMinutes } from "../lib/overview.ts";
 import { Chart } from "./Chart.tsx";
 
 const WINDOW = 60;
+const MEASURE = "pulse:live-update";
+const KEEP_MEASURES = 10_000;
 
 interface Props {
   minutes: MinuteSeries;
@@ -33,9 +36,14 @@ export function LiveChart({ minutes, asOf, arrivedAt, scope }: Props) {
   const revenue = data[1] as number[];
   const total = revenue.reduce((sum, v) => sum + v, 0);
   const latest = revenue[revenue.length - 1] ?? 0;
+  const measured = useRef(0);
   const measure = useCallback(() => {
     if (arrivedAt === null) return;
-    requestAnimationFrame(() => performance.measure("pulse:live-update", { start: arrivedAt }));
+    requestAnimationFrame(() => {
+      measured.current += 1;
+      if (measured.current % KEEP_MEASURES === 0) performance.clearMeasures(MEASURE);
+      performance.measure(MEASURE, { start: arrivedAt });
+    });
   }, [arrivedAt]);
   const sold = revenue.filter((v) => v > 0).length;
   return (
