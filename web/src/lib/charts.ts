@@ -105,6 +105,7 @@ export function chartOptions(
     axes: axes(first?.kind ?? "count", x),
     series: [
       {
+        label: x === "day" ? "Day" : "Minute",
         value: (_u, v) =>
           v === null ? "—" : x === "day" ? dayTick.format(v * 1000) : minuteTick.format(v * 1000),
       },
