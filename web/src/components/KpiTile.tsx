@@ -4,9 +4,15 @@
  * range, and — for revenue — the seed's flags in words and colour.
  */
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { formatChange, formatValue, type ValueKind } from "../lib/format.ts";
+import { formatChange, formatHeadline, formatValue, type ValueKind } from "../lib/format.ts";
 import type { Flag, TileFigure } from "../lib/overview.ts";
 import { Sparkline } from "./Sparkline.tsx";
+
+const FLAG_HINTS: Record<Flag["name"], string> = {
+  volatility: "Day-over-day revenue change: high over 25 %, moderate over 10 %",
+  performance: "Revenue against its 7-day average: below 0.8×, above 1.2×",
+  trend: "Revenue against the same day last week: up or down by more than 5 %",
+};
 
 interface Props {
   label: string;
@@ -34,10 +40,11 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         data-testid={testId}
         data-value={value ?? undefined}
         data-flash={flash}
+        title={value === null ? undefined : formatValue(value, kind)}
         aria-live="polite"
         aria-atomic="true"
       >
-        {value === null ? "—" : formatValue(value, kind)}
+        {value === null ? "—" : formatHeadline(value, kind)}
       </p>
       <p
         class="tile__change"
@@ -60,7 +67,14 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
       {flags && flags.length > 0 && (
         <ul class="flags" aria-label="Revenue flags, last day of the range">
           {flags.map((f) => (
-            <li key={f.name} class="flag" data-tone={f.tone} data-flag={f.name} data-code={f.code}>
+            <li
+              key={f.name}
+              class="flag"
+              data-tone={f.tone}
+              data-flag={f.name}
+              data-code={f.code}
+              title={FLAG_HINTS[f.name]}
+            >
               {f.text}
             </li>
           ))}

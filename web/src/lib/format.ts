@@ -19,6 +19,23 @@ export function formatValue(value: number, kind: ValueKind): string {
   return kind === "currency" ? currency.format(value) : integer.format(value);
 }
 
+const compactCurrency = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 2,
+});
+const compactCount = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
+
+/**
+ * A headline figure: exact below a million, compact above ("$12.35M"), so it fits a tile on a
+ * phone; the exact value goes in a title or a table.
+ */
+export function formatHeadline(value: number, kind: ValueKind): string {
+  if (kind === "percent" || Math.abs(value) < 1_000_000) return formatValue(value, kind);
+  return kind === "currency" ? compactCurrency.format(value) : compactCount.format(value);
+}
+
 /** A change in percent with its sign: "+12.5 %", "−3 %", "0 %". */
 export function formatChange(pct: number): string {
   return `${change.format(pct)} %`;

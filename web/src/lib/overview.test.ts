@@ -89,7 +89,7 @@ describe("revenueFlags", () => {
     const advanced = answer({ trend_direction: ["NEGATIVE", "POSITIVE"] });
     expect(revenueFlags(daily, advanced)).toEqual([
       { name: "volatility", code: "HIGH_VOLATILITY", text: "High volatility", tone: "warn" },
-      { name: "performance", code: "UNDERPERFORMING", text: "Underperforming", tone: "bad" },
+      { name: "performance", code: "UNDERPERFORMING", text: "Below average", tone: "bad" },
       { name: "trend", code: "POSITIVE", text: "Trending up", tone: "good" },
     ]);
   });

@@ -148,9 +148,10 @@ const FLAG_WORDS: Record<string, [string, Tone]> = {
   HIGH_VOLATILITY: ["High volatility", "warn"],
   MODERATE_VOLATILITY: ["Moderate volatility", "warn"],
   STABLE: ["Stable", "neutral"],
-  UNDERPERFORMING: ["Underperforming", "bad"],
-  OVERPERFORMING: ["Overperforming", "good"],
-  NORMAL: ["Normal performance", "neutral"],
+  // Performance compares the day with its 7-day average (under 0.8×, over 1.2×).
+  UNDERPERFORMING: ["Below average", "bad"],
+  OVERPERFORMING: ["Above average", "good"],
+  NORMAL: ["Near average", "neutral"],
   POSITIVE: ["Trending up", "good"],
   NEGATIVE: ["Trending down", "bad"],
 };
@@ -171,7 +172,7 @@ export function revenueFlags(daily: Answer | null, advanced: Answer | null): Fla
     flags.push({ name, code, tone, text: code === "STABLE" ? stableText : text });
   };
   add("volatility", last(daily, "volatility_flag"), "Stable day to day");
-  add("performance", last(daily, "performance_flag"), "Normal performance");
+  add("performance", last(daily, "performance_flag"), "Near average");
   add("trend", last(advanced, "trend_direction"), "Flat week on week");
   return flags;
 }
