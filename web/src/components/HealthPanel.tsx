@@ -41,7 +41,10 @@ export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
         },
       );
     load();
-    const timer = setInterval(load, POLL_MS);
+    // A tab in the background doesn't need them: it asks again when it is looked at.
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") load();
+    }, POLL_MS);
     return () => {
       clearInterval(timer);
       controller.abort();
