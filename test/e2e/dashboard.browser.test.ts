@@ -427,6 +427,7 @@ describe("dashboard", () => {
     // The theme toggle overrides the system preference: automatic (dark here) → light.
     await page.getByRole("button", { name: /Theme: automatic/ }).click();
     await expect.poll(brightness).toBeGreaterThan(200);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-360-light.png`, fullPage: true });
     await context.close();
 
     const large = await open(`?region=${REGION}`, { width: 3840 });

@@ -41,7 +41,7 @@ export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
         },
       );
     load();
-    // A tab in the background doesn't need them: it asks again when it is looked at.
+    // A tab in the background skips its polls.
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") load();
     }, POLL_MS);

@@ -113,7 +113,7 @@ export function chartOptions(
         (s): uPlot.Series => ({
           label: s.label,
           stroke: colour(s.colour),
-          width: s.markers ? 0 : 2,
+          width: 2, // markers draw no line (paths: null); the width styles their legend swatch
           value: (_u, v) => (v === null ? "—" : formatValue(v, s.kind)),
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.fill ? { fill: () => `${palette()[s.colour]}22` } : {}),
