@@ -2,6 +2,8 @@
 import { render } from "preact";
 import { App } from "./components/App.tsx";
 import { takeLinkToken } from "./lib/link-token.ts";
+// uPlot's stylesheet first, so ours (one CSS file in the build) can adjust it.
+import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 
 const root = document.getElementById("app");

@@ -355,6 +355,20 @@ const GRAIN_LIST: Grain[] = [
     periodLabel: "to_char(c.date, 'YYYY')",
     lookbackDays: 365,
   },
+  {
+    // One bucket for the whole range: totals that can't be added up from smaller buckets (unique
+    // customers, percentiles) for a dashboard's headline figures. Without look-back the calendar
+    // starts at `from`, so the window's first day is the range's first day.
+    name: "range",
+    label: "Whole range",
+    synonyms: ["whole range", "overall", "in total"],
+    kind: "calendar",
+    maxRangeDays: CALENDAR_LIMIT,
+    period: "min(c.date) OVER ()",
+    periodLabel:
+      "to_char(min(c.date) OVER (), 'YYYY-MM-DD') || '/' || to_char(max(c.date) OVER (), 'YYYY-MM-DD')",
+    lookbackDays: 0,
+  },
 ];
 
 const byName = <T extends { name: string }>(list: T[]) => new Map(list.map((x) => [x.name, x]));

@@ -80,6 +80,7 @@ describe("query", () => {
       "quarter",
       "fiscal_quarter",
       "year",
+      "range",
     ]);
     for (const m of model.metrics) expect(m.synonyms.length).toBeGreaterThan(0);
     expect(model).toMatchObject({ currency: "USD", timezone: "UTC" });
@@ -159,6 +160,38 @@ describe("query", () => {
       if (grain === "week") expect(rowsOf(body)[0]!.label).toMatch(/^\d{4}-W\d{2}$/);
       if (grain === "fiscal_quarter") expect(rowsOf(body)[0]!.label).toMatch(/^FY\d{4}-Q[1-4]$/);
     }
+  });
+
+  it("answers the whole range as one bucket, compared like any other", async () => {
+    const from = day(10);
+    const to = day(70);
+    const body = await get(
+      `/api/v1/query?metrics=revenue,orders,unique_customers,median_order_value&grain=range&from=${from}&to=${to}&region=${history.region}&compare=previous_period`,
+    );
+    const [wanted] = await query<Record<string, number>>(
+      `SELECT sum(s.quantity * s.unit_price)::float8 AS revenue, count(*)::int AS orders,
+              count(DISTINCT s.customer_id)::int AS unique_customers,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY s.quantity * s.unit_price) AS median_order_value
+         FROM silver_sales_clean s WHERE s.region = $1 AND NOT s.is_deleted AND s.sale_date BETWEEN $2 AND $3`,
+      [history.region, from, to],
+    );
+    const rows = rowsOf(body);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      period: from,
+      label: `${from}/${to}`,
+      revenue: expect.closeTo(wanted!.revenue!, 6),
+      orders: wanted!.orders,
+      unique_customers: wanted!.unique_customers,
+      median_order_value: expect.closeTo(wanted!.median_order_value!, 9),
+      compare_period: addDays(from, -61),
+    });
+    const before = rowsOf(
+      await get(
+        `/api/v1/query?metrics=orders&grain=range&from=${addDays(from, -61)}&to=${addDays(from, -1)}&region=${history.region}`,
+      ),
+    );
+    expect(rows[0]!.orders_previous).toBe(before[0]!.orders);
   });
 
   it("splits a day into 24 dense hours in the reporting timezone", async () => {

@@ -1,23 +1,37 @@
 /**
- * One KPI: its label and its value, updated in place. The value is an aria-live region (announced
- * politely when it changes) and briefly takes the accent colour when it moves.
+ * One KPI over the selected range: its value (updated in place, announced politely, briefly in the
+ * accent colour when it moves), the change against the comparison period, a sparkline of the
+ * range, and — for revenue — the seed's flags in words and colour.
  */
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { formatValue, type ValueKind } from "../lib/format.ts";
+import { formatChange, formatHeadline, formatValue, type ValueKind } from "../lib/format.ts";
+import type { Flag, TileFigure } from "../lib/overview.ts";
+import { Sparkline } from "./Sparkline.tsx";
+
+const FLAG_HINTS: Record<Flag["name"], string> = {
+  volatility: "Day-over-day revenue change: high over 25 %, moderate over 10 %",
+  performance: "Revenue against its 7-day average: below 0.8×, above 1.2×",
+  trend: "Revenue against the same day last week: up or down by more than 5 %",
+};
 
 interface Props {
   label: string;
-  value: number | null;
   kind: ValueKind;
   testId: string;
-  primary?: boolean;
+  figure: TileFigure | null;
+  /** "previous period", "same period last year". */
+  compareLabel: string;
+  flags?: Flag[];
 }
 
-export function KpiTile({ label, value, kind, testId, primary = false }: Props) {
+export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Props) {
   const labelId = useId();
+  const value = figure?.value ?? null;
   const flash = useChangeFlash(value);
+  const change = figure?.changePct ?? null;
+  const direction = change === null || change === 0 ? "flat" : change > 0 ? "up" : "down";
   return (
-    <section class={primary ? "tile tile--primary" : "tile"} aria-labelledby={labelId}>
+    <section class="tile" aria-labelledby={labelId} data-testid={`${testId}-card`}>
       <h3 id={labelId} class="tile__label">
         {label}
       </h3>
@@ -26,11 +40,46 @@ export function KpiTile({ label, value, kind, testId, primary = false }: Props) 
         data-testid={testId}
         data-value={value ?? undefined}
         data-flash={flash}
+        title={value === null ? undefined : formatValue(value, kind)}
         aria-live="polite"
         aria-atomic="true"
       >
-        {value === null ? "—" : formatValue(value, kind)}
+        {value === null ? "—" : formatHeadline(value, kind)}
       </p>
+      <p
+        class="tile__change"
+        data-direction={direction}
+        data-testid={`${testId}-change`}
+        data-value={change ?? undefined}
+      >
+        {figure === null ? (
+          " "
+        ) : change === null ? (
+          <>
+            <span class="visually-hidden">No comparison with the {compareLabel}</span>
+            <span aria-hidden="true">— vs {compareLabel}</span>
+          </>
+        ) : (
+          `${formatChange(change)} vs ${compareLabel}`
+        )}
+      </p>
+      {figure && <Sparkline values={figure.spark} />}
+      {flags && flags.length > 0 && (
+        <ul class="flags" aria-label="Revenue flags, last day of the range">
+          {flags.map((f) => (
+            <li
+              key={f.name}
+              class="flag"
+              data-tone={f.tone}
+              data-flag={f.name}
+              data-code={f.code}
+              title={FLAG_HINTS[f.name]}
+            >
+              {f.text}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -7,6 +7,7 @@
  * unmounting closes the socket, aborts the fetches and removes every listener.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Filter } from "../../../workers/live/protocol.ts";
 import { ApiError, fetchSession, fetchSummary } from "../lib/api.ts";
 import { parseFrame } from "../lib/frames.ts";
 import {
@@ -28,6 +29,8 @@ export interface LiveKpis {
   ready: boolean;
   /** Client clock when the server last confirmed the figures are current (any frame or pong). */
   heardAt: number | null;
+  /** `performance.now()` when the frame behind the current figures arrived; null before one has. */
+  arrivedAt: number | null;
 }
 
 /** A subscription that isn't answered in this time is sent again. */
@@ -40,7 +43,8 @@ const HEARD_RESOLUTION_MS = 1000;
 /**
  * @param onUnauthorized called when the server says there is no valid session; `hadData` tells a
  *   session that ended (figures were shown) from a visitor who never signed in.
- * @param watch the filter and windows to subscribe to; a change re-subscribes from a snapshot.
+ * @param watch the filter and windows to subscribe to; a change re-subscribes on the open socket
+ *   (the room answers with a snapshot of the new subscription).
  */
 export function useLiveKpis(
   onUnauthorized: (hadData: boolean) => void,
@@ -52,16 +56,20 @@ export function useLiveKpis(
   );
   const [ready, setReady] = useState(false);
   const [heardAt, setHeardAt] = useState<number | null>(null);
+  const [arrivedAt, setArrivedAt] = useState<number | null>(null);
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
   const watchKey = JSON.stringify(watch);
+  const watched = useRef(watchKey);
+  /** Set while the socket's effect runs: starts watching something else on the same socket. */
+  const rewatch = useRef<((next: Watch) => void) | null>(null);
 
   useEffect(() => {
     const lifetime = new AbortController();
     const { signal } = lifetime;
     const socket = openLiveSocket(window.location);
     const heartbeat = startHeartbeat(socket);
-    let current = initialView(JSON.parse(watchKey) as Watch);
+    let current = initialView(JSON.parse(watched.current) as Watch);
     setView(current);
     let opened = false;
     let probing = false;
@@ -69,11 +77,12 @@ export function useLiveKpis(
     let answerTimer: ReturnType<typeof setTimeout> | undefined;
     const revealTimer = setTimeout(() => setReady(true), REVEAL_AFTER_MS);
 
-    const apply = (event: KpiEvent) => {
+    const apply = (event: KpiEvent, arrived?: number) => {
       const next = step(current, event);
       if (next.view !== current) {
         current = next.view;
         setView(current);
+        if (arrived !== undefined) setArrivedAt(arrived);
       }
       if (next.send) {
         sendMessage(socket, next.send);
@@ -83,6 +92,12 @@ export function useLiveKpis(
           if (current.awaiting) apply({ type: "connected" });
         }, ANSWER_WAIT_MS);
       }
+    };
+    rewatch.current = (next: Watch) => {
+      // From scratch: figures of the previous filter must not be merged with the new one's.
+      current = initialView(next);
+      setView(current);
+      if (opened) apply({ type: "connected" });
     };
     const heard = (at: number, force: boolean) => {
       heartbeat.heard();
@@ -122,6 +137,7 @@ export function useLiveKpis(
       "message",
       (event) => {
         const at = Date.now();
+        const arrived = performance.now();
         const parsed = parseFrame(event.data);
         if (!parsed.ok) {
           console.warn(`pulse: ignored an invalid live frame (${parsed.reason})`);
@@ -133,8 +149,10 @@ export function useLiveKpis(
           console.warn(`pulse: the live room answered ${message.code}: ${message.message}`);
           return;
         }
+        // An answer to the subscription before the last re-subscribe, still in flight.
+        if (message.type === "snapshot" && !sameFilter(message.filter, current.watch.filter)) return;
         const wasAwaiting = current.awaiting;
-        apply({ type: "frame", frame: message, at });
+        apply({ type: "frame", frame: message, at }, arrived);
         heard(at, true);
         if (wasAwaiting && !current.awaiting) {
           clearTimeout(answerTimer);
@@ -187,13 +205,24 @@ export function useLiveKpis(
     );
 
     return () => {
+      rewatch.current = null;
       lifetime.abort(); // removes every listener above and cancels the fetches
       heartbeat.stop();
       clearTimeout(answerTimer);
       clearTimeout(revealTimer);
       socket.close(1000, "dashboard closed");
     };
+  }, []);
+
+  useEffect(() => {
+    if (watched.current === watchKey) return;
+    watched.current = watchKey;
+    rewatch.current?.(JSON.parse(watchKey) as Watch);
   }, [watchKey]);
 
-  return { view, connection, ready, heardAt };
+  return { view, connection, ready, heardAt, arrivedAt };
+}
+
+function sameFilter(a: Filter, b: Filter): boolean {
+  return a.region === b.region && a.segment === b.segment && a.category === b.category;
 }

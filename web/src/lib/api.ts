@@ -86,3 +86,67 @@ export function signIn(token: string): Promise<Role> {
 export function signOut(): Promise<null> {
   return call("/api/v1/session", z.null(), { method: "DELETE" });
 }
+
+const freshness = z.object({
+  last_batch_at: z.nullable(z.string()),
+  pipeline_lag_ms: z.nullable(z.number()),
+  last_change: z.nullable(z.string()),
+  pending_recompute: z.number(),
+});
+export type Freshness = z.infer<typeof freshness>;
+
+/** The KPI API's one answer shape: named columns, column-major data, meta, and how fresh it is. */
+const answerBody = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string(), unit: z.optional(z.string()) })),
+  data: z.array(z.array(z.unknown())),
+  meta: z.record(z.string(), z.unknown()),
+  as_of: z.string(),
+  freshness,
+});
+export type Answer = z.infer<typeof answerBody>;
+
+/** A KPI API path with its query string (parameters in the order given). */
+export function apiUrl(path: string, params: Record<string, string>): string {
+  const query = new URLSearchParams(params).toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** GET a columnar KPI answer. The browser revalidates it with the server's ETag (304s are cheap). */
+export function fetchAnswer(url: string, signal?: AbortSignal): Promise<Answer> {
+  return call(url, answerBody, { signal });
+}
+
+/** A column's values by name; empty when the answer has no such column. */
+export function column<T = unknown>(answer: Answer, name: string): T[] {
+  const i = answer.columns.findIndex((c) => c.name === name);
+  return i < 0 ? [] : ((answer.data[i] ?? []) as T[]);
+}
+
+const count = z.number();
+const healthBody = z.object({
+  as_of: z.string(),
+  last_batch_at: z.nullable(z.string()),
+  lag_ms: z.nullable(z.number()),
+  dirty_slices: z.number(),
+  totals: z.object({ quarantined: count, unmapped: count, dead_lettered: count }),
+  sources: z.array(
+    z.object({
+      name: z.string(),
+      last_seen_at: z.nullable(z.string()),
+      accepted: count,
+      quarantined: count,
+      unmapped: count,
+      dead_lettered: count,
+    }),
+  ),
+});
+export type Health = z.infer<typeof healthBody>;
+
+export function fetchHealth(signal?: AbortSignal): Promise<Health> {
+  return call("/api/v1/pipeline/health", healthBody, { signal, cache: "no-store" });
+}
+
+/** Admin: closes every dashboard socket as a deploy would; they reconnect and resync. */
+export function reconnectDashboards(): Promise<unknown> {
+  return call("/api/v1/live/reconnect", z.unknown(), { method: "POST" });
+}

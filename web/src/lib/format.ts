@@ -8,11 +8,43 @@ const currency = new Intl.NumberFormat(undefined, { style: "currency", currency:
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const day = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeZone: "UTC" });
 const clock = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const shortDay = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+const percent = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const change = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, signDisplay: "exceptZero" });
 
-export type ValueKind = "currency" | "count";
+export type ValueKind = "currency" | "count" | "percent";
 
 export function formatValue(value: number, kind: ValueKind): string {
+  if (kind === "percent") return `${percent.format(value)} %`;
   return kind === "currency" ? currency.format(value) : integer.format(value);
+}
+
+const compactCurrency = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 2,
+});
+const compactCount = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
+
+/**
+ * A headline figure: exact below a million, compact above ("$12.35M"), so it fits a tile on a
+ * phone; the exact value goes in a title or a table.
+ */
+export function formatHeadline(value: number, kind: ValueKind): string {
+  if (kind === "percent" || Math.abs(value) < 1_000_000) return formatValue(value, kind);
+  return kind === "currency" ? compactCurrency.format(value) : compactCount.format(value);
+}
+
+/** A change in percent with its sign: "+12.5 %", "−3 %", "0 %". */
+export function formatChange(pct: number): string {
+  return `${change.format(pct)} %`;
+}
+
+/** "2026-11-25" → "Nov 25, 2026" (in the reader's language). */
+export function formatShortDay(isoDay: string): string {
+  const date = new Date(`${isoDay}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? isoDay : shortDay.format(date);
 }
 
 /** "2026-11-25" → "Wednesday, November 25, 2026" (in the reader's language). */

@@ -1,0 +1,153 @@
+/**
+ * Data health: how fresh the figures are, the pipeline's lag, and what did not make it in per
+ * source (quarantined, unmapped, dead-lettered), beside the live connection's state. Admins also
+ * get the operational controls; viewers never see them.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { Connection } from "../hooks/useLiveKpis.ts";
+import { useNow } from "../hooks/useNow.ts";
+import { ApiError, fetchHealth, type Health, type Role, reconnectDashboards } from "../lib/api.ts";
+import { formatAge, formatInstant, formatValue } from "../lib/format.ts";
+
+/** Health figures are polled: they change with every batch, but nobody reads them every second. */
+const POLL_MS = 10_000;
+
+interface Props {
+  /**
+   * Client clock when the server last confirmed the figures on screen are current: a live frame or
+   * pong while connected, else the API answer's arrival.
+   */
+  confirmedAt: number | null;
+  /** Server time the figures are current at, shown on hover. */
+  asOf: string | null;
+  connection: Connection;
+  role: Role | null;
+}
+
+export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
+  const now = useNow(1000);
+  const [health, setHealth] = useState<Health | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    const load = () =>
+      fetchHealth(controller.signal).then(
+        (h) => {
+          setHealth(h);
+          setError(null);
+        },
+        (e: unknown) => {
+          if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        },
+      );
+    load();
+    // A tab in the background skips its polls.
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") load();
+    }, POLL_MS);
+    return () => {
+      clearInterval(timer);
+      controller.abort();
+    };
+  }, []);
+
+  const age = confirmedAt === null ? null : formatAge(now - confirmedAt);
+  return (
+    <section class="health card" aria-labelledby="health-title" data-testid="health">
+      <h2 id="health-title" class="section-title">
+        Data health
+      </h2>
+      <dl class="health__facts">
+        <div>
+          <dt>Data freshness</dt>
+          <dd data-testid="freshness" title={asOf ? formatInstant(asOf) : undefined}>
+            {age === null ? "—" : `as of ${age} ago`}
+          </dd>
+        </div>
+        <div>
+          <dt>Pipeline lag</dt>
+          <dd data-testid="pipeline-lag">
+            {health?.lag_ms === null || health?.lag_ms === undefined
+              ? "—"
+              : `${formatValue(health.lag_ms, "count")} ms`}
+          </dd>
+        </div>
+        <div>
+          <dt>Live connection</dt>
+          <dd data-testid="health-connection">{connection}</dd>
+        </div>
+        <div>
+          <dt>Last batch</dt>
+          <dd>{health?.last_batch_at ? formatInstant(health.last_batch_at) : "—"}</dd>
+        </div>
+      </dl>
+      {error && <p class="form-error">{error}</p>}
+      {health && (
+        <div class="table-scroll">
+          <table class="table" data-testid="health-sources">
+            <caption class="visually-hidden">Events that did not make it in, per source</caption>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col" class="num">
+                  Accepted
+                </th>
+                <th scope="col" class="num">
+                  Quarantined
+                </th>
+                <th scope="col" class="num">
+                  Unmapped
+                </th>
+                <th scope="col" class="num">
+                  Dead-lettered
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {health.sources.map((s) => (
+                <tr key={s.name} data-source={s.name}>
+                  <th scope="row">{s.name}</th>
+                  <td class="num">{formatValue(s.accepted, "count")}</td>
+                  <td class="num" data-column="quarantined" data-alert={s.quarantined > 0 || undefined}>
+                    {formatValue(s.quarantined, "count")}
+                  </td>
+                  <td class="num" data-column="unmapped" data-alert={s.unmapped > 0 || undefined}>
+                    {formatValue(s.unmapped, "count")}
+                  </td>
+                  <td class="num" data-column="dead_lettered" data-alert={s.dead_lettered > 0 || undefined}>
+                    {formatValue(s.dead_lettered, "count")}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {role === "admin" && <AdminControls />}
+    </section>
+  );
+}
+
+function AdminControls() {
+  const [note, setNote] = useState<string | null>(null);
+  const reconnect = () => {
+    setNote("Reconnecting…");
+    reconnectDashboards().then(
+      () => setNote("Every dashboard was asked to reconnect."),
+      (e: unknown) => setNote(e instanceof ApiError ? e.message : "Failed."),
+    );
+  };
+  return (
+    <div class="admin" data-testid="admin-controls">
+      <h3 class="tile__label">Admin</h3>
+      <button type="button" class="button button--small" onClick={reconnect}>
+        Reconnect all dashboards
+      </button>
+      {note && (
+        <p class="muted" role="status">
+          {note}
+        </p>
+      )}
+    </div>
+  );
+}

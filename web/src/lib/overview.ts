@@ -1,0 +1,194 @@
+/**
+ * The overview's figures, pure: the KPI tiles from the API's whole-range totals (with the
+ * comparison period), their sparklines from the daily series, the seed's revenue flags in words,
+ * and today's live figures folded in.
+ *
+ * Live folding: when the range ends today, each additive figure is the API's range total plus what
+ * the live room has seen today beyond the API's own today bucket (`live − apiToday`), so a sale
+ * moves the tiles within a frame; the ratios (average order value, margin) are recomputed from
+ * the adjusted sums by the model's definitions. Unique customers can't be adjusted that way (a
+ * customer may already count earlier in the range): they follow the next API answer.
+ */
+import type { MinuteSeries, Tiles } from "../../../workers/live/protocol.ts";
+import { type Answer, column } from "./api.ts";
+import type { ValueKind } from "./format.ts";
+
+export type TileMetric =
+  | "revenue"
+  | "net_revenue"
+  | "orders"
+  | "unique_customers"
+  | "avg_order_value"
+  | "profit_margin_pct";
+
+export interface TileSpec {
+  metric: TileMetric;
+  label: string;
+  kind: ValueKind;
+  testId: string;
+}
+
+export const TILE_SPECS: readonly TileSpec[] = [
+  { metric: "revenue", label: "Revenue", kind: "currency", testId: "tile-revenue" },
+  { metric: "net_revenue", label: "Net revenue", kind: "currency", testId: "tile-net-revenue" },
+  { metric: "orders", label: "Orders", kind: "count", testId: "tile-orders" },
+  { metric: "unique_customers", label: "Unique customers", kind: "count", testId: "tile-customers" },
+  { metric: "avg_order_value", label: "Average order value", kind: "currency", testId: "tile-aov" },
+  { metric: "profit_margin_pct", label: "Profit margin", kind: "percent", testId: "tile-margin" },
+];
+
+/** Every metric the overview asks the API for: the tiles' and what the ratios are made of. */
+export const OVERVIEW_METRICS = [...TILE_SPECS.map((t) => t.metric), "cost_of_goods"];
+
+export interface TileFigure {
+  value: number | null;
+  previous: number | null;
+  /** Change against the comparison period in percent; null when there is nothing to compare. */
+  changePct: number | null;
+  spark: (number | null)[];
+}
+
+export type Figures = Record<TileMetric, TileFigure>;
+
+/** (current − previous) / previous × 100, as the API computes `<metric>_change_pct`. */
+export function growthPct(current: number | null, previous: number | null): number | null {
+  if (current === null || previous === null || previous === 0) return null;
+  return ((current - previous) / previous) * 100;
+}
+
+interface Sums {
+  revenue: number;
+  net_revenue: number;
+  orders: number;
+  cost_of_goods: number;
+}
+
+const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+
+function ratios(s: Sums): Pick<Record<TileMetric, number | null>, "avg_order_value" | "profit_margin_pct"> {
+  return {
+    avg_order_value: s.orders === 0 ? null : s.revenue / s.orders,
+    profit_margin_pct: s.net_revenue === 0 ? null : ((s.net_revenue - s.cost_of_goods) / s.net_revenue) * 100,
+  };
+}
+
+/** Today's live figures for the view, when they can be folded in. */
+export interface LiveToday {
+  date: string;
+  tiles: Tiles;
+}
+
+/**
+ * @param totals `/query?grain=range&compare=…` (one row)
+ * @param days `/query?grain=day` over the same range and filters; null while it loads (no
+ *   sparklines, and nothing to fold live figures against yet)
+ * @param live today's live tiles for the same filter, or null
+ */
+export function tileFigures(totals: Answer, days: Answer | null, live: LiveToday | null): Figures {
+  const total = (name: string) => num(column(totals, name)[0]);
+  const periods = days ? column<string>(days, "period") : [];
+  const todayIndex = live ? periods.lastIndexOf(live.date) : -1;
+  const figures = {} as Figures;
+
+  // What the live room adds beyond the API's today bucket (zero when it can't be folded in).
+  const delta: Sums = { revenue: 0, net_revenue: 0, orders: 0, cost_of_goods: 0 };
+  const spark = (metric: string) => (days ? column<number | null>(days, metric).map(num) : []);
+  if (live && days && todayIndex >= 0) {
+    const apiToday = (m: keyof Sums) => num(column(days, m)[todayIndex]) ?? 0;
+    delta.revenue = live.tiles.revenue - apiToday("revenue");
+    delta.net_revenue = live.tiles.net_revenue - apiToday("net_revenue");
+    delta.orders = live.tiles.orders - apiToday("orders");
+    delta.cost_of_goods = live.tiles.costs - apiToday("cost_of_goods");
+  }
+  const folded = todayIndex >= 0 && Object.values(delta).some((d) => d !== 0);
+  const sums: Sums = {
+    revenue: (total("revenue") ?? 0) + delta.revenue,
+    net_revenue: (total("net_revenue") ?? 0) + delta.net_revenue,
+    orders: (total("orders") ?? 0) + delta.orders,
+    cost_of_goods: (total("cost_of_goods") ?? 0) + delta.cost_of_goods,
+  };
+  const todaySums: Sums | null =
+    folded && live
+      ? {
+          revenue: live.tiles.revenue,
+          net_revenue: live.tiles.net_revenue,
+          orders: live.tiles.orders,
+          cost_of_goods: live.tiles.costs,
+        }
+      : null;
+
+  for (const { metric } of TILE_SPECS) {
+    let value = total(metric);
+    const line = spark(metric);
+    if (folded && todaySums) {
+      if (metric === "revenue" || metric === "net_revenue" || metric === "orders") {
+        value = sums[metric];
+        line[todayIndex] = todaySums[metric];
+      } else if (metric === "avg_order_value" || metric === "profit_margin_pct") {
+        value = ratios(sums)[metric];
+        line[todayIndex] = ratios(todaySums)[metric];
+      }
+    }
+    const previous = total(`${metric}_previous`);
+    figures[metric] = { value, previous, changePct: growthPct(value, previous), spark: line };
+  }
+  return figures;
+}
+
+export type Tone = "good" | "bad" | "warn" | "neutral";
+export interface Flag {
+  name: "volatility" | "performance" | "trend";
+  text: string;
+  tone: Tone;
+  /** The seed's own value, for titles and tests. */
+  code: string;
+}
+
+const FLAG_WORDS: Record<string, [string, Tone]> = {
+  HIGH_VOLATILITY: ["High volatility", "warn"],
+  MODERATE_VOLATILITY: ["Moderate volatility", "warn"],
+  STABLE: ["Stable", "neutral"],
+  // Performance compares the day with its 7-day average (under 0.8×, over 1.2×).
+  UNDERPERFORMING: ["Below average", "bad"],
+  OVERPERFORMING: ["Above average", "good"],
+  NORMAL: ["Near average", "neutral"],
+  POSITIVE: ["Trending up", "good"],
+  NEGATIVE: ["Trending down", "bad"],
+};
+
+/**
+ * The seed's flags of the range's last day (they describe daily revenue): volatility and performance
+ * from `/kpis/daily`, the week-over-week trend from `/kpis/advanced`.
+ */
+export function revenueFlags(daily: Answer | null, advanced: Answer | null): Flag[] {
+  const last = (answer: Answer | null, name: string) => {
+    const values = answer ? column<string>(answer, name) : [];
+    return values.length > 0 ? values[values.length - 1] : undefined;
+  };
+  const flags: Flag[] = [];
+  const add = (name: Flag["name"], code: string | undefined, stableText: string) => {
+    if (!code) return;
+    const [text, tone] = FLAG_WORDS[code] ?? [code.toLowerCase().replaceAll("_", " "), "neutral"];
+    flags.push({ name, code, tone, text: code === "STABLE" ? stableText : text });
+  };
+  add("volatility", last(daily, "volatility_flag"), "Stable day to day");
+  add("performance", last(daily, "performance_flag"), "Near average");
+  add("trend", last(advanced, "trend_direction"), "Flat week on week");
+  return flags;
+}
+
+/**
+ * The live chart's columns: one point per minute of the last `window` minutes up to `asOf`
+ * (epoch seconds), revenue 0 in minutes without sales (the room's series is sparse).
+ */
+export function denseMinutes(minutes: MinuteSeries, asOf: number, window: number): [number[], number[]] {
+  const last = Math.floor(asOf / 60_000) * 60;
+  const byMinute = new Map(minutes.t.map((t, i) => [t, minutes.revenue[i] ?? 0]));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let t = last - (window - 1) * 60; t <= last; t += 60) {
+    xs.push(t);
+    ys.push(byMinute.get(t) ?? 0);
+  }
+  return [xs, ys];
+}
