@@ -118,16 +118,24 @@ async function batchCosts(stack: BenchStack, n: number): Promise<number[]> {
  * that history, not the load.
  */
 async function loadFacts(stack: BenchStack, target: number): Promise<void> {
+  // The generator draws customers by key, and keys have gaps (identities a conflict consumed), so
+  // a round can land short of its target: go on until silver holds enough.
+  for (let round = 0; round < 5 && (await facts(stack)) < target; round++) {
+    await generateFacts(stack, target);
+  }
+}
+
+async function generateFacts(stack: BenchStack, target: number): Promise<void> {
   const have = await facts(stack);
-  if (have >= target) return;
   const client = await stack.db.connect();
   const db = client as unknown as pg.Client;
   try {
     await client.query("SET work_mem = '256MB'");
-    const generated = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM silver_sales_clean WHERE etl_batch_id = 'bench-history'",
+    // Generated sales are h0, h1, …: go on after the last one.
+    const generated = await client.query<{ next: number }>(
+      "SELECT coalesce(max(substr(sale_id, 2)::int) + 1, 0)::int AS next FROM silver_sales_clean WHERE sale_id ~ '^h[0-9]+$'",
     );
-    const from = generated.rows[0]?.n ?? 0;
+    const from = generated.rows[0]?.next ?? 0;
     const to = from + (target - have);
     await generateDimensions(db, to);
     await generateSales(db, from, to, new Date().toISOString().slice(0, 10));
@@ -144,6 +152,12 @@ export async function benchIngest(): Promise<void> {
     const until = new Date();
     const webhookLines = historyLines(EVENTS, 11, until);
     const bulkLines = historyLines(EVENTS, 12, new Date(until.getTime() - 400 * 86_400_000));
+
+    // Steady state is what is measured: a first batch pays for cold caches (the Worker's code not
+    // yet optimised, Postgres's plans and buffers empty), which the cold-start suite reports.
+    const warmUp = historyLines(2_000, 10, new Date(until.getTime() - 800 * 86_400_000));
+    await postWebhook(stack, warmUp);
+    await waitProcessed(stack, warmUp.length);
 
     let t0 = performance.now();
     const base = await processed(stack);
