@@ -52,3 +52,18 @@ export function randomPastDay(): string {
   const ms = Date.UTC(1990, 0, 1) + Math.floor(Math.random() * 30 * 365) * 86_400_000;
   return new Date(ms).toISOString().slice(0, 10);
 }
+
+/** A native customer event (a dimension: segment and region place the customer's sales). */
+export function customerEvent(id: string, segment: string, at: string, op: "INSERT" | "UPDATE" = "INSERT") {
+  return {
+    event_type: op,
+    entity: "customer",
+    event_timestamp: at,
+    payload: {
+      customer_id: id,
+      customer_name: `Customer ${id}`,
+      customer_segment: segment,
+      geographic_region: "EMEA",
+    },
+  };
+}

@@ -9,7 +9,10 @@
  * objects (and, on Cloudflare, across threads and machines). A dashboard always lands on the same
  * shard (hash of its `client` key), so it can resume from its sequence number after a reconnect.
  */
+import { fnv1a } from "../hash.ts";
 import type { KpiRoom } from "./kpi-room.ts";
+
+export { fnv1a };
 
 export const ROOM_NAME = "global";
 const MAX_SHARDS = 64;
@@ -43,14 +46,4 @@ export function socketRoom(env: RoomEnv, clientKey: string | undefined): Durable
   if (shards.length === 0) return liveRoom(env);
   const index = clientKey ? fnv1a(clientKey) % shards.length : Math.floor(Math.random() * shards.length);
   return shards[index]!;
-}
-
-/** FNV-1a, 32 bits: a stable, well-spread hash of a short key. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
 }

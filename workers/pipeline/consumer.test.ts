@@ -1,11 +1,14 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deleteEvent, randomPastDay, saleEvent } from "../../test/support/events.ts";
+import { customerEvent, deleteEvent, randomPastDay, saleEvent } from "../../test/support/events.ts";
 import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
+import { parseEvent } from "../ingest/events.ts";
 import { query } from "../test-support.ts";
+import { planTransactions } from "./consumer.ts";
 import type { CdcMessage } from "./message.ts";
+import { lockBucket } from "./store/sales.ts";
 
 type Raw = ReturnType<typeof saleEvent> | ReturnType<typeof deleteEvent>;
 
@@ -177,6 +180,32 @@ describe("cdc-events consumer", () => {
       { day, revenue: "34000.00", net_revenue: "34000.00", orders: 17_000, quantity: 17_000 },
     ]);
   }, 120_000);
+
+  it("splits a large batch of native events into dimensions first, then two halves of sales by lock bucket", () => {
+    const item = (raw: Raw | ReturnType<typeof customerEvent>) => {
+      const parsed = parseEvent(raw);
+      if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
+      return { source: "s", receivedAt: new Date().toISOString(), raw, checksum: "", change: parsed.change };
+    };
+    const sales = Array.from({ length: 3_000 }, () => item(saleEvent()));
+    const customers = Array.from({ length: 10 }, (_, i) =>
+      item(customerEvent(`c-${i}`, "SMB", new Date().toISOString())),
+    );
+    expect(planTransactions(sales.slice(0, 100))).toEqual([[sales.slice(0, 100)]]);
+
+    const [dimensions, halves, ...rest] = planTransactions([...customers, ...sales]);
+    expect(rest).toEqual([]);
+    expect(dimensions).toEqual([customers]);
+    expect(halves).toHaveLength(2);
+    const [even = [], odd = []] = halves!;
+    expect(even.length + odd.length).toBe(3_000);
+    expect(Math.min(even.length, odd.length)).toBeGreaterThan(1_000);
+    // No lock bucket on both sides: the two transactions never wait on each other's keys.
+    const buckets = (part: typeof even) =>
+      new Set(part.map((i) => lockBucket((i.change as { event: { key: string } }).event.key)));
+    const shared = [...buckets(even)].filter((b) => buckets(odd).has(b));
+    expect(shared).toEqual([]);
+  });
 
   it("quarantines what it cannot read instead of dropping it", async () => {
     const marker = crypto.randomUUID();

@@ -15,6 +15,7 @@ import { cdcMessage } from "./message.ts";
 import { type Item, type ProcessOutcome, processItems } from "./process.ts";
 import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
 import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
+import { lockBucket } from "./store/sales.ts";
 
 export interface PipelineEnv {
   REPORTING_TZ: string;
@@ -97,14 +98,71 @@ export async function processCdcBatch(
   const options = pipelineOptions(env);
   const { items, rejected } = readMessages(messages);
   const outcome = await withDb(env, async (db) => {
-    const result = await transaction(db, async (tx) => {
-      await insertQuarantine(tx, rejected);
-      return processItems(tx, items, options);
-    });
+    let quarantine = rejected;
+    const results: ProcessOutcome[] = [];
+    for (const stage of planTransactions(items)) {
+      const run = (conn: Db, part: Item[]) =>
+        transaction(conn, async (tx) => {
+          const rows = quarantine;
+          quarantine = [];
+          await insertQuarantine(tx, rows);
+          return processItems(tx, part, options);
+        });
+      const [first = [], ...others] = stage;
+      results.push(
+        ...(await Promise.all([
+          run(db, first),
+          ...others.map((part) => withDb(env, (other) => run(other, part))),
+        ])),
+      );
+    }
+    const result = mergeOutcomes(results);
     await refreshLive(env, db, result.touchedLive, { recompute: backlog === 0 });
     return result;
   });
   return outcome;
+}
+
+/** Below this many events a batch is one transaction. */
+const SPLIT_THRESHOLD = 2_000;
+
+/**
+ * The transactions a batch is processed in: stages one after another, the parts of a stage at once
+ * (on connections of their own). A small batch, or one carrying Debezium events, is one
+ * transaction. A large batch of native events is its dimension events (which must land before the
+ * sales that refer to them) and then its sales in two parts, split by the sales' lock buckets so
+ * the two never wait on each other's keys: one's statements run in Postgres while the Worker
+ * prepares the other's, and they take turns only for the rows every batch shares (slices, facts,
+ * counters; see `lockSlices`). Exactly-once is unchanged: if any part fails, the whole batch is
+ * redelivered and bronze turns what the others committed into duplicates.
+ */
+export function planTransactions(items: Item[]): Item[][][] {
+  if (items.length < SPLIT_THRESHOLD) return [[items]];
+  const dimensions: Item[] = [];
+  const even: Item[] = [];
+  const odd: Item[] = [];
+  for (const item of items) {
+    if (item.change.format !== "native") return [[items]];
+    const event = item.change.event;
+    if (event.entity !== "sale") dimensions.push(item);
+    else (lockBucket(event.key) % 2 === 0 ? even : odd).push(item);
+  }
+  const sales = [even, odd].filter((part) => part.length > 0);
+  return [dimensions.length > 0 ? [dimensions] : [], sales].filter((stage) => stage.length > 0);
+}
+
+function mergeOutcomes(results: ProcessOutcome[]): ProcessOutcome {
+  const sum = (f: (r: ProcessOutcome) => number) => results.reduce((n, r) => n + f(r), 0);
+  const union = (f: (r: ProcessOutcome) => string[]) => [...new Set(results.flatMap(f))].sort();
+  return {
+    events: sum((r) => r.events),
+    processed: sum((r) => r.processed),
+    duplicates: sum((r) => r.duplicates),
+    quarantined: sum((r) => r.quarantined),
+    unmapped: sum((r) => r.unmapped),
+    touchedDays: union((r) => r.touchedDays),
+    touchedLive: { days: union((r) => r.touchedLive.days), minutes: union((r) => r.touchedLive.minutes) },
+  };
 }
 
 /**

@@ -4,22 +4,8 @@
  * in a month nobody created a partition for.
  */
 import { describe, expect, it } from "vitest";
-import { randomPastDay, saleEvent } from "../../test/support/events.ts";
+import { customerEvent, randomPastDay, saleEvent } from "../../test/support/events.ts";
 import { createSource, eventually, postSigned, query } from "../test-support.ts";
-
-function customerEvent(id: string, segment: string, at: string, op: "INSERT" | "UPDATE" = "INSERT") {
-  return {
-    event_type: op,
-    entity: "customer",
-    event_timestamp: at,
-    payload: {
-      customer_id: id,
-      customer_name: `Customer ${id}`,
-      customer_segment: segment,
-      geographic_region: "EMEA",
-    },
-  };
-}
 
 async function segmentRevenue(day: string) {
   return query<{ member: string; revenue: string; orders: number }>(

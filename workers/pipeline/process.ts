@@ -388,8 +388,10 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   const customers = [
     ...new Set([...before.values(), ...after].flatMap((s) => (s.customerId ? [s.customerId] : []))),
   ];
-  const firstSaleSlices = await refreshFirstSales(tx, customers);
+  // From here on, rows every batch shares (customers' first days, slices, facts, counters):
+  // concurrent batches take turns, so they never wait on each other in opposite orders.
   await lockSlices(tx);
+  const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
   const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);

@@ -1,5 +1,6 @@
 /** Silver sales: load (locked) and write, including the derived columns that place them in gold. */
 import type { Db } from "../../db/client.ts";
+import { fnv1a } from "../../hash.ts";
 import { fromCents, toCents } from "../../kpi/money.ts";
 import type { SaleState } from "../sales.ts";
 
@@ -11,19 +12,23 @@ import type { SaleState } from "../sales.ts";
  */
 export const LOCK_BUCKETS = 256;
 
+/** A key's lock bucket (the high bits of its FNV-1a hash; the consumer splits batches by it too). */
+export function lockBucket(key: string): number {
+  return (fnv1a(key) >>> 24) & (LOCK_BUCKETS - 1);
+}
+
 /**
  * Takes transaction-scoped advisory locks on the keys' buckets, in a fixed order. They cover keys
  * that do not exist yet, so two concurrent batches can never both count the same new record.
  */
 export async function lockKeys(tx: Db, namespace: string, keys: string[]): Promise<void> {
-  const ids = [...new Set(keys)];
-  if (ids.length === 0) return;
+  const buckets = [...new Set(keys.map(lockBucket))].sort((a, b) => a - b);
+  if (buckets.length === 0) return;
+  // Sorted below the locking call, so the locks are taken in bucket order (no deadlocks).
   await tx.query(
-    // Sorted below the locking call, so the locks are taken in bucket order (no deadlocks).
     `SELECT pg_advisory_xact_lock(hashtext($1), bucket)
-       FROM (SELECT DISTINCT (hashtextextended(id, 0) & ${LOCK_BUCKETS - 1})::int AS bucket
-               FROM unnest($2::text[]) AS id ORDER BY bucket) AS b`,
-    [namespace, ids],
+       FROM (SELECT bucket FROM unnest($2::int[]) AS bucket ORDER BY bucket) AS b`,
+    [namespace, buckets],
   );
 }
 
