@@ -9,9 +9,8 @@
 import { Hono } from "hono";
 import { transaction, withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
-import { pipelineOptions, refreshLiveWindow } from "../pipeline/consumer.ts";
+import { pipelineOptions, processInTransactions, refreshLiveWindow } from "../pipeline/consumer.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
-import { processItems } from "../pipeline/process.ts";
 import { insertQuarantine } from "../pipeline/store/bronze.ts";
 import { recomputeDirtySlices } from "../pipeline/store/rollups.ts";
 import { MAX_EVENTS_PER_REQUEST } from "./events.ts";
@@ -74,7 +73,7 @@ ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
       const chunk = events.accepted
         .slice(i, i + BULK_CHUNK)
         .map((e) => ({ ...e, source: events.source, receivedAt }));
-      const outcome = await transaction(db, (tx) => processItems(tx, chunk, options));
+      const outcome = await processInTransactions(c.env, db, chunk, options);
       totals.processed += outcome.processed;
       totals.duplicates += outcome.duplicates;
       totals.quarantined += outcome.quarantined;

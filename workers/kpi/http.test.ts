@@ -100,7 +100,8 @@ describe("KPI API caching", () => {
     expect((await postSigned(source, sale(40))).status).toBe(202);
     // Settled (the additive sums, then the recomputed median), and read at a moment when nothing
     // else lands: the version also covers the whole business up to `to`, which the test files
-    // running beside this one keep changing. A miss, a hit with the same ETag, then a 304.
+    // running beside this one keep changing. A hit with the same ETag, then a 304 (a miss after
+    // new data is checked below).
     const { first, again, revalidated } = await eventually(
       async () => {
         const first = await read();
@@ -111,11 +112,11 @@ describe("KPI API caching", () => {
       ({ first, again, revalidated }) =>
         first.rows[0]?.orders === 1 &&
         first.rows[0]?.median_order_value === 40 &&
-        first.response.headers.get("x-cache") === "MISS" &&
+        again.response.headers.get("x-cache") === "HIT" &&
         again.response.headers.get("etag") === first.response.headers.get("etag") &&
         revalidated.status === 304,
+      50_000,
     );
-    expect(first.response.headers.get("x-cache")).toBe("MISS");
     expect(first.response.headers.get("cache-control")).toBe("private, max-age=0, must-revalidate");
     const etag = first.response.headers.get("etag")!;
     expect(etag).toMatch(/^W\/"[0-9a-f]{32}"$/);
@@ -136,5 +137,5 @@ describe("KPI API caching", () => {
     expect(changed.response.headers.get("x-cache")).toBe("MISS");
     expect(changed.rows[0]).toMatchObject({ total_revenue: 100, avg_order_value: 50 });
     expect((await viewer(path, { "if-none-match": etag })).status).toBe(200);
-  });
+  }, 60_000);
 });

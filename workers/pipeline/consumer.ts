@@ -12,7 +12,7 @@ import { assertTimeZone, dayIn } from "../kpi/calendar.ts";
 import { DAY_RETENTION, daysBefore, type LiveBuckets, MINUTE_WINDOW, minuteOf } from "../live/buckets.ts";
 import { liveRoom } from "../live/room-stub.ts";
 import { cdcMessage } from "./message.ts";
-import { type Item, type ProcessOutcome, processItems } from "./process.ts";
+import { type Item, type ProcessOptions, type ProcessOutcome, processItems } from "./process.ts";
 import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
 import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
 import { lockBucket } from "./store/sales.ts";
@@ -97,34 +97,49 @@ export async function processCdcBatch(
 ): Promise<ProcessOutcome> {
   const options = pipelineOptions(env);
   const { items, rejected } = readMessages(messages);
-  const outcome = await withDb(env, async (db) => {
-    let quarantine = rejected;
-    const results: ProcessOutcome[] = [];
-    for (const stage of planTransactions(items)) {
-      const run = (conn: Db, part: Item[]) =>
-        transaction(conn, async (tx) => {
-          const rows = quarantine;
-          quarantine = [];
-          await insertQuarantine(tx, rows);
-          return processItems(tx, part, options);
-        });
-      const [first = [], ...others] = stage;
-      results.push(
-        ...(await Promise.all([
-          run(db, first),
-          ...others.map((part) => withDb(env, (other) => run(other, part))),
-        ])),
-      );
-    }
-    const result = mergeOutcomes(results);
+  return withDb(env, async (db) => {
+    const result = await processInTransactions(env, db, items, options, rejected);
     await refreshLive(env, db, result.touchedLive, { recompute: backlog === 0 });
     return result;
   });
-  return outcome;
+}
+
+/**
+ * Processes items in the transactions `planTransactions` lays out (the first part of each stage on
+ * `db`, the others on connections of their own), with `rejected` quarantined in the first.
+ */
+export async function processInTransactions(
+  env: Env,
+  db: Db,
+  items: Item[],
+  options: ProcessOptions,
+  rejected: QuarantineRow[] = [],
+): Promise<ProcessOutcome> {
+  let quarantine = rejected;
+  const results: ProcessOutcome[] = [];
+  for (const stage of planTransactions(items)) {
+    const run = (conn: Db, part: Item[]) =>
+      transaction(conn, async (tx) => {
+        const rows = quarantine;
+        quarantine = [];
+        await insertQuarantine(tx, rows);
+        return processItems(tx, part, options);
+      });
+    const [first = [], ...others] = stage;
+    results.push(
+      ...(await Promise.all([
+        run(db, first),
+        ...others.map((part) => withDb(env, (other) => run(other, part))),
+      ])),
+    );
+  }
+  return mergeOutcomes(results);
 }
 
 /** Below this many events a batch is one transaction. */
 const SPLIT_THRESHOLD = 2_000;
+/** Concurrent transactions for a large batch's sales (more measured no faster on 2 cores). */
+const SALE_PARTS = 2;
 
 /**
  * The transactions a batch is processed in: stages one after another, the parts of a stage at once
@@ -136,19 +151,19 @@ const SPLIT_THRESHOLD = 2_000;
  * counters; see `lockSlices`). Exactly-once is unchanged: if any part fails, the whole batch is
  * redelivered and bronze turns what the others committed into duplicates.
  */
-export function planTransactions(items: Item[]): Item[][][] {
+export function planTransactions(items: Item[], parts = SALE_PARTS): Item[][][] {
   if (items.length < SPLIT_THRESHOLD) return [[items]];
   const dimensions: Item[] = [];
-  const even: Item[] = [];
-  const odd: Item[] = [];
+  const sales: Item[][] = Array.from({ length: parts }, () => []);
   for (const item of items) {
     if (item.change.format !== "native") return [[items]];
     const event = item.change.event;
     if (event.entity !== "sale") dimensions.push(item);
-    else (lockBucket(event.key) % 2 === 0 ? even : odd).push(item);
+    else sales[lockBucket(event.key) % parts]!.push(item);
   }
-  const sales = [even, odd].filter((part) => part.length > 0);
-  return [dimensions.length > 0 ? [dimensions] : [], sales].filter((stage) => stage.length > 0);
+  return [dimensions.length > 0 ? [dimensions] : [], sales.filter((part) => part.length > 0)].filter(
+    (stage) => stage.length > 0,
+  );
 }
 
 function mergeOutcomes(results: ProcessOutcome[]): ProcessOutcome {
