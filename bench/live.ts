@@ -294,6 +294,9 @@ function fanoutRows(f: FanoutReport, baseline: WorkerdCpu, shards: number): Row[
 }
 
 /** One stack with `shards` live shards; runs the requested parts and returns their rows. */
+/** What the stacks ran on (the machine's Postgres server when one answers, else PGlite). */
+let databaseKind = "unknown";
+
 async function runStack(
   shards: number,
   parts: Set<string>,
@@ -301,6 +304,7 @@ async function runStack(
   seconds: number,
 ): Promise<Row[]> {
   const stack = await startBenchStack({ vars: { LIVE_SHARDS: String(shards) } });
+  databaseKind = stack.databaseKind;
   const observer = observe(stack);
   const rows: Row[] = [];
   try {
@@ -364,5 +368,5 @@ export async function benchLive(): Promise<void> {
   if (parts.has("fanout")) {
     for (const shards of sharded) rows.push(...(await runStack(shards, new Set(["fanout"]), sizes, seconds)));
   }
-  report("live", rows, { database: process.env.BENCH_DATABASE_URL ? "postgres-server" : "pglite" });
+  report("live", rows, { database: databaseKind });
 }

@@ -54,6 +54,8 @@ export const COALESCE_MS = 100;
 /** A client further behind than this many updates gets a snapshot instead of a delta. */
 export const MAX_RESYNC_SEQS = 5_000;
 const MAX_MESSAGE_BYTES = 4_096;
+/** At most one recomputation of non-additive measures per this many milliseconds. */
+const RECOMPUTE_EVERY_MS = 1_000;
 /** Dirty slices one recomputation takes (live traffic touches a handful; the rest wait for the scheduled pass). */
 const RECOMPUTE_LIMIT = 200;
 
@@ -256,14 +258,15 @@ export class KpiRoom extends DurableObject<Env> {
    * midnight) roll-over and pruning.
    */
   override async alarm(): Promise<void> {
-    if (this.store.meta("recompute_due") === "1") await this.recompute();
+    if (this.store.meta("recompute_due") === "1" && Date.now() >= this.recomputeAt()) await this.recompute();
     const now = Date.now();
     const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
     if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
     if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
     const housekeeping = Number(this.store.meta("housekeeping_due"));
-    // A request that came in while this alarm ran is served by the next one, at once.
-    const recompute = this.store.meta("recompute_due") === "1" ? Date.now() : Number.POSITIVE_INFINITY;
+    // A request that came in while this alarm ran (or too soon after the last run) is served next.
+    const recompute =
+      this.store.meta("recompute_due") === "1" ? this.recomputeAt() : Number.POSITIVE_INFINITY;
     const flush = pending() ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
     await this.ctx.storage.setAlarm(Math.min(housekeeping, flush, recompute));
   }
@@ -414,17 +417,25 @@ export class KpiRoom extends DurableObject<Env> {
   /**
    * The consumer sends additive values, which are final at commit, and asks for the non-additive
    * ones (unique and new customers, median and p90 order value) to be recomputed from silver. That
-   * costs a read of the touched days' sales, so it runs here, from an alarm, and the consumer goes
-   * on with its next batch: requests that arrive meanwhile fold into one more run.
+   * costs a read of the touched days' sales (and the slices' lock, which batches wait for), so it
+   * runs here, from an alarm, at most once a second: requests that arrive meanwhile fold into the
+   * next run, and the consumer goes on with its batches.
    */
   private async requestRecompute(): Promise<void> {
     this.store.setMeta("recompute_due", "1");
+    const due = this.recomputeAt();
     const alarm = await this.ctx.storage.getAlarm();
-    if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  /** When the next recomputation may run: at most one per `RECOMPUTE_EVERY_MS`. */
+  private recomputeAt(): number {
+    return Math.max(Date.now(), Number(this.store.meta("recomputed_at") ?? 0) + RECOMPUTE_EVERY_MS);
   }
 
   private async recompute(): Promise<void> {
     this.store.setMeta("recompute_due", "0");
+    this.store.setMeta("recomputed_at", String(Date.now()));
     try {
       const buckets = await withDb(this.env, async (db) => {
         const { changed } = await transaction(db, (tx) => recomputeSlices(tx, RECOMPUTE_LIMIT));

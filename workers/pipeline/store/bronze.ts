@@ -106,14 +106,18 @@ export async function addSourceStats(tx: Db, counts: Map<string, SourceCounts>):
   const names = [...counts.keys()].sort();
   const c = names.map((n) => counts.get(n)!);
   await tx.query(
-    `INSERT INTO source_stats AS s (source, accepted, processed, duplicates, quarantined, unmapped, last_event_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                          $7::timestamptz[])
-     ON CONFLICT (source) DO UPDATE SET
-       accepted = s.accepted + excluded.accepted, processed = s.processed + excluded.processed,
-       duplicates = s.duplicates + excluded.duplicates, quarantined = s.quarantined + excluded.quarantined,
-       unmapped = s.unmapped + excluded.unmapped,
-       last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)`,
+    `WITH stats AS (
+       INSERT INTO source_stats AS s (source, accepted, processed, duplicates, quarantined, unmapped, last_event_at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                            $7::timestamptz[])
+       ON CONFLICT (source) DO UPDATE SET
+         accepted = s.accepted + excluded.accepted, processed = s.processed + excluded.processed,
+         duplicates = s.duplicates + excluded.duplicates, quarantined = s.quarantined + excluded.quarantined,
+         unmapped = s.unmapped + excluded.unmapped,
+         last_event_at = GREATEST(s.last_event_at, excluded.last_event_at)
+       RETURNING 1)
+     UPDATE sources s SET last_seen_at = GREATEST(s.last_seen_at, x.at)
+       FROM unnest($1::text[], $7::timestamptz[]) AS x(name, at) WHERE s.name = x.name`,
     [
       names,
       c.map((x) => x.accepted),
@@ -123,11 +127,6 @@ export async function addSourceStats(tx: Db, counts: Map<string, SourceCounts>):
       c.map((x) => x.unmapped),
       c.map((x) => x.lastEventAt),
     ],
-  );
-  await tx.query(
-    `UPDATE sources s SET last_seen_at = GREATEST(s.last_seen_at, x.at)
-       FROM unnest($1::text[], $2::timestamptz[]) AS x(name, at) WHERE s.name = x.name`,
-    [names, c.map((x) => x.lastEventAt)],
   );
 }
 

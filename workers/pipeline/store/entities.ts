@@ -273,49 +273,56 @@ export async function resolveSaleKeys(
   const regions = [...new Set(sales.map((s) => s.region))].sort();
   const reps = [...new Set(sales.flatMap((s) => (s.salesRepId ? [s.salesRepId] : [])))].sort();
 
+  // One statement for the inferred members and one for the small dimensions' keys: a live batch of
+  // a few dozen sales spends most of its time in round trips.
   await tx.query(
-    `INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, is_inferred, effective_from)
-     SELECT id, id, $2, $2, true, '-infinity' FROM unnest($1::text[]) AS id
-      WHERE NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_id = id)
-     ON CONFLICT (customer_id) WHERE is_current DO NOTHING`,
-    [customerIds, UNKNOWN],
-  );
-  await tx.query(
-    `INSERT INTO dim_product (product_id, product_name, category, is_inferred)
-     SELECT id, id, $2, true FROM unnest($1::text[]) AS id ON CONFLICT (product_id) DO NOTHING`,
-    [productIds, UNKNOWN],
-  );
-  await tx.query(
-    "INSERT INTO dim_region (region_code, region_name) SELECT c, c FROM unnest($1::text[]) AS c ON CONFLICT (region_code) DO NOTHING",
-    [regions],
-  );
-  await tx.query(
-    `INSERT INTO dim_sales_rep (sales_rep_id, name, is_inferred)
-     SELECT id, id, true FROM unnest($1::text[]) AS id ON CONFLICT (sales_rep_id) DO NOTHING`,
-    [reps],
+    `WITH customers AS (
+       INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, is_inferred, effective_from)
+       SELECT id, id, $5, $5, true, '-infinity' FROM unnest($1::text[]) AS id
+        WHERE NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_id = id)
+       ON CONFLICT (customer_id) WHERE is_current DO NOTHING RETURNING 1),
+     products AS (
+       INSERT INTO dim_product (product_id, product_name, category, is_inferred)
+       SELECT id, id, $5, true FROM unnest($2::text[]) AS id ON CONFLICT (product_id) DO NOTHING RETURNING 1),
+     regions AS (
+       INSERT INTO dim_region (region_code, region_name) SELECT c, c FROM unnest($3::text[]) AS c
+       ON CONFLICT (region_code) DO NOTHING RETURNING 1),
+     reps AS (
+       INSERT INTO dim_sales_rep (sales_rep_id, name, is_inferred)
+       SELECT id, id, true FROM unnest($4::text[]) AS id ON CONFLICT (sales_rep_id) DO NOTHING RETURNING 1)
+     SELECT 1`,
+    [customerIds, productIds, regions, reps, UNKNOWN],
   );
 
   const pairs = sales.map((s) => [s.customerId, s.at] as const);
-  const [customers, products, regionRows, repRows] = await Promise.all([
-    tx.query<{ id: string; at: Date; customer_key: number; customer_segment: string; is_inferred: boolean }>(
-      `SELECT x.id, x.at, d.customer_key, d.customer_segment, d.is_inferred
-         FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at)
-         JOIN dim_customer d ON d.customer_id = x.id AND x.at >= d.effective_from AND x.at < d.expiry_at`,
-      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-    ),
-    tx.query<{ product_id: string; product_key: number; category: string; is_inferred: boolean }>(
-      "SELECT product_id, product_key, category, is_inferred FROM dim_product WHERE product_id = ANY($1::text[])",
-      [productIds],
-    ),
-    tx.query<{ region_code: string; region_key: number }>(
-      "SELECT region_code, region_key FROM dim_region WHERE region_code = ANY($1::text[])",
-      [regions],
-    ),
-    tx.query<{ sales_rep_id: string; sales_rep_key: number }>(
-      "SELECT sales_rep_id, sales_rep_key FROM dim_sales_rep WHERE sales_rep_id = ANY($1::text[])",
-      [reps],
-    ),
-  ]);
+  const customers = await tx.query<{
+    id: string;
+    at: Date;
+    customer_key: number;
+    customer_segment: string;
+    is_inferred: boolean;
+  }>(
+    `SELECT x.id, x.at, d.customer_key, d.customer_segment, d.is_inferred
+       FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at)
+       JOIN dim_customer d ON d.customer_id = x.id AND x.at >= d.effective_from AND x.at < d.expiry_at`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  );
+  const members = await tx.query<{
+    kind: "p" | "r" | "s";
+    id: string;
+    key: number;
+    category: string | null;
+    is_inferred: boolean;
+  }>(
+    `SELECT 'p' AS kind, product_id AS id, product_key AS key, category, is_inferred FROM dim_product
+      WHERE product_id = ANY($1::text[])
+     UNION ALL
+     SELECT 'r', region_code, region_key, NULL, false FROM dim_region WHERE region_code = ANY($2::text[])
+     UNION ALL
+     SELECT 's', sales_rep_id, sales_rep_key, NULL, false FROM dim_sales_rep WHERE sales_rep_id = ANY($3::text[])`,
+    [productIds, regions, reps],
+  );
+  const of = (kind: "p" | "r" | "s") => members.rows.filter((r) => r.kind === kind);
   return {
     customer: new Map(
       customers.rows.map((r) => [
@@ -324,13 +331,10 @@ export async function resolveSaleKeys(
       ]),
     ),
     product: new Map(
-      products.rows.map((r) => [
-        r.product_id,
-        { key: r.product_key, category: r.category, inferred: r.is_inferred },
-      ]),
+      of("p").map((r) => [r.id, { key: r.key, category: r.category ?? UNKNOWN, inferred: r.is_inferred }]),
     ),
-    region: new Map(regionRows.rows.map((r) => [r.region_code, r.region_key])),
-    salesRep: new Map(repRows.rows.map((r) => [r.sales_rep_id, r.sales_rep_key])),
+    region: new Map(of("r").map((r) => [r.id, r.key])),
+    salesRep: new Map(of("s").map((r) => [r.id, r.key])),
   };
 }
 
