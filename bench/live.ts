@@ -335,7 +335,19 @@ async function runStack(
       });
       for (const clients of sizes) {
         progress(`fan-out to ${clients} sockets`);
-        rows.push(...fanoutRows(await fanout(stack, observer, clients, 20), baseline, shards));
+        try {
+          rows.push(...fanoutRows(await fanout(stack, observer, clients, 20), baseline, shards));
+        } catch (error) {
+          // Reported, not fatal: the other parts and the JSON still come out.
+          progress(`fan-out to ${clients} sockets failed: ${String(error)}`);
+          rows.push({
+            metric: `fan-out ${clients}: failed`,
+            value: 0,
+            unit: "",
+            note: String(error).slice(0, 200),
+          });
+          break;
+        }
       }
     }
 

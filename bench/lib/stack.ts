@@ -92,6 +92,8 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
         method: "POST",
         headers: { "content-type": "application/json", ...signedHeaders(source.secret, body) },
         body,
+        // A wedged stack fails the measurement in a minute, not in undici's five.
+        signal: AbortSignal.timeout(60_000),
       }),
     async close() {
       await db.end();
