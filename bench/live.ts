@@ -161,7 +161,9 @@ async function fanout(
     const ready = reply<{ connected: number; failed: number; ms: number }>("ready");
     // Straight to the runtime: wrangler's dev proxy would relay every frame (a cost production
     // does not have) and dies at ~4,900 sockets here (four descriptors each, 20,000 allowed).
-    const base = (await runtimeUrl(stack.workerGroup)) ?? stack.baseUrl;
+    const base = await runtimeUrl(stack.workerGroup);
+    if (!base)
+      throw new Error("the runtime's own address was not found (the dev proxy would not hold the sockets)");
     child.send({ type: "connect", url: liveSocketUrl(base, stack.viewerToken), count: clients });
     const { connected, failed, ms } = await ready;
     progress(`${connected} sockets subscribed (${failed} failed) in ${round(ms)} ms`);

@@ -92,7 +92,9 @@ export async function runtimeUrl(processGroup: number): Promise<string | null> {
   for (const port of runtimeListeningPorts(processGroup)) {
     const url = `http://127.0.0.1:${port}`;
     try {
-      const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1000) });
+      // A runtime still busy with the previous measurement (closing a thousand sockets) can take
+      // more than a second to answer; missing it would send the caller through the dev proxy.
+      const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(10_000) });
       if (response.ok && (response.headers.get("content-type") ?? "").includes("json")) return url;
     } catch {
       // the inspector or debug port
