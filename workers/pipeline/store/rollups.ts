@@ -19,9 +19,9 @@ function columns(map: Map<string, Measures>) {
   };
 }
 
-/** Adds fact deltas (keyed `time|customer|product|region|rep`) and drops rows left empty. */
-export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Promise<void> {
-  const nonZero = new Map(
+/** The deltas that change something (an all-zero one writes nothing). */
+function withoutZeros(deltas: Map<string, Measures>): Map<string, Measures> {
+  return new Map(
     [...deltas].filter(
       ([, m]) =>
         m.orders !== 0 ||
@@ -31,6 +31,11 @@ export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Pr
         m.netRevenueCents !== 0,
     ),
   );
+}
+
+/** Adds fact deltas (keyed `time|customer|product|region|rep`) and drops rows left empty. */
+export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Promise<void> {
+  const nonZero = withoutZeros(deltas);
   if (nonZero.size === 0) return;
   const c = columns(nonZero);
   const parts = c.keys.map((k) => k.split("|").map(Number));
@@ -115,16 +120,7 @@ export async function applySliceDeltas(
  * the keys it wrote (all-zero deltas are skipped: they change no value).
  */
 export async function applyMinuteDeltas(tx: Db, deltas: Map<string, Measures>): Promise<string[]> {
-  const nonZero = new Map(
-    [...deltas].filter(
-      ([, m]) =>
-        m.orders !== 0 ||
-        m.quantity !== 0 ||
-        m.revenueCents !== 0 ||
-        m.costCents !== 0 ||
-        m.netRevenueCents !== 0,
-    ),
-  );
+  const nonZero = withoutZeros(deltas);
   if (nonZero.size === 0) return [];
   const c = columns(nonZero);
   const parts = c.keys.map((k) => k.split("|"));
