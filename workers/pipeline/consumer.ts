@@ -106,7 +106,7 @@ export async function processCdcBatch(
 
 /**
  * Processes items in the transactions `planTransactions` lays out (the first part of each stage on
- * `db`, the others on connections of their own), with `rejected` quarantined in the first.
+ * `db`, the others on connections of their own); `rejected` is quarantined with them.
  */
 export async function processInTransactions(
   env: Env,
@@ -115,14 +115,14 @@ export async function processInTransactions(
   options: ProcessOptions,
   rejected: QuarantineRow[] = [],
 ): Promise<ProcessOutcome> {
-  let quarantine = rejected;
+  // Rows quarantined at the webhook carry no checksum to deduplicate them by, so a batch with any
+  // stays one transaction: a redelivery after a partial commit would record them twice.
+  const stages = rejected.length > 0 ? [[items]] : planTransactions(items);
   const results: ProcessOutcome[] = [];
-  for (const stage of planTransactions(items)) {
+  for (const stage of stages) {
     const run = (conn: Db, part: Item[]) =>
       transaction(conn, async (tx) => {
-        const rows = quarantine;
-        quarantine = [];
-        await insertQuarantine(tx, rows);
+        await insertQuarantine(tx, rejected); // none, unless the batch is one transaction
         return processItems(tx, part, options);
       });
     const [first = [], ...others] = stage;
