@@ -13,6 +13,40 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 
 export function eventChecksum(source: string, identity: unknown): string {
-  const text = canonicalize({ source, identity }) ?? "";
-  return createHash("sha256").update(text).digest("hex");
+  return createHash("sha256").update(canonicalJson({ source, identity })).digest("hex");
+}
+
+/**
+ * RFC 8785 canonical JSON, the same text as `canonicalize` (a property test holds them equal):
+ * a copy of the value with every object's keys inserted in sorted order, written by the runtime's
+ * own `JSON.stringify` — ~5× faster in workerd than serialising value by value (9.7 → 1.8 µs an
+ * event). Values the copy cannot order that way go to `canonicalize` itself: objects with
+ * array-index keys (which JavaScript always enumerates first, in numeric order) and `toJSON`
+ * objects. Unlike `canonicalize`, a string with a lone surrogate does not throw: `JSON.stringify`
+ * escapes it, so such an event still gets a checksum.
+ */
+export function canonicalJson(value: unknown): string {
+  try {
+    return JSON.stringify(sortedCopy(value)) ?? "";
+  } catch (error) {
+    if (error !== UNSORTABLE) throw error;
+    return canonicalize(value) ?? "";
+  }
+}
+
+const UNSORTABLE = Symbol("unsortable");
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+function sortedCopy(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map(sortedCopy);
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") throw UNSORTABLE;
+  const keys = Object.keys(value).sort();
+  // No prototype: a "__proto__" key from JSON.parse stays an ordinary property.
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of keys) {
+    if (ARRAY_INDEX.test(key)) throw UNSORTABLE;
+    copy[key] = sortedCopy((value as Record<string, unknown>)[key]);
+  }
+  return copy;
 }

@@ -2,6 +2,7 @@
  * The body of a `cdc-events` queue message. Queue bodies are untrusted input like any other
  * (a message can outlive a deploy), so the consumer parses them with this schema.
  */
+import { Buffer } from "node:buffer";
 import { z } from "zod";
 
 export const cdcMessage = z.object({
@@ -36,7 +37,7 @@ export function packMessages(
   let bytes = 200;
   const items: Item[] = [...accepted, ...rejected];
   for (const item of items) {
-    const size = new TextEncoder().encode(JSON.stringify(item)).length + 1;
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
     if (bytes + size > MAX_MESSAGE_BYTES && current.events.length + current.rejected.length > 0) {
       messages.push({ body: current, bytes });
       current = fresh();

@@ -233,12 +233,12 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   );
   const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
 
-  const fresh = await insertBronze(tx, bronze);
+  const held = await insertBronze(tx, bronze); // what bronze already had: duplicates
   const counts = new Map<string, SourceCounts>();
   const seen = new Set<string>();
   for (const row of bronze) {
     if (!options.replay) count(counts, row.source, row.receivedAt, "accepted");
-    if (!fresh.has(row.checksum) || seen.has(row.checksum)) {
+    if (held.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");
       continue;
     }
@@ -248,12 +248,12 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   // Quarantine only what is new: a quarantined event sent again is a duplicate like any other.
   await insertQuarantine(
     tx,
-    quarantine.filter((q) => q.checksum === null || fresh.has(q.checksum)),
+    quarantine.filter((q) => q.checksum === null || !held.has(q.checksum)),
   );
 
   const byEntity = new Map<Entity, Sourced<EntityEvent>[]>();
   for (const [checksum, event] of events) {
-    if (!fresh.has(checksum)) continue;
+    if (held.has(checksum)) continue;
     const list = byEntity.get(event.entity);
     if (list) list.push(event);
     else byEntity.set(event.entity, [event]);

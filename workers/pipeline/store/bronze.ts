@@ -17,7 +17,8 @@ export interface BronzeRow {
 }
 
 /**
- * Inserts events into bronze; returns the checksums that were new (the rest are duplicates).
+ * Inserts events into bronze; returns the checksums it already held (duplicates, usually none), so
+ * that a batch of thousands of new events does not read thousands of rows back.
  *
  * The rows travel as one JSON document read by `json_to_recordset`: for thousands of raw events
  * that is several times cheaper than Postgres array literals, whose per-element escaping of JSON
@@ -26,16 +27,20 @@ export interface BronzeRow {
 export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const result = await tx.query<{ checksum: string }>(
-    `INSERT INTO bronze_sales_events
-       (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
-        raw_payload, checksum, ingestion_timestamp)
-     SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position,
-            ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt"
-       FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, "eventType" text,
-            "eventTimestamp" timestamptz, position text, status text, raw json, checksum text,
-            "receivedAt" timestamptz)
-     ON CONFLICT (checksum, partition_date) DO NOTHING
-     RETURNING checksum`,
+    `WITH x AS (
+       SELECT * FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text,
+              "eventType" text, "eventTimestamp" timestamptz, position text, status text, raw json,
+              checksum text, "receivedAt" timestamptz)),
+     inserted AS (
+       INSERT INTO bronze_sales_events
+         (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
+          raw_payload, checksum, ingestion_timestamp)
+       SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position,
+              ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt"
+         FROM x
+       ON CONFLICT (checksum, partition_date) DO NOTHING
+       RETURNING checksum)
+     SELECT DISTINCT checksum FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted)`,
     [JSON.stringify(rows)],
   );
   return new Set(result.rows.map((r) => r.checksum));

@@ -294,18 +294,14 @@ export async function resolveSaleKeys(
     [customerIds, productIds, regions, reps, UNKNOWN],
   );
 
-  const pairs = sales.map((s) => [s.customerId, s.at] as const);
-  const customers = await tx.query<{
-    id: string;
-    at: Date;
-    customer_key: number;
-    customer_segment: string;
-    is_inferred: boolean;
-  }>(
-    `SELECT x.id, x.at, d.customer_key, d.customer_segment, d.is_inferred
-       FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at)
+  // The customer version valid at each distinct (customer, time), read back as one JSON array in
+  // the order asked: a batch of thousands of sales would otherwise parse a row per sale.
+  const pairs = [...new Map(sales.map((s) => [`${s.customerId}\u0000${s.at}`, s] as const)).entries()];
+  const customers = await tx.query<{ keys: [number, number, string, boolean][] }>(
+    `SELECT coalesce(json_agg(json_build_array(x.i, d.customer_key, d.customer_segment, d.is_inferred)), '[]') AS keys
+       FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(id, at, i)
        JOIN dim_customer d ON d.customer_id = x.id AND x.at >= d.effective_from AND x.at < d.expiry_at`,
-    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    [pairs.map(([, s]) => s.customerId), pairs.map(([, s]) => s.at)],
   );
   const members = await tx.query<{
     kind: "p" | "r" | "s";
@@ -325,9 +321,9 @@ export async function resolveSaleKeys(
   const of = (kind: "p" | "r" | "s") => members.rows.filter((r) => r.kind === kind);
   return {
     customer: new Map(
-      customers.rows.map((r) => [
-        `${r.id}\u0000${r.at.toISOString()}`,
-        { key: r.customer_key, segment: r.customer_segment, inferred: r.is_inferred },
+      (customers.rows[0]?.keys ?? []).map(([i, key, segment, inferred]) => [
+        pairs[i - 1]![0],
+        { key, segment, inferred },
       ]),
     ),
     product: new Map(
