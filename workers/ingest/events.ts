@@ -28,7 +28,12 @@ const nativeEnvelope = z.object({
     offset: true,
     error: "event_timestamp must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z",
   }),
-  payload: z.record(z.string(), z.unknown(), { error: "payload must be an object" }),
+  // Only its shape here: the entity's schema validates the fields. (`z.record` would copy every key
+  // and value through its own checks, ~2 µs an event in workerd, for nothing.)
+  payload: z.custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    { error: "payload must be an object" },
+  ),
 });
 
 /** Validates one event of either format. */

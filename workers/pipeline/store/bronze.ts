@@ -20,17 +20,28 @@ export interface BronzeRow {
  * Inserts events into bronze; returns the checksums it already held (duplicates, usually none), so
  * that a batch of thousands of new events does not read thousands of rows back.
  *
- * The rows travel as one JSON document read by `json_to_recordset`: for thousands of raw events
- * that is several times cheaper than Postgres array literals, whose per-element escaping of JSON
- * text dominated a large batch.
+ * The rows travel as two parameters: their columns as one JSON document read by
+ * `json_to_recordset` (for thousands of rows several times cheaper than Postgres array literals,
+ * whose per-element escaping dominated a large batch), and the raw events as lines of one text,
+ * zipped back to their rows by `ROWS FROM`. Nested in the document, every raw event would be parsed
+ * twice by the server (the document's validation, then the extraction); as a line it is read once,
+ * by the cast to json: the insert's server time drops by about a fifth.
  */
 export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
+  // JSON text has no raw line breaks (JSON.stringify escapes them), so a line is one event.
+  const raw = rows.map((r) => JSON.stringify(r.raw ?? null)).join("\n");
+  const columns = JSON.stringify(rows.map(({ raw: _raw, ...row }) => row));
   const result = await tx.query<{ checksum: string }>(
     `WITH x AS (
-       SELECT * FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text,
-              "eventType" text, "eventTimestamp" timestamptz, position text, status text, raw json,
-              checksum text, "receivedAt" timestamptz)),
+       SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
+              "receivedAt", raw::json AS raw
+         FROM ROWS FROM (
+                json_to_recordset($1::json) AS (source text, "sourceTable" text, entity text, "eventType" text,
+                  "eventTimestamp" timestamptz, position text, status text, checksum text, "receivedAt" timestamptz),
+                string_to_table($2, E'\\n'))
+           AS x(source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
+                "receivedAt", raw)),
      inserted AS (
        INSERT INTO bronze_sales_events
          (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
@@ -41,7 +52,7 @@ export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<strin
        ON CONFLICT (checksum, partition_date) DO NOTHING
        RETURNING checksum)
      SELECT DISTINCT checksum FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted)`,
-    [JSON.stringify(rows)],
+    [columns, raw],
   );
   return new Set(result.rows.map((r) => r.checksum));
 }
