@@ -36,7 +36,7 @@ function tooLarge(bytes: number, limits: Limits): ApiError {
  * one piece it would hold up everything else the isolate serves meanwhile (other requests, a queue
  * batch waiting on its database replies).
  */
-const YIELD_EVERY = 100;
+const YIELD_EVERY = 25;
 
 export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Limits): Promise<SignedEvents> {
   const name = c.req.param("source") ?? "";
