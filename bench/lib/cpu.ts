@@ -48,7 +48,7 @@ export function cpuSince(before: WorkerdCpu, after: WorkerdCpu, per = 1): Worker
 }
 
 /** The runtime workerd's listening ports (from its socket descriptors and /proc/net/tcp). */
-export function runtimeListeningPorts(processGroup: number): number[] {
+function runtimeListeningPorts(processGroup: number): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;

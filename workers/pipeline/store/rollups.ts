@@ -225,14 +225,20 @@ export async function recomputeSlices(
          FROM day_sales s
         CROSS JOIN LATERAL (VALUES ('all', ''), ('region', s.region), ('segment', s.customer_segment),
                                    ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)),
-     measured AS (
-       SELECT p.dim, p.member, p.day,
+     -- Aggregated before meeting \`picked\`: the sort under the aggregates then carries the sales'
+     -- narrow rows only (joined first, each row carried the slice's columns too and the sort spilled).
+     per_slice AS (
+       SELECT s.dim, s.member, s.day,
               count(DISTINCT s.customer_id)::int AS unique_customers,
               count(DISTINCT s.customer_id) FILTER (WHERE s.is_first)::int AS new_customers,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY s.amount) AS median,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY s.amount) AS p90
-         FROM picked p LEFT JOIN sales s ON s.dim = p.dim AND s.member = p.member AND s.day = p.day
-        GROUP BY p.dim, p.member, p.day),
+         FROM sales s GROUP BY s.dim, s.member, s.day),
+     -- A picked slice left without sales (all deleted or moved away) gets zeros.
+     measured AS (
+       SELECT p.dim, p.member, p.day, coalesce(m.unique_customers, 0) AS unique_customers,
+              coalesce(m.new_customers, 0) AS new_customers, m.median, m.p90
+         FROM picked p LEFT JOIN per_slice m ON m.dim = p.dim AND m.member = p.member AND m.day = p.day),
      updated AS (
        UPDATE kpi_day_slice k SET unique_customers = m.unique_customers, new_customers = m.new_customers,
               median_order_value = m.median, p90_order_value = m.p90, updated_at = clock_timestamp()
