@@ -3,6 +3,7 @@
  * deployed Worker: only test files import it.
  */
 import { env, exports } from "cloudflare:workers";
+import { randomPastDay } from "../test/support/events.ts";
 import { TEST_ADMIN_TOKEN } from "../test/support/tokens.ts";
 import { withDb } from "./db/client.ts";
 import { newWebhookSecret, signedHeaders } from "./ingest/signature.ts";
@@ -29,6 +30,18 @@ export async function postSigned(
 
 export async function query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
   return withDb(env, async (db) => (await db.query(text, params)).rows as T[]);
+}
+
+/**
+ * A random past day no earlier test has sold on, for tests that compare a whole day's totals (a
+ * day another test already used would add its sales: 30 years of days, hundreds used per run).
+ */
+export async function unusedPastDay(): Promise<string> {
+  for (;;) {
+    const day = randomPastDay();
+    const used = await query("SELECT 1 FROM kpi_day_slice WHERE day = $1 AND orders <> 0 LIMIT 1", [day]);
+    if (used.length === 0) return day;
+  }
 }
 
 /** Polls `read` until `done` holds or the time is up (queue delivery is asynchronous). */

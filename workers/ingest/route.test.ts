@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { randomPastDay, saleEvent } from "../../test/support/events.ts";
-import { createSource, eventually, postSigned, query } from "../test-support.ts";
+import { saleEvent } from "../../test/support/events.ts";
+import { createSource, eventually, postSigned, query, unusedPastDay } from "../test-support.ts";
 import { signedHeaders } from "./signature.ts";
 
 let source: { name: string; secret: string };
@@ -19,7 +19,7 @@ async function bronzeCount(saleId: string): Promise<number> {
 
 describe("POST /api/v1/cdc/:source", () => {
   it("accepts a signed event with 202 and lands it in bronze and the day's rollup", async () => {
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const event = saleEvent({ quantity: 3, unitPrice: 10, saleTimestamp: `${day}T12:00:00Z` });
     const response = await postSigned(source, JSON.stringify(event));
     expect(response.status).toBe(202);
@@ -104,7 +104,7 @@ describe("POST /api/v1/cdc/:source", () => {
   });
 
   it("accepts 1,000 events (about 1 MB with padding) in one request, all of which land", async () => {
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const events = Array.from({ length: 1_000 }, () =>
       saleEvent({ quantity: 1, unitPrice: 2.5, saleTimestamp: `${day}T08:00:00Z` }),
     );
@@ -176,7 +176,7 @@ describe("POST /api/v1/cdc/:source", () => {
   });
 
   it("counts an identical event once, whether repeated in a request or sent again", async () => {
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const event = saleEvent({ quantity: 2, unitPrice: 7, saleTimestamp: `${day}T09:00:00Z` });
     const body = JSON.stringify([event, event]);
     const first = await postSigned(source, body);

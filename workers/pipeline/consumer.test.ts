@@ -1,11 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { customerEvent, deleteEvent, randomPastDay, saleEvent } from "../../test/support/events.ts";
+import { customerEvent, deleteEvent, saleEvent } from "../../test/support/events.ts";
 import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
 import { parseEvent } from "../ingest/events.ts";
-import { query } from "../test-support.ts";
+import { query, unusedPastDay } from "../test-support.ts";
 import { planTransactions } from "./consumer.ts";
 import type { CdcMessage } from "./message.ts";
 import { lockBucket } from "./store/sales.ts";
@@ -40,14 +40,6 @@ async function rollup(days: string[]) {
       WHERE dim = 'all' AND day = ANY($1::date[]) AND orders <> 0 ORDER BY day`,
     [days],
   );
-}
-
-/** A random past day no earlier test has sold on, for a test that compares a day's totals whole. */
-async function unusedPastDay(): Promise<string> {
-  for (;;) {
-    const day = randomPastDay();
-    if ((await rollup([day])).length === 0) return day;
-  }
 }
 
 /**

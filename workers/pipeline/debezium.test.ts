@@ -7,8 +7,7 @@ import { describe, expect, it } from "vitest";
 // Debezium's own tutorial output (Postgres connector, inventory.products), copied from its docs.
 import fixture from "../../test/fixtures/debezium/products-postgres.ndjson?raw";
 import { ORDERS_MAPPING, type OrderRow, orderChange, withSchema } from "../../test/support/debezium.ts";
-import { randomPastDay } from "../../test/support/events.ts";
-import { admin, eventually, postSigned, query } from "../test-support.ts";
+import { admin, eventually, postSigned, query, unusedPastDay } from "../test-support.ts";
 
 async function createSource(prefix: string) {
   const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -107,7 +106,7 @@ describe("Debezium sources", () => {
       method: "PUT",
       body: JSON.stringify(ORDERS_MAPPING),
     });
-    const days = [randomPastDay(), randomPastDay()];
+    const days = [await unusedPastDay(), await unusedPastDay()];
     const micros = (day: string, hour: number) =>
       Date.parse(`${day}T${String(hour).padStart(2, "0")}:15:00Z`) * 1000;
     const orderBase = Math.floor(Math.random() * 1e9);
@@ -294,7 +293,7 @@ describe("Debezium sources", () => {
       method: "PUT",
       body: JSON.stringify(ORDERS_MAPPING),
     });
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const row: OrderRow = {
       order_id: Math.floor(Math.random() * 1e9),
       customer: "c-fx",

@@ -4,8 +4,8 @@
  * in a month nobody created a partition for.
  */
 import { describe, expect, it } from "vitest";
-import { customerEvent, randomPastDay, saleEvent } from "../../test/support/events.ts";
-import { createSource, eventually, postSigned, query } from "../test-support.ts";
+import { customerEvent, saleEvent } from "../../test/support/events.ts";
+import { createSource, eventually, postSigned, query, unusedPastDay } from "../test-support.ts";
 
 async function segmentRevenue(day: string) {
   return query<{ member: string; revenue: string; orders: number }>(
@@ -17,7 +17,7 @@ async function segmentRevenue(day: string) {
 describe("gold", () => {
   it("opens a new customer version on a segment change; earlier sales keep the old one", async () => {
     const source = await createSource();
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const customer = `c-${crypto.randomUUID()}`;
     const t = (hour: number) => `${day}T${String(hour).padStart(2, "0")}:00:00Z`;
     await postSigned(source, JSON.stringify(customerEvent(customer, "SMB", t(1))));
@@ -73,7 +73,7 @@ describe("gold", () => {
 
   it("completes an inferred customer in place when its record arrives after its sales", async () => {
     const source = await createSource();
-    const day = randomPastDay();
+    const day = await unusedPastDay();
     const customer = `c-${crypto.randomUUID()}`;
     await postSigned(
       source,

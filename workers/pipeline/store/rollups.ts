@@ -225,8 +225,8 @@ export async function recomputeSlices(
          FROM day_sales s
         CROSS JOIN LATERAL (VALUES ('all', ''), ('region', s.region), ('segment', s.customer_segment),
                                    ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)),
-     -- Aggregated before meeting \`picked\`: the sort under the aggregates then carries the sales'
-     -- narrow rows only (joined first, each row carried the slice's columns too and the sort spilled).
+     -- Aggregated before meeting \`picked\`: joined first, every one of the days' sales rows (five per
+     -- sale) went through a hash join with the picked slices and carried their columns into the sort.
      per_slice AS (
        SELECT s.dim, s.member, s.day,
               count(DISTINCT s.customer_id)::int AS unique_customers,
