@@ -6,7 +6,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
-import { palette } from "../lib/charts.ts";
+import { drawnValues, palette } from "../lib/charts.ts";
 import { downloadChartPng } from "../lib/png.ts";
 
 interface Props {
@@ -84,8 +84,10 @@ export function Chart({
     if (canvas) downloadChartPng(canvas, title, colours.bg, colours.text);
   };
 
+  const drawn = drawnValues((data[1] ?? []) as (number | null)[]);
   return (
-    <figure class={`chart card ${className ?? ""}`} data-testid={testId} {...attributes}>
+    // data-drawn: how many values the plot draws (tests check the canvas is not blank when > 0).
+    <figure class={`chart card ${className ?? ""}`} data-testid={testId} data-drawn={drawn} {...attributes}>
       <figcaption class="chart__head">
         <h3 class="chart__title">{title}</h3>
         <button type="button" class="button button--quiet button--small" onClick={download}>
@@ -93,7 +95,13 @@ export function Chart({
         </button>
         <p class="chart__summary muted">{summary}</p>
       </figcaption>
-      <div class="chart__plot" ref={host} role="img" aria-label={`${title}. ${summary}`} />
+      <div class="chart__plot" ref={host} role="img" aria-label={`${title}. ${summary}`}>
+        {drawn === 0 && (
+          <p class="chart__empty muted" aria-hidden="true">
+            No data yet
+          </p>
+        )}
+      </div>
       {children}
     </figure>
   );
