@@ -33,7 +33,7 @@ const credentials = defaultCredentials();
 const secret = credentials.sources.demo;
 if (!secret) throw new Error("credentials.json has no secret for the demo source; run `npm start` once");
 const now = Date.now();
-const epoch = Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
+const epoch = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
 const result = await loadHistory({
   target: {
     baseUrl: values.url ?? credentials.baseUrl,

@@ -82,8 +82,11 @@ function plan(
   seen: { processed: number; lastSeen: number | null },
 ): { state: DemoState; from: number } {
   const days = config.PULSE_DEMO_HISTORY_DAYS;
-  const epoch = Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
+  // The history's first day is the first day of the "last N days" view: no stray day before it
+  // makes "vs previous period" compare with one lonely day.
+  const epoch = Math.floor(now / DAY_MS) * DAY_MS - Math.max(0, days - 1) * DAY_MS;
   const fresh = { seed: config.PULSE_DEMO_SEED, epoch, speed: config.PULSE_DEMO_SPEED, postedUntil: null };
+  if (days === 0) return { state: { ...fresh, epoch: now, postedUntil: now }, from: now };
   const known = readState(statePath);
   if (seen.processed === 0 || (!known && seen.lastSeen === null)) return { state: fresh, from: epoch };
   const state = known

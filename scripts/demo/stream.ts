@@ -6,11 +6,11 @@
  * region and channel a Poisson number of orders around the rhythm's expectation, each with its
  * customer (a new one first posts its customer record), its sale and maybe a later correction.
  */
-import { type Catalog, demoCatalog, REGION_CODES, REGIONS } from "./catalog.ts";
+import { type Catalog, demoCatalog, REGION_CODES, REGIONS, type Region } from "./catalog.ts";
 import { type Customer, CustomerBase } from "./customers.ts";
 import type { IncidentPlan } from "./incidents.ts";
 import { mix, poisson, prng, type Random } from "./random.ts";
-import { CHANNELS, ORDERS_PER_DAY, Rhythm } from "./rhythm.ts";
+import { CHANNELS, type Channel, ORDERS_PER_DAY, Rhythm } from "./rhythm.ts";
 import { type Sale, SaleMaker } from "./sales.ts";
 
 export interface NativeEvent {
@@ -121,23 +121,28 @@ export class DemoStream {
 
   private generateMinute(minute: number): void {
     const incidents = this.options.incidents;
+    const arrivals: { at: number; region: Region; channel: Channel }[] = [];
     for (const region of REGION_CODES) {
       for (const channel of CHANNELS) {
         const factor = incidents ? incidents.rateFactor(region, channel, minute) : 1;
         const orders = poisson(this.rhythm.expected(region, channel, minute) * factor, this.random);
         for (let i = 0; i < orders; i++) {
-          const at = minute + Math.floor(this.random() * MINUTE);
-          const { customer, isNew } = this.customers.next(region, channel, at);
-          if (isNew) this.schedule(at, customerEvent(customer));
-          const sale = this.sales.sale(customer, at, this.random);
-          if (incidents) {
-            const product = this.catalog.products.find((p) => p.id === sale.product_id)!;
-            sale.unit_price = incidents.price(product.category, sale.unit_price, at);
-          }
-          this.schedule(at, event("INSERT", "sale", sale.sale_timestamp, { ...sale }));
-          this.scheduleCorrection(sale, at);
+          arrivals.push({ at: minute + Math.floor(this.random() * MINUTE), region, channel });
         }
       }
+    }
+    // In time order, so a returning customer's order never comes before their first one.
+    arrivals.sort((a, b) => a.at - b.at);
+    for (const { at, region, channel } of arrivals) {
+      const { customer, isNew } = this.customers.next(region, channel, at);
+      if (isNew) this.schedule(at, customerEvent(customer));
+      const sale = this.sales.sale(customer, at, this.random);
+      if (incidents) {
+        const product = this.catalog.products.find((p) => p.id === sale.product_id)!;
+        sale.unit_price = incidents.price(product.category, sale.unit_price, at);
+      }
+      this.schedule(at, event("INSERT", "sale", sale.sale_timestamp, { ...sale }));
+      this.scheduleCorrection(sale, at);
     }
   }
 

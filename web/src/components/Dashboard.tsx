@@ -76,7 +76,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   // tiles show as soon as the totals answer; the daily series adds sparklines when it arrives.
   const current = totals.url === urls.totals && days.url === urls.days;
   const figures = totals.answer ? tileFigures(totals.answer, days.answer, current ? liveToday : null) : null;
-  const flags = revenueFlags(daily.answer, advanced.answer);
+  const flags = revenueFlags(daily.answer, advanced.answer, today);
   const compareLabel = COMPARE_LABELS[view.compare];
   const rangeText =
     range.from === range.to

@@ -86,7 +86,7 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
       </p>
       {figure && <Sparkline values={figure.spark} />}
       {flags && flags.length > 0 && (
-        <ul class="flags" aria-label="Revenue flags, last day of the range">
+        <ul class="flags" aria-label="Revenue flags of the last complete day">
           {flags.map((f) => (
             <li
               key={f.name}
