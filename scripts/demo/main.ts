@@ -149,8 +149,8 @@ async function main(): Promise<void> {
 
 async function history(state: DemoState, from: number, to: number): Promise<void> {
   const started = performance.now();
-  const days = Math.round((to - from) / DAY_MS);
   const gap = state.postedUntil !== null;
+  const days = gap ? Math.round((to - from) / DAY_MS) : config.PULSE_DEMO_HISTORY_DAYS;
   log(
     `history: loading ${gap ? `the ${days === 1 ? "day" : `${days} days`} since the last run` : `${days} days`} in the background…`,
   );

@@ -42,7 +42,15 @@ export function Chart({
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
-    const created = new uPlot(options(Math.max(element.clientWidth, 200)), latest.current.data, element);
+    const opts = options(Math.max(element.clientWidth, 200));
+    // The x span on the figure (seconds), so tests can tell a one-day axis from a years-wide one.
+    const recordSpan = (u: uPlot, key: string) => {
+      const { min, max } = u.scales.x ?? {};
+      if (key === "x" && min != null && max != null)
+        element.parentElement?.setAttribute("data-x-span", String(max - min));
+    };
+    opts.hooks = { ...opts.hooks, setScale: [...(opts.hooks?.setScale ?? []), recordSpan] };
+    const created = new uPlot(opts, latest.current.data, element);
     chart.current = created;
     latest.current.onDraw?.(created);
     const resize = new ResizeObserver(() => {

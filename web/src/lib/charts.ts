@@ -83,12 +83,12 @@ const MINUTE_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 360, 720].map((m) => m * 60)
 
 /**
  * The x range: the data's, widened by half a step on each side so the first and last bars are
- * whole and a single day (or minute) sits in the middle of a one-step axis instead of uPlot's
- * default years-wide guess.
+ * whole and a single day (or minute) sits in the middle of a one-step axis. Read from the data,
+ * not from uPlot's proposal: for a single point on a time scale uPlot proposes a thousand days.
  */
-export function xRange(min: number | null, max: number | null, step: number): [number, number] {
-  const lo = min ?? Date.now() / 1000;
-  const hi = max ?? lo;
+export function xRange(xs: readonly number[], step: number): [number, number] {
+  const lo = xs[0] ?? Math.floor(Date.now() / 1000 / step) * step;
+  const hi = xs[xs.length - 1] ?? lo;
   return [lo - step / 2, hi + step / 2];
 }
 
@@ -125,7 +125,7 @@ export function chartOptions(
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     legend: { show: series.length > 1 },
     scales: {
-      x: { time: true, range: (_u, min, max) => xRange(min, max, x === "day" ? DAY : 60) },
+      x: { time: true, range: (u) => xRange((u.data[0] ?? []) as number[], x === "day" ? DAY : 60) },
       y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] },
     },
     axes: axes(first?.kind ?? "count", x),

@@ -31,7 +31,7 @@ describe("xRange", () => {
   it("puts a single day in the middle of a one-day axis, not years of it", async () => {
     const { xRange } = await import("./charts.ts");
     const day = Date.parse("2026-12-02T00:00:00Z") / 1000;
-    expect(xRange(day, day, 86_400)).toEqual([day - 43_200, day + 43_200]);
-    expect(xRange(day, day + 86_400, 86_400)).toEqual([day - 43_200, day + 129_600]);
+    expect(xRange([day], 86_400)).toEqual([day - 43_200, day + 43_200]);
+    expect(xRange([day, day + 86_400], 86_400)).toEqual([day - 43_200, day + 129_600]);
   });
 });
