@@ -139,20 +139,36 @@ async function main(): Promise<void> {
       }
     },
   });
-  if (!historyDone) {
-    await history(state, from, now);
-    historyDone = true;
+  for (let attempt = 1; !historyDone; attempt++) {
+    try {
+      await history(state, from, now);
+      historyDone = true;
+    } catch (error) {
+      // Loading again is harmless (bronze recognises what is there); live goes on meanwhile.
+      if (attempt >= 3) throw error;
+      log(
+        `history: ${error instanceof Error ? error.message : String(error)}; trying again in ${5 * attempt} s`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5_000 * attempt));
+    }
   }
   await running;
   if (historyDone) writeState(statePath, { ...state, postedUntil: Date.now() });
 }
 
+/** "3 minutes", "5 hours", "2 days". */
+function span(ms: number): string {
+  const [n, unit] =
+    ms < 3_600_000 ? [ms / 60_000, "minute"] : ms < DAY_MS ? [ms / 3_600_000, "hour"] : [ms / DAY_MS, "day"];
+  const whole = Math.max(1, Math.round(n));
+  return `${whole} ${unit}${whole === 1 ? "" : "s"}`;
+}
+
 async function history(state: DemoState, from: number, to: number): Promise<void> {
   const started = performance.now();
   const gap = state.postedUntil !== null;
-  const days = gap ? Math.round((to - from) / DAY_MS) : config.PULSE_DEMO_HISTORY_DAYS;
   log(
-    `history: loading ${gap ? `the ${days === 1 ? "day" : `${days} days`} since the last run` : `${days} days`} in the background…`,
+    `history: loading ${gap ? `the ${span(to - from)} since the last run` : `${config.PULSE_DEMO_HISTORY_DAYS} days`} in the background…`,
   );
   let shown = -1;
   let lastShown = 0;
@@ -187,7 +203,8 @@ try {
   await main();
 } catch (error) {
   if (!controller.signal.aborted) {
-    console.error(`demo stopped: ${error instanceof Error ? error.message : String(error)}`);
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+    console.error(`demo stopped: ${error instanceof Error ? error.message : String(error)}${cause}`);
     process.exit(1);
   }
 }

@@ -29,17 +29,32 @@ const IN_FLIGHT = 2;
 async function postChunk(target: BulkTarget, lines: string[]): Promise<Record<string, number>> {
   const body = `${lines.join("\n")}\n`;
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${target.baseUrl}/api/v1/cdc/${target.source}/bulk`, {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson", ...signedHeaders(target.secret, body) },
-      body,
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${target.baseUrl}/api/v1/cdc/${target.source}/bulk`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", ...signedHeaders(target.secret, body) },
+        body,
+      });
+    } catch (error) {
+      // The connection dropped (a busy or restarting server): the same chunk again is harmless,
+      // bronze recognises whatever of it was already committed.
+      if (attempt >= 4) throw withCause(error);
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+      continue;
+    }
     if (response.ok || response.status === 422) return (await response.json()) as Record<string, number>;
     const text = await response.text();
     if (response.status < 500 || attempt >= 4)
       throw new Error(`bulk load failed: HTTP ${response.status} ${text}`);
     await new Promise((r) => setTimeout(r, 500 * attempt));
   }
+}
+
+/** `fetch failed` alone says little: name what failed underneath. */
+function withCause(error: unknown): Error {
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return new Error(`${error instanceof Error ? error.message : String(error)}${cause}`);
 }
 
 /** Sends every line of `lines` (one JSON event each) and finishes the load. */
