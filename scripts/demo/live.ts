@@ -57,7 +57,7 @@ export function requestsOf(events: readonly NativeEvent[]): NativeEvent[][] {
 export async function runLive(options: LiveOptions): Promise<LiveStats> {
   const { signal, log, stream } = options;
   const stats: LiveStats = { requests: 0, events: 0, sales: 0, failedRequests: 0 };
-  const logEvery = options.logEveryMs ?? 60_000;
+  const logEvery = options.logEveryMs ?? 300_000;
   let lastLog = Date.now();
   let lastLogged = { ...stats };
   let announced = -1;
@@ -75,7 +75,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
     if (now - lastLog >= logEvery) {
       const sales = stats.sales - lastLogged.sales;
       log(
-        `live: ${sales} sale${sales === 1 ? "" : "s"} in the last ${Math.round((now - lastLog) / 1000)} s ` +
+        `live: ${sales} sale${sales === 1 ? "" : "s"} in the last ${Math.round((now - lastLog) / 60_000)} min ` +
           `(${Math.round(stream.level(now))} a day at this rate, before the daily rhythm); ` +
           `${stats.events} events in ${stats.requests} requests so far, ${stats.failedRequests} failed`,
       );

@@ -5,7 +5,7 @@
  *   1. on a database without demo sales, 90 days of history through the bulk endpoint, in the
  *      background (the dashboard is up already), with a progress line; after a restart, only the
  *      gap since the last run;
- *   2. meanwhile and from then on, the live demo: the same stream, each event posted at its time.
+ *   2. then the live demo: the same stream going on, each event posted when its time comes.
  *
  * Configuration (environment): PULSE_DEMO_SPEED (1: ~1,000 orders a day; 10 → ten times the
  * business, in the history and live alike), PULSE_DEMO_HISTORY_DAYS (90; 0 = none),
@@ -112,39 +112,15 @@ async function main(): Promise<void> {
         liveStart: now,
         everyMinutes: config.PULSE_DEMO_INCIDENT_MINUTES,
       });
-  const options = { seed: state.seed, epoch: state.epoch, speed: state.speed };
-  // The live stream is the history's continuation: fast-forward a copy to now, then go live.
-  const live = new DemoStream({ ...options, incidents });
-  for (const _ of live.until(now)) {
-    // generated only to reach the state of the business at `now`
-  }
-  historyDone = from >= now;
-  const url = `${baseUrl}/api/v1/cdc/${DEMO_SOURCE}`;
-  log(
-    `live: posting the demo company's sales as they happen to ${url} ` +
-      `(~${Math.round(live.level(now))} orders a day at speed ${state.speed}; PULSE_DEMO_SPEED to change)` +
-      (incidents ? `; a staged incident every ${config.PULSE_DEMO_INCIDENT_MINUTES} min` : ""),
-  );
-  const running = runLive({
-    url,
-    secret: secret!,
-    stream: live,
-    incidents,
-    signal: controller.signal,
-    log,
-    onPosted: (until) => {
-      if (historyDone && until - (state.postedUntil ?? 0) > 30_000) {
-        state.postedUntil = until;
-        writeState(statePath, state);
-      }
-    },
-  });
-  for (let attempt = 1; !historyDone; attempt++) {
+  // One stream: the history up to now, then the same stream live (each event when its time
+  // comes), so the live demo continues the history at its pace. Events that came due while the
+  // history loaded go out together when it is in.
+  let stream: DemoStream | null = null;
+  for (let attempt = 1; from < now && !stream; attempt++) {
     try {
-      await history(state, from, now);
-      historyDone = true;
+      stream = await history(state, from, now, incidents);
     } catch (error) {
-      // Loading again is harmless (bronze recognises what is there); live goes on meanwhile.
+      // Loading again is harmless: bronze recognises what is there already.
       if (attempt >= 3) throw error;
       log(
         `history: ${error instanceof Error ? error.message : String(error)}; trying again in ${5 * attempt} s`,
@@ -152,8 +128,34 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 5_000 * attempt));
     }
   }
-  await running;
-  if (historyDone) writeState(statePath, { ...state, postedUntil: Date.now() });
+  historyDone = true;
+  if (!stream) {
+    stream = new DemoStream({ seed: state.seed, epoch: state.epoch, speed: state.speed, incidents });
+    for (const _ of stream.until(now)) {
+      // generated only to reach the state of the business at `now`
+    }
+  }
+  const url = `${baseUrl}/api/v1/cdc/${DEMO_SOURCE}`;
+  log(
+    `live: posting the demo company's sales as they happen to ${url} ` +
+      `(~${Math.round(stream.level(now))} orders a day at speed ${state.speed}; PULSE_DEMO_SPEED to change)` +
+      (incidents ? `; a staged incident every ${config.PULSE_DEMO_INCIDENT_MINUTES} min` : ""),
+  );
+  await runLive({
+    url,
+    secret: secret!,
+    stream,
+    incidents,
+    signal: controller.signal,
+    log,
+    onPosted: (until) => {
+      if (until - (state.postedUntil ?? 0) > 30_000) {
+        state.postedUntil = until;
+        writeState(statePath, state);
+      }
+    },
+  });
+  writeState(statePath, { ...state, postedUntil: Date.now() });
 }
 
 /** "3 minutes", "5 hours", "2 days". */
@@ -164,9 +166,16 @@ function span(ms: number): string {
   return `${whole} ${unit}${whole === 1 ? "" : "s"}`;
 }
 
-async function history(state: DemoState, from: number, to: number): Promise<void> {
+/** Loads [from, to) of the demo's stream and returns the stream, ready to go on live from `to`. */
+async function history(
+  state: DemoState,
+  from: number,
+  to: number,
+  incidents: IncidentPlan | null,
+): Promise<DemoStream> {
   const started = performance.now();
   const gap = state.postedUntil !== null;
+  const stream = new DemoStream({ seed: state.seed, epoch: state.epoch, speed: state.speed, incidents });
   log(
     `history: loading ${gap ? `the ${span(to - from)} since the last run` : `${config.PULSE_DEMO_HISTORY_DAYS} days`} in the background…`,
   );
@@ -174,7 +183,7 @@ async function history(state: DemoState, from: number, to: number): Promise<void
   let lastShown = 0;
   const result = await loadHistory({
     target: { baseUrl, source: DEMO_SOURCE, secret: secret!, adminToken: credentials.adminToken },
-    stream: new DemoStream({ seed: state.seed, epoch: state.epoch, speed: state.speed }),
+    stream,
     from,
     to,
     withCatalog: from <= state.epoch,
@@ -197,6 +206,7 @@ async function history(state: DemoState, from: number, to: number): Promise<void
     `history loaded: ${result.events.toLocaleString("en-US")} events (${result.duplicates.toLocaleString("en-US")} already there) ` +
       `in ${((performance.now() - started) / 1000).toFixed(1)} s${sinceStart}`,
   );
+  return stream;
 }
 
 try {
