@@ -80,15 +80,16 @@ async function demoSeen(): Promise<{ processed: number; lastSeen: number | null 
 function plan(
   now: number,
   seen: { processed: number; lastSeen: number | null },
-): { state: DemoState; from: number } {
+): { state: DemoState; from: number; catalog: boolean } {
   const days = config.PULSE_DEMO_HISTORY_DAYS;
   // The history's first day is the first day of the "last N days" view: no stray day before it
   // makes "vs previous period" compare with one lonely day.
   const epoch = Math.floor(now / DAY_MS) * DAY_MS - Math.max(0, days - 1) * DAY_MS;
   const fresh = { seed: config.PULSE_DEMO_SEED, epoch, speed: config.PULSE_DEMO_SPEED, postedUntil: null };
-  if (days === 0) return { state: { ...fresh, epoch: now, postedUntil: now }, from: now };
+  if (days === 0) return { state: { ...fresh, epoch: now, postedUntil: now }, from: now, catalog: true };
   const known = readState(statePath);
-  if (seen.processed === 0 || (!known && seen.lastSeen === null)) return { state: fresh, from: epoch };
+  if (seen.processed === 0 || (!known && seen.lastSeen === null))
+    return { state: fresh, from: epoch, catalog: true };
   const state = known
     ? { ...known, speed: config.PULSE_DEMO_SPEED }
     : { ...fresh, postedUntil: seen.lastSeen };
@@ -98,12 +99,14 @@ function plan(
     );
   }
   // Never reach back further than the history would: a long pause leaves a gap beyond it.
-  return { state, from: Math.max(state.postedUntil ?? state.epoch, now - days * DAY_MS, state.epoch) };
+  const from = Math.max(state.postedUntil ?? state.epoch, now - days * DAY_MS, state.epoch);
+  // Without our state (another demo's data) the customers from before the history are news too.
+  return { state, from, catalog: !known || from <= state.epoch };
 }
 
 async function main(): Promise<void> {
   const now = Date.now();
-  const { state, from } = plan(now, await demoSeen());
+  const { state, from, catalog } = plan(now, await demoSeen());
   writeState(statePath, state);
   const incidents = off(config.PULSE_DEMO_INCIDENTS)
     ? null
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
   let stream: DemoStream | null = null;
   for (let attempt = 1; from < now && !stream; attempt++) {
     try {
-      stream = await history(state, from, now, incidents);
+      stream = await history(state, { from, to: now, catalog }, incidents);
     } catch (error) {
       // Loading again is harmless: bronze recognises what is there already.
       if (attempt >= 3) throw error;
@@ -169,8 +172,7 @@ function span(ms: number): string {
 /** Loads [from, to) of the demo's stream and returns the stream, ready to go on live from `to`. */
 async function history(
   state: DemoState,
-  from: number,
-  to: number,
+  { from, to, catalog }: { from: number; to: number; catalog: boolean },
   incidents: IncidentPlan | null,
 ): Promise<DemoStream> {
   const started = performance.now();
@@ -186,7 +188,7 @@ async function history(
     stream,
     from,
     to,
-    withCatalog: from <= state.epoch,
+    withCatalog: catalog,
     onProgress: (share, events, seconds) => {
       const percent = Math.floor(share * 100);
       if (percent < 100 && (percent < shown + 10 || performance.now() - lastShown < 2_000)) return;
