@@ -415,8 +415,11 @@ describe.runIf(browserTestsRun())("dashboard", () => {
 
   it("works at 360 px and in dark mode, and on a 4K screen", async () => {
     const { page, context } = await open(`?region=${REGION}`, { width: 360, dark: true });
-    await expect.poll(() => page.getByTestId("tile-revenue").getAttribute("data-value")).not.toBeNull();
-    await expect.poll(() => page.getByTestId("chart-orders").count()).toBe(1);
+    // The figures come with the API's answers, a moment after the socket: wait for them.
+    await expect
+      .poll(() => page.getByTestId("tile-revenue").getAttribute("data-value"), { timeout: 10_000 })
+      .not.toBeNull();
+    await expect.poll(() => page.getByTestId("chart-orders").count(), { timeout: 10_000 }).toBe(1);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     const brightness = async () => {
@@ -433,7 +436,7 @@ describe.runIf(browserTestsRun())("dashboard", () => {
     await context.close();
 
     const large = await open(`?region=${REGION}`, { width: 3840 });
-    await expect.poll(() => large.page.getByTestId("chart-orders").count()).toBe(1);
+    await expect.poll(() => large.page.getByTestId("chart-orders").count(), { timeout: 10_000 }).toBe(1);
     expect(await large.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBe(0);
     await large.page.screenshot({ path: `${ARTIFACTS}/dashboard-3840.png` });
     await large.context.close();
