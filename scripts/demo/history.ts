@@ -7,6 +7,7 @@ import { ORDERS_PER_DAY } from "./rhythm.ts";
 import { DemoStream, type NativeEvent } from "./stream.ts";
 
 const DAY_MS = 86_400_000;
+const HISTORY_CHUNK = 2_000;
 
 export interface HistoryLoad {
   events: number;
@@ -38,8 +39,13 @@ export async function loadHistory(options: {
       yield JSON.stringify(event);
     }
   }
-  const report = await bulkLoad(options.target, lines(), (r) =>
-    options.onProgress((latest - from) / Math.max(1, to - from), r.events, r.seconds),
+  const report = await bulkLoad(
+    options.target,
+    lines(),
+    (r) => options.onProgress((latest - from) / Math.max(1, to - from), r.events, r.seconds),
+    // Smaller transactions than a backfill's: on the embedded Postgres (one backend) the
+    // dashboard's queries wait for the transaction in progress, so keep each one short.
+    HISTORY_CHUNK,
   );
   return {
     events: report.events,

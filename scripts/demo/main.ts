@@ -7,7 +7,7 @@
  *      gap since the last run;
  *   2. then the live demo: the same stream going on, each event posted when its time comes.
  *
- * Configuration (environment): PULSE_DEMO_SPEED (1: ~1,000 orders a day; 10 → ten times the
+ * Configuration (environment): PULSE_DEMO_SPEED (1: ~750 orders a day; 10 → ten times the
  * business, in the history and live alike), PULSE_DEMO_HISTORY_DAYS (90; 0 = none),
  * PULSE_DEMO_INCIDENTS (on/off), PULSE_DEMO_INCIDENT_MINUTES (5), PULSE_DEMO_SEED (7),
  * PULSE_DEMO_STATE (the state file), PULSE_BASE_URL, PULSE_CREDENTIALS / PULSE_DATA_DIR.

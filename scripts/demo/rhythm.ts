@@ -13,7 +13,7 @@ export const CHANNELS: readonly Channel[] = ["business", "consumer"];
 const CHANNEL_SHARE: Record<Channel, number> = { business: 0.45, consumer: 0.55 };
 
 /** Orders a day at speed 1, reached when the 90-day history ends; growth before and after. */
-export const ORDERS_PER_DAY = 1_000;
+export const ORDERS_PER_DAY = 750;
 const MONTHLY_GROWTH = 0.05;
 export const HISTORY_DAYS = 90;
 const DAY_MS = 86_400_000;

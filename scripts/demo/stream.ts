@@ -24,7 +24,7 @@ export interface StreamOptions {
   seed: number;
   /** First instant of the history (epoch ms). */
   epoch: number;
-  /** Multiplies the order rate (1 ≈ 1,000 orders a day). */
+  /** Multiplies the order rate (1 ≈ 750 orders a day). */
   speed: number;
   /** Staged live incidents; none in the history. */
   incidents?: IncidentPlan | null;

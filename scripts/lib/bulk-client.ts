@@ -62,6 +62,7 @@ export async function bulkLoad(
   target: BulkTarget,
   lines: AsyncIterable<string> | Iterable<string>,
   onProgress: (report: BulkReport) => void = () => undefined,
+  chunkEvents = CHUNK_EVENTS,
 ): Promise<BulkReport> {
   const started = performance.now();
   const report: BulkReport = {
@@ -99,7 +100,7 @@ export async function bulkLoad(
     if (line.trim() === "") continue;
     chunk.push(line);
     bytes += line.length + 1;
-    if (chunk.length >= CHUNK_EVENTS || bytes >= CHUNK_BYTES) await flush();
+    if (chunk.length >= chunkEvents || bytes >= CHUNK_BYTES) await flush();
   }
   await flush();
   await Promise.all(running);
