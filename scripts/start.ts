@@ -9,20 +9,21 @@
  *   4. the WebSocket→TCP proxy the Worker's Neon driver uses locally;
  *   5. the dashboard build when web/ changed since the last one;
  *   6. `wrangler dev` on 127.0.0.1:PORT (8787), state persisted under `.data/wrangler`;
- *   7. the demo source system posting signed CDC traffic (PULSE_DEMO=off to keep the database quiet).
+ *   7. the demo source system (scripts/demo/, a process of its own): on a database without demo
+ *      sales, 90 days of history loaded in the background, then signed CDC traffic as it happens
+ *      (PULSE_DEMO=off keeps the database empty).
  *
  * Ctrl-C or SIGTERM stops everything (wrangler's whole process group, the proxy, PGlite); if
  * wrangler dies, the launcher stops the rest and exits non-zero.
  *
- * Environment: DATABASE_URL, PORT (8787), PULSE_PG_PORT, PULSE_DEMO=off, PULSE_DEMO_RATE (3 events/s
- * on average), PULSE_DATA_DIR (.data), PULSE_VERBOSE=1 (show wrangler's log of every successful
- * request).
+ * Environment: DATABASE_URL, PORT (8787), PULSE_PG_PORT, PULSE_DEMO=off, PULSE_DEMO_SPEED and the
+ * other PULSE_DEMO_* settings (scripts/demo/main.ts), PULSE_DATA_DIR (.data), PULSE_VERBOSE=1
+ * (show wrangler's log of every successful request).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDemoSource } from "./demo-source.ts";
 import { DEMO_SOURCE, loadOrCreateCredentials, upsertSources } from "./lib/credentials.ts";
 import { cronMatches } from "./lib/cron.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
@@ -49,7 +50,7 @@ let proxy: PgProxy | undefined;
 let wrangler: GroupProcess | undefined;
 let building: GroupProcess | undefined;
 const demoController = new AbortController();
-let demoDone: Promise<void> | undefined;
+let demo: GroupProcess | undefined;
 let stopping: Promise<never> | undefined;
 const lockFile = join(dataDir, "launcher.pid");
 let locked = false;
@@ -64,7 +65,7 @@ function shutdown(code: number, reason: string): Promise<never> {
       process.exit(code || 1);
     }, 20_000);
     demoController.abort();
-    await Promise.race([demoDone, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    await demo?.stop(3_000);
     await building?.stop(2_000);
     if (wrangler) await wrangler.stop(5_000);
     await proxy?.close().catch((error: unknown) => say(`closing the proxy: ${String(error)}`));
@@ -116,11 +117,13 @@ process.on("unhandledRejection", (reason) => {
 });
 process.on("exit", () => {
   if (locked) rmSync(lockFile, { force: true });
-  if (!wrangler?.child.pid) return;
-  try {
-    process.kill(-wrangler.child.pid, "SIGKILL");
-  } catch {
-    // already gone
+  for (const group of [wrangler, demo]) {
+    if (!group?.child.pid) continue;
+    try {
+      process.kill(-group.child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
 });
 
@@ -214,29 +217,34 @@ async function main(): Promise<void> {
     "",
     `  Pulse is running (started in ${coldStart}).`,
     "",
-    `  Dashboard     ${baseUrl}/`,
+    `  Dashboard     ${baseUrl}/${demoEnabled ? "?range=90d" : ""}`,
     `  API health    ${baseUrl}/api/v1/health`,
     `  Credentials   ${rel(credentialsPath)}  (viewer and admin tokens, source secrets)`,
     `  Viewer token  ${credentials.viewerToken}`,
     `  Try           curl -H "Authorization: Bearer ${credentials.viewerToken}" ${baseUrl}/api/v1/kpis/summary`,
-    `  Demo source   ${demoEnabled ? `posting to ${baseUrl}/api/v1/cdc/${DEMO_SOURCE} (PULSE_DEMO=off to disable)` : "off (PULSE_DEMO=off)"}`,
+    `  Demo source   ${demoEnabled ? `history, then live sales to ${baseUrl}/api/v1/cdc/${DEMO_SOURCE} (PULSE_DEMO=off to disable)` : "off (PULSE_DEMO=off)"}`,
     `  Stop          Ctrl-C (or SIGTERM to pid ${process.pid})`,
     "",
   ];
   console.log(lines.join("\n"));
 
   if (demoEnabled) {
-    const rate = Number(process.env.PULSE_DEMO_RATE ?? 3);
-    const secret = credentials.sources[DEMO_SOURCE];
-    if (!secret) throw new Error(`no secret for source "${DEMO_SOURCE}" in ${credentialsPath}`);
-    const demo = startDemoSource({
-      baseUrl,
-      source: DEMO_SOURCE,
-      secret,
-      ratePerSecond: Number.isFinite(rate) && rate > 0 ? rate : 3,
-      signal: demoController.signal,
+    if (!credentials.sources[DEMO_SOURCE])
+      throw new Error(`no secret for source "${DEMO_SOURCE}" in ${credentialsPath}`);
+    demo = spawnGroup(process.execPath, [join(root, "scripts/demo/main.ts")], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PULSE_CREDENTIALS: credentialsPath,
+        PULSE_BASE_URL: baseUrl,
+        PULSE_DEMO_STATE: join(dataDir, `demo-${stateKey}.json`),
+        PULSE_STARTED_AT: String(Math.round(performance.timeOrigin + started)),
+      },
+      onLine: (line, stream) => (stream === "stderr" ? console.error : console.log)(`[demo] ${line}`),
     });
-    demoDone = demo.done;
+    void demo.exited.then((code) => {
+      if (!stopping && code !== 0) say(`the demo source stopped (exit ${code}); the rest keeps running`);
+    });
   }
 
   startCronTicker();

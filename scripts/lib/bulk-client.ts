@@ -29,11 +29,20 @@ const IN_FLIGHT = 2;
 async function postChunk(target: BulkTarget, lines: string[]): Promise<Record<string, number>> {
   const body = `${lines.join("\n")}\n`;
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(`${target.baseUrl}/api/v1/cdc/${target.source}/bulk`, {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson", ...signedHeaders(target.secret, body) },
-      body,
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${target.baseUrl}/api/v1/cdc/${target.source}/bulk`, {
+        method: "POST",
+        headers: { "content-type": "application/x-ndjson", ...signedHeaders(target.secret, body) },
+        body,
+      });
+    } catch (error) {
+      // The connection dropped (a busy or restarting server): the same chunk again is harmless,
+      // bronze recognises whatever of it was already committed.
+      if (attempt >= 4) throw withCause(error);
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+      continue;
+    }
     if (response.ok || response.status === 422) return (await response.json()) as Record<string, number>;
     const text = await response.text();
     if (response.status < 500 || attempt >= 4)
@@ -42,11 +51,18 @@ async function postChunk(target: BulkTarget, lines: string[]): Promise<Record<st
   }
 }
 
+/** `fetch failed` alone says little: name what failed underneath. */
+function withCause(error: unknown): Error {
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return new Error(`${error instanceof Error ? error.message : String(error)}${cause}`);
+}
+
 /** Sends every line of `lines` (one JSON event each) and finishes the load. */
 export async function bulkLoad(
   target: BulkTarget,
   lines: AsyncIterable<string> | Iterable<string>,
   onProgress: (report: BulkReport) => void = () => undefined,
+  chunkEvents = CHUNK_EVENTS,
 ): Promise<BulkReport> {
   const started = performance.now();
   const report: BulkReport = {
@@ -84,7 +100,7 @@ export async function bulkLoad(
     if (line.trim() === "") continue;
     chunk.push(line);
     bytes += line.length + 1;
-    if (chunk.length >= CHUNK_EVENTS || bytes >= CHUNK_BYTES) await flush();
+    if (chunk.length >= chunkEvents || bytes >= CHUNK_BYTES) await flush();
   }
   await flush();
   await Promise.all(running);

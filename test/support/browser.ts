@@ -1,19 +1,107 @@
 /**
- * Debian's Chromium driven by playwright-core (no browser download). The flags keep it from
- * reaching for the network this machine does not have.
+ * A headless Chromium for the browser tests and benches, driven by playwright-core (which never
+ * downloads a browser). In order of preference:
+ *
+ *   1. `CHROMIUM_PATH`, when set;
+ *   2. the system's Chromium (`/usr/bin/chromium`, Debian's package, which CI installs);
+ *   3. the Chromium that the `@sparticuz/chromium` npm package carries inside it (brotli-packed;
+ *      it needs only glibc, expat and libgcc, so it runs on a machine with nothing but Node and
+ *      npm). It is unpacked once into `node_modules/.cache/pulse-chromium/<version>/`.
+ *
+ * The flags keep the browser from reaching for a network this machine does not have.
  */
-import { existsSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { createBrotliDecompress } from "node:zlib";
 import { type Browser, chromium } from "playwright-core";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM);
+export interface ChromiumBinary {
+  path: string;
+  from: "CHROMIUM_PATH" | "system" | "@sparticuz/chromium";
 }
 
-export function launchChromium(): Promise<Browser> {
+/** The package's folder of packed files, when it is installed and ships a binary for this machine. */
+function packagedBin(): string | undefined {
+  if (process.platform !== "linux" || process.arch !== "x64") return undefined;
+  try {
+    const entry = fileURLToPath(import.meta.resolve("@sparticuz/chromium"));
+    const bin = join(dirname(entry), "..", "bin");
+    return existsSync(join(bin, "chromium.br")) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether any of the three is there (without unpacking anything). */
+export function chromiumAvailable(): boolean {
+  if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH);
+  return existsSync(SYSTEM_CHROMIUM) || packagedBin() !== undefined;
+}
+
+/** Where the browser is, unpacking the packaged one on first use; null when there is none. */
+export async function findChromium(): Promise<ChromiumBinary | null> {
+  const chosen = process.env.CHROMIUM_PATH;
+  if (chosen) return existsSync(chosen) ? { path: chosen, from: "CHROMIUM_PATH" } : null;
+  if (existsSync(SYSTEM_CHROMIUM)) return { path: SYSTEM_CHROMIUM, from: "system" };
+  const bin = packagedBin();
+  if (!bin) return null;
+  const version = JSON.parse(readFileSync(join(bin, "..", "package.json"), "utf8")).version as string;
+  const dir = join(root, "node_modules", ".cache", "pulse-chromium", version);
+  const path = join(dir, "chromium");
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    // Unpacked under a name of its own, then renamed: two test files starting at once never run a
+    // half-written binary.
+    const partial = `${path}.${process.pid}.partial`;
+    await pipeline(
+      createReadStream(join(bin, "chromium.br")),
+      createBrotliDecompress({ chunkSize: 2 ** 21 }),
+      createWriteStream(partial, { mode: 0o755 }),
+    );
+    renameSync(partial, path);
+  }
+  return { path, from: "@sparticuz/chromium" };
+}
+
+/**
+ * A machine without fontconfig's configuration (a slim container) would render no text at all:
+ * give the packaged browser the fonts its package carries.
+ */
+async function packagedFonts(): Promise<Record<string, string>> {
+  const bin = packagedBin();
+  if (existsSync("/etc/fonts/fonts.conf") || !bin) return {};
+  const { inflate } = await import("@sparticuz/chromium");
+  const fonts = await inflate(join(bin, "fonts.tar.br"));
+  const conf = join(fonts, "..", "pulse-fonts.conf");
+  writeFileSync(conf, `<?xml version="1.0"?>\n<fontconfig><dir>${fonts}</dir></fontconfig>\n`);
+  return { FONTCONFIG_FILE: conf };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const binary = await findChromium();
+  if (!binary) {
+    throw new Error(
+      "No Chromium: run `npm install` (it brings @sparticuz/chromium), install Debian's chromium, or set CHROMIUM_PATH",
+    );
+  }
+  const fonts = binary.from === "@sparticuz/chromium" ? await packagedFonts() : {};
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: binary.path,
+    // With LANG=C the browser would call its locale "en-US@posix", which Intl rejects.
+    env: { ...process.env, LANG: "en_US.UTF-8", ...fonts } as Record<string, string>,
     args: [
       "--headless",
       "--no-sandbox",
@@ -25,4 +113,23 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * For a browser test file: whether to run it. Without any Chromium the tests are skipped outside
+ * CI, loudly; in CI (`CI` set) they run and fail, so a green CI always means they passed.
+ */
+export function browserTestsRun(): boolean {
+  if (chromiumAvailable() || process.env.CI) return true;
+  console.warn(
+    [
+      "",
+      "!".repeat(78),
+      "!! BROWSER TESTS SKIPPED: no Chromium here (no CHROMIUM_PATH, no /usr/bin/chromium, and the",
+      "!! @sparticuz/chromium package has no binary for this machine). CI requires them.",
+      "!".repeat(78),
+      "",
+    ].join("\n"),
+  );
+  return false;
 }

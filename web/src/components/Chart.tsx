@@ -6,7 +6,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
-import { palette } from "../lib/charts.ts";
+import { drawnValues, palette } from "../lib/charts.ts";
 import { downloadChartPng } from "../lib/png.ts";
 
 interface Props {
@@ -42,7 +42,15 @@ export function Chart({
   useLayoutEffect(() => {
     const element = host.current;
     if (!element) return;
-    const created = new uPlot(options(Math.max(element.clientWidth, 200)), latest.current.data, element);
+    const opts = options(Math.max(element.clientWidth, 200));
+    // The x span on the figure (seconds), so tests can tell a one-day axis from a years-wide one.
+    const recordSpan = (u: uPlot, key: string) => {
+      const { min, max } = u.scales.x ?? {};
+      if (key === "x" && min != null && max != null)
+        element.parentElement?.setAttribute("data-x-span", String(max - min));
+    };
+    opts.hooks = { ...opts.hooks, setScale: [...(opts.hooks?.setScale ?? []), recordSpan] };
+    const created = new uPlot(opts, latest.current.data, element);
     chart.current = created;
     latest.current.onDraw?.(created);
     const resize = new ResizeObserver(() => {
@@ -84,8 +92,10 @@ export function Chart({
     if (canvas) downloadChartPng(canvas, title, colours.bg, colours.text);
   };
 
+  const drawn = drawnValues((data[1] ?? []) as (number | null)[]);
   return (
-    <figure class={`chart card ${className ?? ""}`} data-testid={testId} {...attributes}>
+    // data-drawn: how many values the plot draws (tests check the canvas is not blank when > 0).
+    <figure class={`chart card ${className ?? ""}`} data-testid={testId} data-drawn={drawn} {...attributes}>
       <figcaption class="chart__head">
         <h3 class="chart__title">{title}</h3>
         <button type="button" class="button button--quiet button--small" onClick={download}>
@@ -93,7 +103,13 @@ export function Chart({
         </button>
         <p class="chart__summary muted">{summary}</p>
       </figcaption>
-      <div class="chart__plot" ref={host} role="img" aria-label={`${title}. ${summary}`} />
+      <div class="chart__plot" ref={host} role="img" aria-label={`${title}. ${summary}`}>
+        {drawn === 0 && (
+          <p class="chart__empty muted" aria-hidden="true">
+            No data yet
+          </p>
+        )}
+      </div>
       {children}
     </figure>
   );

@@ -10,7 +10,7 @@ import { useAnswer } from "../hooks/useAnswer.ts";
 import { useLiveKpis } from "../hooks/useLiveKpis.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useViewState } from "../hooks/useViewState.ts";
-import { apiUrl, fetchSession, type Role } from "../lib/api.ts";
+import { apiUrl, fetchSession, loadingHistory, type Role } from "../lib/api.ts";
 import { formatShortDay } from "../lib/format.ts";
 import { OVERVIEW_METRICS, revenueFlags, TILE_SPECS, tileFigures } from "../lib/overview.ts";
 import { apiParams, dayIn, liveFilter, PRESET_LABELS, resolveRange } from "../lib/url-state.ts";
@@ -18,7 +18,7 @@ import { AppHeader } from "./AppHeader.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
 import { DrillDown } from "./DrillDown.tsx";
 import { COMPARE_LABELS, FilterBar } from "./FilterBar.tsx";
-import { HealthPanel } from "./HealthPanel.tsx";
+import { HealthPanel, useHealth } from "./HealthPanel.tsx";
 import { KpiTile } from "./KpiTile.tsx";
 import { LiveChart } from "./LiveChart.tsx";
 import { MetricChart } from "./MetricChart.tsx";
@@ -64,6 +64,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   useEffect(() => timeZone.learn(answeredTimeZone), [answeredTimeZone]);
 
   const role = useRole();
+  const health = useHealth();
   const { view: liveView } = feed;
   const liveToday =
     live !== null && liveView.source === "live" && liveView.tiles && liveView.date === range.to
@@ -75,7 +76,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   // tiles show as soon as the totals answer; the daily series adds sparklines when it arrives.
   const current = totals.url === urls.totals && days.url === urls.days;
   const figures = totals.answer ? tileFigures(totals.answer, days.answer, current ? liveToday : null) : null;
-  const flags = revenueFlags(daily.answer, advanced.answer);
+  const flags = revenueFlags(daily.answer, advanced.answer, today);
   const compareLabel = COMPARE_LABELS[view.compare];
   const rangeText =
     range.from === range.to
@@ -106,6 +107,11 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
           </div>
         </div>
         <StaleBanner heardAt={feed.heardAt} />
+        {loadingHistory(health.health) && (
+          <p class="note" role="status" data-testid="loading-history">
+            Loading history… the figures and charts fill in as it arrives.
+          </p>
+        )}
         <FilterBar
           view={view}
           range={range}
@@ -163,7 +169,14 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
           steps={view.drill}
           onSteps={(drill) => setView({ ...view, drill })}
         />
-        <HealthPanel confirmedAt={confirmedAt} asOf={asOf} connection={feed.connection} role={role} />
+        <HealthPanel
+          confirmedAt={confirmedAt}
+          asOf={asOf}
+          connection={feed.connection}
+          role={role}
+          health={health.health}
+          error={health.error}
+        />
       </main>
     </div>
   );

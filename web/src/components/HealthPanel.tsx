@@ -7,25 +7,13 @@ import { useEffect, useState } from "preact/hooks";
 import type { Connection } from "../hooks/useLiveKpis.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { ApiError, fetchHealth, type Health, type Role, reconnectDashboards } from "../lib/api.ts";
-import { formatAge, formatInstant, formatValue } from "../lib/format.ts";
+import { formatAge, formatInstant, formatValue, NBSP } from "../lib/format.ts";
 
 /** Health figures are polled: they change with every batch, but nobody reads them every second. */
 const POLL_MS = 10_000;
 
-interface Props {
-  /**
-   * Client clock when the server last confirmed the figures on screen are current: a live frame or
-   * pong while connected, else the API answer's arrival.
-   */
-  confirmedAt: number | null;
-  /** Server time the figures are current at, shown on hover. */
-  asOf: string | null;
-  connection: Connection;
-  role: Role | null;
-}
-
-export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
-  const now = useNow(1000);
+/** The pipeline's health, polled while the tab is visible; the last answer and the last error. */
+export function useHealth(): { health: Health | null; error: string | null } {
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -50,7 +38,25 @@ export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
       controller.abort();
     };
   }, []);
+  return { health, error };
+}
 
+interface Props {
+  /**
+   * Client clock when the server last confirmed the figures on screen are current: a live frame or
+   * pong while connected, else the API answer's arrival.
+   */
+  confirmedAt: number | null;
+  /** Server time the figures are current at, shown on hover. */
+  asOf: string | null;
+  connection: Connection;
+  role: Role | null;
+  health: Health | null;
+  error: string | null;
+}
+
+export function HealthPanel({ confirmedAt, asOf, connection, role, health, error }: Props) {
+  const now = useNow(1000);
   const age = confirmedAt === null ? null : formatAge(now - confirmedAt);
   return (
     <section class="health card" aria-labelledby="health-title" data-testid="health">
@@ -69,7 +75,7 @@ export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
           <dd data-testid="pipeline-lag">
             {health?.lag_ms === null || health?.lag_ms === undefined
               ? "—"
-              : `${formatValue(health.lag_ms, "count")} ms`}
+              : `${formatValue(health.lag_ms, "count")}${NBSP}ms`}
           </dd>
         </div>
         <div>
@@ -90,16 +96,16 @@ export function HealthPanel({ confirmedAt, asOf, connection, role }: Props) {
               <tr>
                 <th scope="col">Source</th>
                 <th scope="col" class="num">
-                  Accepted
+                  Ac&shy;cepted
                 </th>
                 <th scope="col" class="num">
-                  Quarantined
+                  Quaran&shy;tined
                 </th>
                 <th scope="col" class="num">
-                  Unmapped
+                  Un&shy;mapped
                 </th>
                 <th scope="col" class="num">
-                  Dead-lettered
+                  Dead-&shy;lettered
                 </th>
               </tr>
             </thead>

@@ -3,8 +3,9 @@
  * accent colour when it moves), the change against the comparison period, a sparkline of the
  * range, and — for revenue — the seed's flags in words and colour.
  */
-import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { formatChange, formatHeadline, formatValue, type ValueKind } from "../lib/format.ts";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { firstThatFits, measurerFor } from "../lib/fit.ts";
+import { formatChange, headlineCandidates, type ValueKind } from "../lib/format.ts";
 import type { Flag, TileFigure } from "../lib/overview.ts";
 import { Sparkline } from "./Sparkline.tsx";
 
@@ -28,6 +29,7 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
   const labelId = useId();
   const value = figure?.value ?? null;
   const flash = useChangeFlash(value);
+  const fitted = useFittedFigure(value, kind);
   const change = figure?.changePct ?? null;
   const direction = change === null || change === 0 ? "flat" : change > 0 ? "up" : "down";
   return (
@@ -36,15 +38,29 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         {label}
       </h3>
       <p
+        ref={fitted.ref}
         class="tile__value"
         data-testid={testId}
         data-value={value ?? undefined}
         data-flash={flash}
-        title={value === null ? undefined : formatValue(value, kind)}
+        data-figure=""
+        data-full={fitted.compact ? fitted.full : undefined}
+        title={fitted.full}
+        // A shortened figure can be focused to read it whole.
+        tabIndex={fitted.compact ? 0 : undefined}
         aria-live="polite"
         aria-atomic="true"
       >
-        {value === null ? "—" : formatHeadline(value, kind)}
+        {value === null ? (
+          "—"
+        ) : fitted.compact ? (
+          <>
+            <span aria-hidden="true">{fitted.text}</span>
+            <span class="visually-hidden">{fitted.full}</span>
+          </>
+        ) : (
+          fitted.text
+        )}
       </p>
       <p
         class="tile__change"
@@ -60,12 +76,17 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
             <span aria-hidden="true">— vs {compareLabel}</span>
           </>
         ) : (
-          `${formatChange(change)} vs ${compareLabel}`
+          <>
+            <span class="figure" data-figure="">
+              {formatChange(change)}
+            </span>{" "}
+            vs {compareLabel}
+          </>
         )}
       </p>
       {figure && <Sparkline values={figure.spark} />}
       {flags && flags.length > 0 && (
-        <ul class="flags" aria-label="Revenue flags, last day of the range">
+        <ul class="flags" aria-label="Revenue flags of the last complete day">
           {flags.map((f) => (
             <li
               key={f.name}
@@ -98,4 +119,34 @@ function useChangeFlash(value: number | null): "a" | "b" | undefined {
     previous.current = value;
   }, [value]);
   return flash;
+}
+
+/**
+ * The longest rendering of `value` that fits the element on one line, chosen again whenever the
+ * element's width changes (a phone turned, a window resized).
+ */
+function useFittedFigure(value: number | null, kind: ValueKind) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  const candidates = value === null ? [] : headlineCandidates(value, kind);
+  const key = candidates.join("|");
+  const [chosen, setChosen] = useState(0);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (!element || candidates.length === 0) return;
+    const choose = () => {
+      if (element.clientWidth > 0)
+        setChosen(firstThatFits(candidates, measurerFor(element), element.clientWidth));
+    };
+    choose();
+    const observer = new ResizeObserver(choose);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [key]);
+  const index = Math.min(chosen, Math.max(0, candidates.length - 1));
+  return {
+    ref,
+    full: candidates[0],
+    text: candidates[index] ?? "—",
+    compact: index > 0,
+  };
 }

@@ -126,6 +126,7 @@ const count = z.number();
 const healthBody = z.object({
   as_of: z.string(),
   last_batch_at: z.nullable(z.string()),
+  last_batch_events: z._default(z.number(), 0),
   lag_ms: z.nullable(z.number()),
   dirty_slices: z.number(),
   totals: z.object({ quarantined: count, unmapped: count, dead_lettered: count }),
@@ -141,6 +142,18 @@ const healthBody = z.object({
   ),
 });
 export type Health = z.infer<typeof healthBody>;
+
+/**
+ * Whether history is being loaded (a bulk load: batches of thousands of events, and the day
+ * slices it touched still to recompute), so the page can say why its figures are still growing.
+ */
+export function loadingHistory(health: Health | null): boolean {
+  if (!health) return false;
+  const sinceBatch = health.last_batch_at
+    ? Date.parse(health.as_of) - Date.parse(health.last_batch_at)
+    : Infinity;
+  return health.dirty_slices >= 100 || (health.last_batch_events >= 1_000 && sinceBatch < 20_000);
+}
 
 export function fetchHealth(signal?: AbortSignal): Promise<Health> {
   return call("/api/v1/pipeline/health", healthBody, { signal, cache: "no-store" });

@@ -66,9 +66,35 @@ function axes(kind: ValueKind, x: "day" | "minute"): uPlot.Axis[] {
     x === "day" ? (s: number) => dayTick.format(s * 1000) : (s: number) => minuteTick.format(s * 1000);
   const tick = tickValue(kind);
   return [
-    { ...common, space: x === "day" ? 50 : 70, values: (_u, splits) => splits.map(format) },
+    {
+      ...common,
+      space: x === "day" ? 50 : 70,
+      // Whole days (or minutes) only: a one-day series gets one tick, not hours labelled alike.
+      incrs: x === "day" ? DAY_INCRS : MINUTE_INCRS,
+      values: (_u, splits) => splits.map(format),
+    },
     { ...common, size: 60, values: (_u, splits) => splits.map(tick) },
   ];
+}
+
+const DAY = 86_400;
+const DAY_INCRS = [1, 2, 7, 14, 30, 61, 91, 182, 365, 730].map((d) => d * DAY);
+const MINUTE_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 360, 720].map((m) => m * 60);
+
+/**
+ * The x range: the data's, widened by half a step on each side so the first and last bars are
+ * whole and a single day (or minute) sits in the middle of a one-step axis. Read from the data,
+ * not from uPlot's proposal: for a single point on a time scale uPlot proposes a thousand days.
+ */
+export function xRange(xs: readonly number[], step: number): [number, number] {
+  const lo = xs[0] ?? Math.floor(Date.now() / 1000 / step) * step;
+  const hi = xs[xs.length - 1] ?? lo;
+  return [lo - step / 2, hi + step / 2];
+}
+
+/** Values a chart will visibly draw (null and zero draw nothing as a bar, a dot or a gap). */
+export function drawnValues(values: readonly (number | null | undefined)[]): number {
+  return values.filter((v) => v !== null && v !== undefined && v !== 0).length;
 }
 
 export interface SeriesSpec {
@@ -99,7 +125,7 @@ export function chartOptions(
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     legend: { show: series.length > 1 },
     scales: {
-      x: { time: true },
+      x: { time: true, range: (u) => xRange((u.data[0] ?? []) as number[], x === "day" ? DAY : 60) },
       y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.05 : 1] },
     },
     axes: axes(first?.kind ?? "count", x),
@@ -125,7 +151,14 @@ export function chartOptions(
                 paths: () => null,
                 points: { show: true, size: 10, fill: colour("danger"), stroke: colour("bg") },
               }
-            : { points: { show: false } }),
+            : // One or two points make no line to speak of: show them as dots.
+              {
+                points: {
+                  show: (u: uPlot) => (u.data[0]?.length ?? 0) <= 2,
+                  size: 8,
+                  fill: colour(s.colour),
+                },
+              }),
         }),
       ),
     ],

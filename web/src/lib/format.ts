@@ -14,8 +14,16 @@ const change = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, sign
 
 export type ValueKind = "currency" | "count" | "percent";
 
+/** Between a figure and its unit, so "12.5 %" never breaks across lines. */
+export const NBSP = "\u00a0";
+
+/** "1 day", "2 days": a count with its noun in the right number. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${integer.format(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function formatValue(value: number, kind: ValueKind): string {
-  if (kind === "percent") return `${percent.format(value)} %`;
+  if (kind === "percent") return `${percent.format(value)}${NBSP}%`;
   return kind === "currency" ? currency.format(value) : integer.format(value);
 }
 
@@ -27,18 +35,45 @@ const compactCurrency = new Intl.NumberFormat(undefined, {
 });
 const compactCount = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
 
+const wholeCurrency = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: "USD",
+  maximumFractionDigits: 0,
+});
+const compactCurrency1 = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 1,
+});
+const compactCurrency0 = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 0,
+});
+const compactCount1 = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+
 /**
- * A headline figure: exact below a million, compact above ("$12.35M"), so it fits a tile on a
- * phone; the exact value goes in a title or a table.
+ * A headline figure's renderings, from the exact one to the shortest: the first that fits its box
+ * is shown ("$125,961.72", "$125,962", "$125.96K", "$126K"), the exact one on hover and focus.
  */
-export function formatHeadline(value: number, kind: ValueKind): string {
-  if (kind === "percent" || Math.abs(value) < 1_000_000) return formatValue(value, kind);
-  return kind === "currency" ? compactCurrency.format(value) : compactCount.format(value);
+export function headlineCandidates(value: number, kind: ValueKind): string[] {
+  const all =
+    kind === "percent"
+      ? [formatValue(value, kind), `${Math.round(value)}${NBSP}%`]
+      : kind === "currency"
+        ? [currency.format(value), wholeCurrency.format(value), compactCurrency.format(value)].concat([
+            compactCurrency1.format(value),
+            compactCurrency0.format(value),
+          ])
+        : [integer.format(value), compactCount.format(value), compactCount1.format(value)];
+  return [...new Set(all)];
 }
 
 /** A change in percent with its sign: "+12.5 %", "−3 %", "0 %". */
 export function formatChange(pct: number): string {
-  return `${change.format(pct)} %`;
+  return `${change.format(pct)}${NBSP}%`;
 }
 
 /** "2026-11-25" → "Nov 25, 2026" (in the reader's language). */

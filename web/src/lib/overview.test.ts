@@ -81,16 +81,34 @@ it.each([
 });
 
 describe("revenueFlags", () => {
+  const daily = answer({
+    date: ["2026-12-01", "2026-12-02"],
+    volatility_flag: ["STABLE", "HIGH_VOLATILITY"],
+    performance_flag: ["NORMAL", "UNDERPERFORMING"],
+  });
+  const advanced = answer({
+    date: ["2026-12-01", "2026-12-02"],
+    trend_direction: ["NEGATIVE", "POSITIVE"],
+  });
+
   it("names the last day's flags in words, with a tone", () => {
-    const daily = answer({
-      volatility_flag: ["STABLE", "HIGH_VOLATILITY"],
-      performance_flag: ["NORMAL", "UNDERPERFORMING"],
-    });
-    const advanced = answer({ trend_direction: ["NEGATIVE", "POSITIVE"] });
     expect(revenueFlags(daily, advanced)).toEqual([
       { name: "volatility", code: "HIGH_VOLATILITY", text: "High volatility", tone: "warn" },
       { name: "performance", code: "UNDERPERFORMING", text: "Below average", tone: "bad" },
       { name: "trend", code: "POSITIVE", text: "Trending up", tone: "good" },
+    ]);
+  });
+
+  it("judges the last complete day while the range ends today", () => {
+    expect(revenueFlags(daily, advanced, "2026-12-02").map((f) => f.code)).toEqual([
+      "STABLE",
+      "NORMAL",
+      "NEGATIVE",
+    ]);
+    expect(revenueFlags(daily, advanced, "2026-12-09").map((f) => f.code)).toEqual([
+      "HIGH_VOLATILITY",
+      "UNDERPERFORMING",
+      "POSITIVE",
     ]);
   });
 

@@ -160,10 +160,16 @@ const FLAG_WORDS: Record<string, [string, Tone]> = {
  * The seed's flags of the range's last day (they describe daily revenue): volatility and performance
  * from `/kpis/daily`, the week-over-week trend from `/kpis/advanced`.
  */
-export function revenueFlags(daily: Answer | null, advanced: Answer | null): Flag[] {
-  const last = (answer: Answer | null, name: string) => {
-    const values = answer ? column<string>(answer, name) : [];
-    return values.length > 0 ? values[values.length - 1] : undefined;
+export function revenueFlags(daily: Answer | null, advanced: Answer | null, today?: string): Flag[] {
+  const days = daily ? column<string>(daily, "date") : [];
+  // Today is still under way: judging its half-day against whole days would always cry "below
+  // average", so while the range ends today the flags describe the last complete day.
+  const day =
+    days.length > 1 && days[days.length - 1] === today ? days[days.length - 2] : days[days.length - 1];
+  const on = (answer: Answer | null, name: string) => {
+    if (!answer || day === undefined) return undefined;
+    const i = column<string>(answer, "date").lastIndexOf(day);
+    return i < 0 ? undefined : column<string>(answer, name)[i];
   };
   const flags: Flag[] = [];
   const add = (name: Flag["name"], code: string | undefined, stableText: string) => {
@@ -171,9 +177,9 @@ export function revenueFlags(daily: Answer | null, advanced: Answer | null): Fla
     const [text, tone] = FLAG_WORDS[code] ?? [code.toLowerCase().replaceAll("_", " "), "neutral"];
     flags.push({ name, code, tone, text: code === "STABLE" ? stableText : text });
   };
-  add("volatility", last(daily, "volatility_flag"), "Stable day to day");
-  add("performance", last(daily, "performance_flag"), "Near average");
-  add("trend", last(advanced, "trend_direction"), "Flat week on week");
+  add("volatility", on(daily, "volatility_flag"), "Stable day to day");
+  add("performance", on(daily, "performance_flag"), "Near average");
+  add("trend", on(advanced, "trend_direction"), "Flat week on week");
   return flags;
 }
 
