@@ -4,49 +4,18 @@
  * at midnight; its pace is known all day, so a region that goes quiet at 14:00 is seen at 14:00.
  */
 import type { Verdict } from "./detector.ts";
-import { robustBaseline } from "./seasonal.ts";
-import { scoreOfZ } from "./stats.ts";
-
-export interface PacingOptions {
-  /** Earlier same weekdays needed before pacing judges. */
-  minWeeks: number;
-  minRelativeSpread: number;
-  /** What one event adds to the value (see `SeasonalOptions.unit`). */
-  unit: number;
-}
-
-export const PACING_DEFAULTS: PacingOptions = { minWeeks: 3, minRelativeSpread: 0.05, unit: 0 };
+import { seasonalVerdict } from "./seasonal.ts";
 
 /**
- * `sameWeekdaysSoFar`: for each earlier same weekday (newest first, any number), its cumulative
- * value at the same time of day.
+ * `sameWeekdaysSoFar`: for each earlier same weekday (any number), its cumulative value at the same
+ * time of day. The judgement is the seasonal one: the same time of the week in earlier weeks.
  */
 export function pace(
   todaySoFar: number,
   sameWeekdaysSoFar: readonly number[],
-  options: Partial<PacingOptions> = {},
+  options: Parameters<typeof seasonalVerdict>[2] = {},
 ): Verdict {
-  const opts = { ...PACING_DEFAULTS, ...options };
-  if (sameWeekdaysSoFar.length < opts.minWeeks) {
-    return {
-      score: 0,
-      observed: todaySoFar,
-      expected: null,
-      z: null,
-      state: "warming_up",
-      history: sameWeekdaysSoFar.length,
-    };
-  }
-  const { expected, spread } = robustBaseline(sameWeekdaysSoFar, opts.minRelativeSpread, opts.unit);
-  const z = (todaySoFar - expected) / spread;
-  return {
-    score: scoreOfZ(z),
-    observed: todaySoFar,
-    expected,
-    z,
-    state: "ready",
-    history: sameWeekdaysSoFar.length,
-  };
+  return seasonalVerdict(todaySoFar, sameWeekdaysSoFar, options);
 }
 
 /** (observed − expected) / expected × 100, null when nothing was expected. */

@@ -83,13 +83,37 @@ export function seasonalDetector(options: Partial<SeasonalOptions> = {}): Detect
       slots.set(slot, [...kept, point]);
       const weeksSeen = new Set(kept.map((p) => Math.floor((point.t - p.t) / WEEK_MS))).size;
       if (weeksSeen < opts.minWeeks) return warmingUp(point, kept.length);
-      const { expected, spread } = robustBaseline(
+      return seasonalVerdict(
+        point.value,
         kept.map((p) => p.value),
-        opts.minRelativeSpread,
-        opts.unit,
+        opts,
       );
-      const z = (point.value - expected) / spread;
-      return { score: scoreOfZ(z), observed: point.value, expected, z, state: "ready", history: kept.length };
     },
   };
+}
+
+/**
+ * The seasonal judgement of one value against the same time of the week in earlier weeks (any
+ * number, ready when there are enough): what `seasonalDetector` does per point, and what the live
+ * room does for a trailing window.
+ */
+export function seasonalVerdict(
+  observed: number,
+  sameTimeEarlierWeeks: readonly number[],
+  options: Partial<Pick<SeasonalOptions, "minWeeks" | "minRelativeSpread" | "unit">> = {},
+): Verdict {
+  const opts = { ...SEASONAL_DEFAULTS, ...options };
+  if (sameTimeEarlierWeeks.length < opts.minWeeks) {
+    return {
+      score: 0,
+      observed,
+      expected: null,
+      z: null,
+      state: "warming_up",
+      history: sameTimeEarlierWeeks.length,
+    };
+  }
+  const { expected, spread } = robustBaseline(sameTimeEarlierWeeks, opts.minRelativeSpread, opts.unit);
+  const z = (observed - expected) / spread;
+  return { score: scoreOfZ(z), observed, expected, z, state: "ready", history: sameTimeEarlierWeeks.length };
 }
