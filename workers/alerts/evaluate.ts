@@ -220,7 +220,7 @@ function anomalyStreaming(
   }
   const v = feed.last;
   const window = { from: end - MINUTE, to: end };
-  if (!v || v.state !== "ready")
+  if (v?.state !== "ready")
     return result({ state: "warming_up", window, summary: `${rule.metric}: warming up` });
   return result({
     breach: v.score >= STREAMING_LIMITS[sensitivity],

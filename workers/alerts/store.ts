@@ -59,6 +59,8 @@ function toChannel(row: typeof alertChannels.$inferSelect): Channel {
   };
 }
 
+export type ChannelRow = Channel;
+
 export async function listChannels(db: Db, ids?: readonly string[]): Promise<Channel[]> {
   const rows = await orm(db).select().from(alertChannels).orderBy(asc(alertChannels.id));
   return rows.filter((r) => !ids || ids.includes(r.id)).map(toChannel);
