@@ -62,6 +62,8 @@ export const ruleInputSchema = z
     name: z.string().min(1).max(200),
     metric: z.enum(RULE_METRICS),
     filters: filtersSchema.default({}),
+    /** Evaluate the rule on every member of a dimension (each region…) rather than one slice. */
+    per: z.enum(["region", "segment", "category"]).nullable().default(null),
     condition: conditionSchema,
     channels: z.array(idSchema).max(10).default([]),
     /** Consecutive breaching evaluations before the alert fires (hysteresis on the way up). */
@@ -84,6 +86,13 @@ export const ruleInputSchema = z
   })
   .strict()
   .superRefine((rule, ctx) => {
+    if (rule.per && Object.keys(rule.filters).length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["per"],
+        message: "per and filters cannot be combined (slices have one dimension)",
+      });
+    }
     const c = rule.condition;
     if (rule.metric === "unique_customers" && !(c.type === "threshold" && c.grain === "day_so_far")) {
       ctx.addIssue({
