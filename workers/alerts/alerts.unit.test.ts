@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { explain } from "./explain.ts";
 import { INITIAL, step } from "./lifecycle.ts";
 import { type Rule, ruleInputSchema } from "./rules.ts";
 import { simulate } from "./simulate.ts";
@@ -167,5 +168,34 @@ describe("no alert for a normal night or weekend", () => {
     });
     expect(result.transitions).toEqual([]);
     expect(result.unjudged).toBe(result.evaluations);
+  });
+});
+
+describe("explanation", () => {
+  it("puts the region that went silent first, with most of the deviation", () => {
+    const quiet = [{ from: TUESDAY_14, to: TUESDAY_14 + 2 * HOUR, factor: 0 }];
+    const emea = generatedHistory(WEDNESDAY, 7, { seed: 21, peak: 40, incidents: quiet });
+    const amer = generatedHistory(WEDNESDAY, 7, { seed: 22, peak: 20 });
+    const all = generatedHistory(WEDNESDAY, 7, {
+      seed: 23,
+      peak: 60,
+      incidents: [{ ...quiet[0]!, factor: 1 / 3 }],
+    });
+    const r = rule({ metric: "orders", condition: { type: "anomaly" } });
+    const firing = simulate(r, all, {
+      from: TUESDAY_14 - HOUR,
+      to: TUESDAY_14 + 2 * HOUR,
+      everyMs: 5 * MINUTE,
+    }).transitions[0]!;
+    const rows = explain("orders", firing.evaluation, [
+      { dimension: "region", member: "AMER", history: amer },
+      { dimension: "region", member: "EMEA", history: emea },
+    ]);
+    expect(rows.map((row) => row.member)).toEqual(["EMEA", "AMER"]);
+    expect(rows[0]!.contribution).toBeLessThan(0);
+    expect(rows[0]!.share_pct!).toBeGreaterThan(50);
+    expect(
+      explain("avg_order_value", firing.evaluation, [{ dimension: "region", member: "EMEA", history: emea }]),
+    ).toEqual([]);
   });
 });

@@ -61,6 +61,7 @@ export class AlertEngine implements RuleEvaluator {
   private readonly members = new Map<LiveDim, Set<string>>();
   private readonly states = new Map<string, AlertState>();
   private readonly feeds = new Map<string, StreamingFeed>();
+  private loads: Promise<void> = Promise.resolve();
   private readonly env: EngineEnv;
 
   constructor(env: EngineEnv) {
@@ -171,14 +172,18 @@ export class AlertEngine implements RuleEvaluator {
     }
     if (!mem.loading && now - mem.historyLoadedAt > HISTORY_TTL_MS) {
       const target = mem;
-      target.loading = withDb(this.env, (db) =>
-        readSliceHistory(
-          db,
-          filtersOf(slice),
-          { from: now - HISTORY_WEEKS * 7 * 86_400_000, to: now },
-          this.env.REPORTING_TZ,
-        ),
-      )
+      // One load at a time: a room with many slices must not open a connection per slice at once.
+      target.loading = this.loads
+        .then(() =>
+          withDb(this.env, (db) =>
+            readSliceHistory(
+              db,
+              filtersOf(slice),
+              { from: now - HISTORY_WEEKS * 7 * 86_400_000, to: now },
+              this.env.REPORTING_TZ,
+            ),
+          ),
+        )
         .then((h) => {
           target.hours = h.hours;
           target.hoursFrom = h.hoursFrom;
@@ -193,6 +198,7 @@ export class AlertEngine implements RuleEvaluator {
         .finally(() => {
           target.loading = null;
         });
+      this.loads = target.loading;
     }
     mem.prune(now);
     return mem;

@@ -75,5 +75,15 @@ export async function readSliceHistory(
   const days = new Map<string, Measures & { uniqueCustomers: number }>();
   for (const row of dayRows)
     days.set(row.period, { ...measures(row), uniqueCustomers: Number(row.unique_customers ?? 0) });
-  return { hours, hoursFrom: span.from, minutes: new Map(), minutesFrom: Number.POSITIVE_INFINITY, days };
+  // Before a slice's first sale its history is unknown, not zero: a region that opened two weeks
+  // ago has two weeks of baseline, not six weeks of silence.
+  let first = Number.POSITIVE_INFINITY;
+  for (const [t, m] of hours) if (m.orders !== 0 && t < first) first = t;
+  return {
+    hours,
+    hoursFrom: Math.max(span.from, first),
+    minutes: new Map(),
+    minutesFrom: Number.POSITIVE_INFINITY,
+    days,
+  };
 }
