@@ -7,7 +7,7 @@
  * channel. A delivery is retried with exponential backoff on 5xx, 429 and network errors; 410 Gone
  * disables the channel; every attempt is logged.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { alertIncidents } from "../../drizzle/alerts.ts";
 import { type Db, withDb } from "../db/client.ts";
@@ -19,6 +19,7 @@ import {
   deliveryIdOf,
   type TransitionMessage,
 } from "./messages.ts";
+import type { AlertPayload } from "./payload.ts";
 import { disableChannel, getChannel, logAttempt } from "./store.ts";
 
 export interface AlertQueueEnv extends SendEnv {
@@ -32,68 +33,66 @@ export interface AlertQueueEnv extends SendEnv {
 export const backoffSeconds = (attempts: number, base: number) =>
   Math.min(300, base * 2 ** Math.max(0, attempts - 1));
 
-/** Records a transition; true when it changed the incident (so people must hear about it). */
-export async function recordTransition(db: Db, m: TransitionMessage): Promise<boolean> {
+/**
+ * Records a transition; answers the payload to notify people with, or null when the transition
+ * changed nothing (a redelivery, or a second firing incident for a rule and slice already firing).
+ * A resolve or re-notify applies to the incident firing for the rule and slice, whatever alert_id
+ * the room knew it by (a room restarted before its incident was recorded may hold another).
+ */
+export async function recordTransition(db: Db, m: TransitionMessage): Promise<AlertPayload | null> {
   const p = m.payload;
   const entry = { at: p.sources.evaluated_at, status: m.kind, observed: p.observed, expected: p.expected };
   const orm = drizzle(db);
   const appended = sql`${alertIncidents.timeline} || ${JSON.stringify([entry])}::jsonb`;
+  const row = {
+    alertId: p.alert_id,
+    ruleId: p.rule.id,
+    slice: m.slice,
+    startedAt: new Date(p.started_at),
+    detail: p,
+    timeline: [entry],
+  };
   if (m.kind === "firing") {
     const inserted = await orm
       .insert(alertIncidents)
-      .values({
-        alertId: p.alert_id,
-        ruleId: p.rule.id,
-        slice: m.slice,
-        status: "firing",
-        startedAt: new Date(p.started_at),
-        detail: p,
-        timeline: [entry],
-      })
+      .values({ ...row, status: "firing" })
       .onConflictDoNothing()
       .returning({ id: alertIncidents.alertId });
-    return inserted.length === 1;
+    return inserted.length === 1 ? p : null;
   }
-  if (m.kind === "renotify") {
+  const [firing] = await orm
+    .select({ alertId: alertIncidents.alertId, startedAt: alertIncidents.startedAt })
+    .from(alertIncidents)
+    .where(
+      and(
+        eq(alertIncidents.ruleId, p.rule.id),
+        eq(alertIncidents.slice, m.slice),
+        eq(alertIncidents.status, "firing"),
+      ),
+    );
+  if (firing) {
+    const payload = { ...p, alert_id: firing.alertId, started_at: firing.startedAt.toISOString() };
+    const endedAt = m.kind === "resolved" ? new Date(p.ended_at ?? p.sources.evaluated_at) : null;
     const updated = await orm
       .update(alertIncidents)
-      .set({ detail: p, timeline: appended, updatedAt: sql`now()` })
-      .where(sql`${alertIncidents.alertId} = ${p.alert_id} AND ${alertIncidents.status} = 'firing'`)
+      .set({
+        ...(m.kind === "resolved" ? { status: "resolved", endedAt } : {}),
+        detail: payload,
+        timeline: appended,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(alertIncidents.alertId, firing.alertId), eq(alertIncidents.status, "firing")))
       .returning({ id: alertIncidents.alertId });
-    return updated.length === 1;
+    return updated.length === 1 ? payload : null;
   }
-  const resolved = await orm
-    .update(alertIncidents)
-    .set({
-      status: "resolved",
-      endedAt: new Date(p.ended_at ?? p.sources.evaluated_at),
-      detail: p,
-      timeline: appended,
-      updatedAt: sql`now()`,
-    })
-    .where(sql`${alertIncidents.alertId} = ${p.alert_id} AND ${alertIncidents.status} = 'firing'`)
-    .returning({ id: alertIncidents.alertId });
-  if (resolved.length === 1) return true;
+  if (m.kind === "renotify") return null;
   // Resolved before its firing arrived (reordered): record it resolved, so the late firing is a no-op.
-  const [known] = await orm
-    .select({ id: alertIncidents.alertId })
-    .from(alertIncidents)
-    .where(eq(alertIncidents.alertId, p.alert_id));
-  if (known) return false;
-  await orm
+  const inserted = await orm
     .insert(alertIncidents)
-    .values({
-      alertId: p.alert_id,
-      ruleId: p.rule.id,
-      slice: m.slice,
-      status: "resolved",
-      startedAt: new Date(p.started_at),
-      endedAt: new Date(p.ended_at ?? p.sources.evaluated_at),
-      detail: p,
-      timeline: [entry],
-    })
-    .onConflictDoNothing();
-  return true;
+    .values({ ...row, status: "resolved", endedAt: new Date(p.ended_at ?? p.sources.evaluated_at) })
+    .onConflictDoNothing()
+    .returning({ id: alertIncidents.alertId });
+  return inserted.length === 1 ? p : null;
 }
 
 async function deliver(
@@ -164,15 +163,17 @@ export async function processAlertBatch(env: AlertQueueEnv, batch: MessageBatch<
         await deliver(env, db, m, message);
         continue;
       }
-      if ((await recordTransition(db, m)) && m.notify && m.channels.length > 0) {
+      const payload = await recordTransition(db, m);
+      if (payload && m.notify && m.channels.length > 0) {
+        const recorded = { ...m, payload };
         await env.ALERTS_QUEUE.sendBatch(
           m.channels.map((channelId) => ({
             body: {
               type: "deliver" as const,
               kind: m.kind,
               channelId,
-              deliveryId: deliveryIdOf(m, channelId),
-              payload: m.payload,
+              deliveryId: deliveryIdOf(recorded, channelId),
+              payload,
             },
           })),
         );

@@ -1,6 +1,6 @@
 /**
  * What the alert engine remembers of one slice between updates: minute and day values as the room
- * sends them (absolute, so a repeated update changes nothing), and the hourly history loaded from
+ * sends them (absolute, so a repeated update changes nothing), and the hourly history from
  * Postgres for the weeks before the room's 48 hours.
  */
 import type { DayBucket, MinuteBucket, Slice } from "../live/buckets.ts";
@@ -14,8 +14,6 @@ export class SliceMemory {
   readonly days = new Map<string, Measures & { uniqueCustomers: number }>();
   hours: ReadonlyMap<number, Measures> = new Map();
   hoursFrom = Number.POSITIVE_INFINITY;
-  historyLoadedAt = 0;
-  loading: Promise<void> | null = null;
   readonly slice: Slice;
 
   constructor(slice: Slice) {
@@ -62,6 +60,13 @@ export class SliceMemory {
 
   applyDay(b: DayBucket): void {
     this.days.set(b.day, { ...b, uniqueCustomers: b.uniqueCustomers ?? 0 });
+  }
+
+  /** Takes the hourly history (and days the room does not hold) loaded from Postgres. */
+  attach(history: SliceHistory): void {
+    this.hours = history.hours;
+    this.hoursFrom = history.hoursFrom;
+    for (const [day, v] of history.days) if (!this.days.has(day)) this.days.set(day, v);
   }
 
   /** Drops minutes older than the room keeps (their hours come from Postgres on the next load). */
