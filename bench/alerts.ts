@@ -74,7 +74,12 @@ async function api(stack: BenchStack, method: string, path: string, body: unknow
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
 }
 
-async function timeToAlert(): Promise<{ latencies: number[]; missed: number; unexpected: number; historyEvents: number }> {
+async function timeToAlert(): Promise<{
+  latencies: number[];
+  missed: number;
+  unexpected: number;
+  historyEvents: number;
+}> {
   const receiver = await startReceiver();
   const stack = await startBenchStack();
   let background: NodeJS.Timeout | undefined;
@@ -171,7 +176,12 @@ export async function benchAlerts(): Promise<void> {
     [
       ...summarize("signed webhook → alert at receiver", latencies, "ms", "p95 ≤ 2000 ms"),
       { metric: "incidents without an alert within 30 s", value: missed, unit: "count", target: "0" },
-      { metric: "other firing alerts during the run (live stack)", value: unexpected, unit: "count", target: "0" },
+      {
+        metric: "other firing alerts during the run (live stack)",
+        value: unexpected,
+        unit: "count",
+        target: "0",
+      },
       {
         metric: "false alerts, 24 h of normal traffic × 24 rule-slices",
         value: quiet.alerts,
