@@ -49,16 +49,45 @@ export class AlertEngine implements RuleEvaluator {
   private readonly states = new Map<string, AlertState>();
   private readonly feeds = new Map<string, StreamingFeed>();
   private readonly env: EngineEnv;
+  private latest: LiveUpdate | null = null;
+  private running: Promise<void> | null = null;
 
   constructor(env: EngineEnv) {
     this.env = env;
   }
 
-  async evaluate(update: LiveUpdate, room: RoomReader): Promise<void> {
-    const now = update.at;
+  /**
+   * Takes the update into memory at once and evaluates in the background, so the room's write (and
+   * the consumer waiting on it) never waits for the rules. Updates arriving while an evaluation
+   * runs fold into one more run, on the latest values.
+   */
+  evaluate(update: LiveUpdate, room: RoomReader): void {
     for (const b of [...update.changed.minutes, ...update.changed.days]) this.learnMember(b);
     for (const b of update.changed.minutes) this.memory.get(sliceKey(b))?.applyMinute(b);
     for (const b of update.changed.days) this.memory.get(sliceKey(b))?.applyDay(b);
+    this.latest = update;
+    if (this.running) return;
+    this.running = (async () => {
+      while (this.latest) {
+        const next = this.latest;
+        this.latest = null;
+        await this.evaluateAll(next, room).catch((error: unknown) =>
+          console.error(
+            JSON.stringify({ msg: "alert evaluation failed", seq: next.seq, error: String(error) }),
+          ),
+        );
+      }
+      this.running = null;
+    })();
+  }
+
+  /** Resolves when the evaluations under way are done (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async evaluateAll(update: LiveUpdate, room: RoomReader): Promise<void> {
+    const now = Math.max(update.at, Date.now());
     const set = currentRules(this.env, now);
     if (!set) return;
     const offset = utcOffsetMinutes(this.env.REPORTING_TZ, now);
@@ -66,7 +95,7 @@ export class AlertEngine implements RuleEvaluator {
       if (!rule.enabled) continue;
       for (const slice of this.slicesOf(rule, set)) {
         const mem = this.sliceMemory(slice, room, now, update.today);
-        await this.evaluateOne(rule, slice, mem, set, update, offset);
+        await this.evaluateOne(rule, slice, mem, set, { ...update, at: now }, offset);
       }
     }
   }

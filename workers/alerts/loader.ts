@@ -71,10 +71,13 @@ async function loadRuleSet(db: Parameters<typeof listRules>[0], now: number): Pr
   const rules = await listRules(db);
   const orm = drizzle(db);
   const firing = new Map<string, { alertId: string; startedAt: number }>();
+  const members = new Map<LiveDim, Set<string>>();
+  // Without rules there is nothing to resume or to spread over members: one query is enough.
+  if (rules.length === 0) return { rules, firing, members, loadedAt: now };
   for (const row of await orm.select().from(alertIncidents).where(eq(alertIncidents.status, "firing"))) {
     firing.set(`${row.ruleId}|${row.slice}`, { alertId: row.alertId, startedAt: row.startedAt.getTime() });
   }
-  const members = new Map<LiveDim, Set<string>>();
+  if (!rules.some((r) => r.per)) return { rules, firing, members, loadedAt: now };
   const since = daysBefore(new Date(now).toISOString().slice(0, 10), 35);
   const rows = await orm
     .selectDistinct({ dim: kpiDaySlice.dim, member: kpiDaySlice.member })

@@ -33,20 +33,29 @@ export function add(a: Measures, b: Measures, factor = 1): Measures {
   };
 }
 
+function addInto(sum: Measures, value: Measures, factor = 1): void {
+  sum.orders += value.orders * factor;
+  sum.quantity += value.quantity * factor;
+  sum.revenue += value.revenue * factor;
+  sum.netRevenue += value.netRevenue * factor;
+  sum.costs += value.costs * factor;
+}
+
 /** Sums of [from, to) (epoch ms), or null when history does not reach back to `from`. */
 export function windowSum(h: SliceHistory, from: number, to: number): Measures | null {
   if (from < Math.min(h.hoursFrom, h.minutesFrom)) return null;
-  let sum = ZERO;
+  // One accumulator, not an object per minute: this runs for every rule and slice on every update.
+  const sum = { ...ZERO };
   const split = Math.max(from, Math.min(to, h.minutesFrom));
   // The part before the minute window, from hours, pro rata for partial hours.
   for (let hour = Math.floor(from / HOUR) * HOUR; hour < split; hour += HOUR) {
     const overlap = Math.min(split, hour + HOUR) - Math.max(from, hour);
     const value = h.hours.get(hour);
-    if (value && overlap > 0) sum = add(sum, value, overlap / HOUR);
+    if (value && overlap > 0) addInto(sum, value, overlap / HOUR);
   }
   for (let minute = Math.ceil(split / MINUTE) * MINUTE; minute < to; minute += MINUTE) {
     const value = h.minutes.get(minute);
-    if (value) sum = add(sum, value);
+    if (value) addInto(sum, value);
   }
   return sum;
 }
