@@ -43,6 +43,14 @@ function inQuietHours(rule: Rule, now: number, offsetMinutes: number): boolean {
   return from <= to ? local >= from && local < to : local >= from || local < to;
 }
 
+/** Whether a rule looks further back than the room's 48 hours (else no history is read for it). */
+function needsHistory(rule: Rule): boolean {
+  const c = rule.condition;
+  if (c.type === "threshold") return false;
+  if (c.type === "change") return c.vs === "same_time_last_week";
+  return true;
+}
+
 export class AlertEngine implements RuleEvaluator {
   private readonly memory = new Map<string, SliceMemory>();
   private readonly seen = new Map<LiveDim, Set<string>>();
@@ -94,7 +102,7 @@ export class AlertEngine implements RuleEvaluator {
     for (const rule of set.rules) {
       if (!rule.enabled) continue;
       for (const slice of this.slicesOf(rule, set)) {
-        const mem = this.sliceMemory(slice, room, now, update.today);
+        const mem = this.sliceMemory(slice, room, now, update.today, needsHistory(rule));
         await this.evaluateOne(rule, slice, mem, set, { ...update, at: now }, offset);
       }
     }
@@ -183,7 +191,13 @@ export class AlertEngine implements RuleEvaluator {
   }
 
   /** The slice's memory (hydrated from the room once) with the latest hourly history attached. */
-  private sliceMemory(slice: Slice, room: RoomReader, now: number, today: string): SliceMemory {
+  private sliceMemory(
+    slice: Slice,
+    room: RoomReader,
+    now: number,
+    today: string,
+    history = true,
+  ): SliceMemory {
     const key = sliceKey(slice);
     let mem = this.memory.get(key);
     if (!mem) {
@@ -193,11 +207,12 @@ export class AlertEngine implements RuleEvaluator {
       // A whole-business alert is explained by the members of each dimension: keep theirs too.
       if (slice.dim === "all") {
         for (const dim of MEMBER_DIMS)
-          for (const member of this.seen.get(dim) ?? []) this.sliceMemory({ dim, member }, room, now, today);
+          for (const member of this.seen.get(dim) ?? [])
+            this.sliceMemory({ dim, member }, room, now, today, history);
       }
     }
-    const history = currentHistory(this.env, slice, now);
-    if (history) mem.attach(history);
+    const loaded = history ? currentHistory(this.env, slice, now) : null;
+    if (loaded) mem.attach(loaded);
     mem.prune(now);
     return mem;
   }

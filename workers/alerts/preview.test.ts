@@ -51,6 +51,8 @@ it("previews when a rule would have fired: once, inside a region's silent aftern
     filters: { region },
     condition: { type: "anomaly" },
     min_volume: 5,
+    // A preview needs no live evaluation (nor do other test files' rooms).
+    enabled: false,
   });
   expect(created.status).toBe(201);
   const preview = await admin("POST", `/api/v1/alerts/rules/${id}/preview?days=7`);
