@@ -5,7 +5,7 @@ import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "./test/support/tokens.ts";
 export default defineConfig({
   test: {
     // One Postgres (PGlite, or a server when TEST_DATABASE_URL is set) for the whole run.
-    globalSetup: ["./test/setup/database.ts"],
+    globalSetup: ["./test/setup/database.ts", "./workers/alerts/testing/receiver-setup.ts"],
     projects: [
       {
         test: {
@@ -26,6 +26,9 @@ export default defineConfig({
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                 // Sharded, so the tests cover the root → shard forwarding and reconciliation.
                 LIVE_SHARDS: "2",
+                // Alert deliveries go to a real local receiver; retries start after 1 s.
+                ALERT_RECEIVER_URL: inject("alertReceiver"),
+                ALERT_RETRY_BASE_SECONDS: "1",
               },
             },
           })),

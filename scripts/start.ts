@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installDefaultAlerts, outboxSecret, startAlertOutbox } from "./lib/alert-defaults.ts";
 import { DEMO_SOURCE, loadOrCreateCredentials, upsertSources } from "./lib/credentials.ts";
 import { cronMatches } from "./lib/cron.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
@@ -211,6 +212,15 @@ async function main(): Promise<void> {
   });
   const coldStart = seconds(started);
   say(`wrangler ready in ${seconds(t)}`);
+  const outbox = await startAlertOutbox(dataDir, outboxSecret(dataDir), say);
+  await installDefaultAlerts({
+    baseUrl,
+    adminToken: credentials.adminToken,
+    outbox,
+    secret: outboxSecret(dataDir),
+    dataDir,
+  });
+  say(`alerts: default rules deliver to ${rel(outbox.file)} (and GET /api/v1/alerts)`);
 
   // 7. Done: say how to use it.
   const lines = [

@@ -1,7 +1,9 @@
 /**
  * The Pulse Worker: HTTP API (webhook, KPIs, live WebSocket), the CDC queue consumer and its
- * dead-letter consumer, the scheduled maintenance, and the KpiRoom Durable Object.
+ * dead-letter consumer, the alert delivery queue, the scheduled maintenance, and the KpiRoom Durable Object.
  */
+import { processAlertBatch, recordDeadAlertDeliveries } from "./alerts/delivery.ts";
+import type { AlertMessage } from "./alerts/messages.ts";
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { dayIn } from "./kpi/calendar.ts";
@@ -16,6 +18,12 @@ export default {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
+    if (batch.queue.startsWith("alert-deliveries")) {
+      const alerts = { ...env, ALERTS_QUEUE: env.ALERTS_QUEUE as Queue<AlertMessage> };
+      if (batch.queue.endsWith("-dlq")) await recordDeadAlertDeliveries(alerts, batch);
+      else await processAlertBatch(alerts, batch);
+      return;
+    }
     if (batch.queue.endsWith("-dlq")) {
       await recordDeadLetters(env, batch);
       return;

@@ -4,10 +4,11 @@
  * never delays a dashboard — with the changed buckets and read access to every window it holds
  * (rolling sums, the same minute yesterday, the last 30 days…).
  *
- * The alert engine implements `RuleEvaluator` (reading its rules, say, from the room's storage or
- * Postgres, and sending what fires to the alerts queue) and returns it from `ruleEvaluatorFor`.
- * Until then the default evaluates nothing.
+ * The alert engine (`workers/alerts/engine.ts`) implements `RuleEvaluator`: it reads its rules
+ * from Postgres and sends what fires to the alerts queue.
  */
+import { AlertEngine } from "../alerts/engine.ts";
+import type { AlertMessage } from "../alerts/messages.ts";
 import type { LiveBuckets } from "./buckets.ts";
 import type { RoomReader } from "./room-store.ts";
 
@@ -29,6 +30,6 @@ export interface RuleEvaluator {
 export const noRules: RuleEvaluator = { evaluate() {} };
 
 /** The evaluator a room uses. */
-export function ruleEvaluatorFor(_env: Env): RuleEvaluator {
-  return noRules;
+export function ruleEvaluatorFor(env: Env): RuleEvaluator {
+  return new AlertEngine({ ...env, ALERTS_QUEUE: env.ALERTS_QUEUE as Queue<AlertMessage> });
 }

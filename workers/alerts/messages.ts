@@ -1,0 +1,38 @@
+/**
+ * What travels on the `alert-deliveries` queue: a lifecycle transition from a room (recorded as an
+ * incident, then fanned out to the rule's channels) and one delivery to one channel (retried on
+ * its own). Queue bodies are parsed, never cast.
+ */
+import { z } from "zod";
+import { alertPayloadSchema } from "./payload.ts";
+
+export const transitionMessage = z.object({
+  type: z.literal("transition"),
+  kind: z.enum(["firing", "resolved", "renotify"]),
+  /** `dim|member` of the slice. */
+  slice: z.string().max(130),
+  /** False during the rule's quiet hours: the incident is recorded, nobody is notified. */
+  notify: z.boolean(),
+  channels: z.array(z.string()),
+  payload: alertPayloadSchema,
+});
+
+export const deliverMessage = z.object({
+  type: z.literal("deliver"),
+  kind: z.enum(["firing", "resolved", "renotify", "test"]),
+  channelId: z.string(),
+  /** Stable across retries: the webhook's `webhook-id`. */
+  deliveryId: z.string().max(160),
+  payload: alertPayloadSchema,
+});
+
+export const alertMessage = z.discriminatedUnion("type", [transitionMessage, deliverMessage]);
+export type TransitionMessage = z.infer<typeof transitionMessage>;
+export type DeliverMessage = z.infer<typeof deliverMessage>;
+export type AlertMessage = z.infer<typeof alertMessage>;
+
+export function deliveryIdOf(m: Pick<TransitionMessage, "kind" | "payload">, channelId: string): string {
+  // A re-notification is a new message each time; firing and resolved happen once per alert.
+  const suffix = m.kind === "renotify" ? `.${Date.parse(m.payload.sources.evaluated_at)}` : "";
+  return `${m.payload.alert_id}.${m.kind}${suffix}.${channelId}`;
+}
