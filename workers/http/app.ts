@@ -1,5 +1,6 @@
 /** The HTTP surface: one Hono app, one error shape. */
 import { Hono } from "hono";
+import { askApi } from "../ask/route.ts";
 import { ingest } from "../ingest/route.ts";
 import { sourcesApi } from "../ingest/sources-api.ts";
 import { kpiApi } from "../kpi/api.ts";
@@ -18,6 +19,7 @@ app.route("/", live);
 app.route("/", session);
 app.route("/", sourcesApi);
 app.route("/", pipelineApi);
+app.route("/", askApi);
 app.get("/api/v1/health", (c) => c.json({ ok: true }));
 app.notFound(notFound);
 app.onError(onError);

@@ -1,0 +1,94 @@
+/**
+ * The one way an answer gets numbers: the KPI API's own reports (`workers/kpi/reports/`), called
+ * with the same query parameters their endpoints take — parsed and validated by the same code — so
+ * an answer equals what `/api/v1/query`, `/breakdown` and `/kpis/daily|advanced` return, and each
+ * call can be shown as the link that returns it. The SQL each report sends is recorded for the
+ * answer's sources.
+ */
+import type { Db } from "../db/client.ts";
+import type { Params } from "../kpi/params.ts";
+import { breakdownReport } from "../kpi/reports/breakdown.ts";
+import { advancedReport, dailyReport } from "../kpi/reports/daily.ts";
+import { queryReport } from "../kpi/reports/query.ts";
+import type { Report, ReportContext } from "../kpi/reports/report.ts";
+import type { Freshness } from "../kpi/store.ts";
+import type { Table } from "../kpi/table.ts";
+
+const REPORTS = {
+  query: { report: queryReport, path: "/api/v1/query" },
+  breakdown: { report: breakdownReport, path: "/api/v1/breakdown" },
+  daily: { report: dailyReport, path: "/api/v1/kpis/daily" },
+  advanced: { report: advancedReport, path: "/api/v1/kpis/advanced" },
+} as const;
+
+export type ReportName = keyof typeof REPORTS;
+
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+export interface Call {
+  endpoint: string;
+  table: Table;
+  freshness: Freshness;
+  statements: Statement[];
+}
+
+/** `db` with every statement it runs recorded (the reports only ever call `query`). */
+function recording(db: Db): { db: Db; statements: Statement[] } {
+  const statements: Statement[] = [];
+  const proxy = new Proxy(db, {
+    get(target, property) {
+      if (property === "query") {
+        return (text: string, params: unknown[] = []) => {
+          statements.push({ sql: text.replace(/\n\s+/g, "\n  ").trim(), params });
+          return target.query(text, params);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, statements };
+}
+
+export class Engine {
+  readonly calls: Call[] = [];
+  readonly db: Db;
+  readonly ctx: ReportContext;
+  constructor(db: Db, ctx: ReportContext) {
+    this.db = db;
+    this.ctx = ctx;
+  }
+
+  /** Runs report `name` with endpoint query `params` (a 400 from its parser is thrown as is). */
+  async run(name: ReportName, params: Params): Promise<Call> {
+    const { report, path } = REPORTS[name] as { report: Report<unknown>; path: string };
+    const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== ""));
+    const request = report.parse(clean, this.ctx);
+    const version = await report.version(this.db, request);
+    const recorder = recording(this.db);
+    const table = await report.run(recorder.db, request, version, this.ctx);
+    const call = {
+      endpoint: `${path}?${new URLSearchParams(clean).toString()}`,
+      table,
+      freshness: version.freshness,
+      statements: recorder.statements,
+    };
+    this.calls.push(call);
+    return call;
+  }
+}
+
+/** Rows of a columnar table as objects. */
+export function rowsOf(table: Pick<Table, "columns" | "data">): Record<string, unknown>[] {
+  const n = table.data[0]?.length ?? 0;
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(table.columns.map((c, j) => [c.name, table.data[j]![i]])));
+}
+
+/** Tables the recorded SQL read (named for the answer's sources). */
+export function tablesOf(statements: Statement[]): string[] {
+  const known = ["kpi_day_slice", "silver_sales_clean", "customer_first_sale", "dim_product", "dim_time"];
+  return known.filter((t) => statements.some((s) => new RegExp(`\\b${t}\\b`).test(s.sql)));
+}
