@@ -37,7 +37,11 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const scope = (q: SemanticQuery, label: Label, range: Range = q.range) =>
   `${filterText(q.filters, label)} ${periodText(range)}`;
-export const rangeParams = (q: SemanticQuery, range: Range = q.range) => ({ from: range.from, to: range.to, ...q.filters });
+export const rangeParams = (q: SemanticQuery, range: Range = q.range) => ({
+  from: range.from,
+  to: range.to,
+  ...q.filters,
+});
 
 export async function answerValue(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
   const call = await engine.run("query", { metrics: q.metrics.join(","), grain: "range", ...rangeParams(q) });
@@ -55,10 +59,17 @@ export async function answerCompare(engine: Engine, q: SemanticQuery, label: Lab
   let result: Table;
   if (against.mode === "range") {
     const metrics = q.metrics.join(",");
-    const now = rowsOf((await engine.run("query", { metrics, grain: "range", ...rangeParams(q) })).table)[0] ?? {};
+    const now =
+      rowsOf((await engine.run("query", { metrics, grain: "range", ...rangeParams(q) })).table)[0] ?? {};
     const before =
-      rowsOf((await engine.run("query", { metrics, grain: "range", ...rangeParams(q, against.range) })).table)[0] ?? {};
-    const row: Record<string, unknown> = { period: now.period, label: now.label, compare_period: before.period };
+      rowsOf(
+        (await engine.run("query", { metrics, grain: "range", ...rangeParams(q, against.range) })).table,
+      )[0] ?? {};
+    const row: Record<string, unknown> = {
+      period: now.period,
+      label: now.label,
+      compare_period: before.period,
+    };
     const columns = [col("period", "date"), col("label", "string")];
     for (const m of q.metrics) {
       const metric = metricOf(m);
@@ -108,27 +119,45 @@ export async function answerMembers(engine: Engine, q: SemanticQuery, label: Lab
       [by]: member,
     });
     const row = rowsOf(call.table)[0] ?? {};
-    rows.push({ member, label: label(by, member), ...Object.fromEntries(q.metrics.map((m) => [m, num(row[m])])) });
+    rows.push({
+      member,
+      label: label(by, member),
+      ...Object.fromEntries(q.metrics.map((m) => [m, num(row[m])])),
+    });
   }
   const columns = [
     col("member", "string"),
     col("label", "string"),
-    ...q.metrics.map((m) => col(m, metricOf(m).format === "integer" ? "integer" : "number", metricOf(m).unit)),
+    ...q.metrics.map((m) =>
+      col(m, metricOf(m).format === "integer" ? "integer" : "number", metricOf(m).unit),
+    ),
   ];
   const first = metricOf(q.metrics[0]!);
   const values = rows.map((r) => r[first.name] as number | null);
   let text = `${first.label}${scope(q, label)}: ${rows.map((r) => `${r.label} ${formatValue(first, r[first.name] as number | null, engine.ctx.currency)}`).join(", ")}.`;
   if (rows.length === 2 && values[0] !== null && values[1] !== null) {
     const diff = growthPct(values[0]!, values[1]!);
-    if (diff !== null && diff !== 0) text += ` ${rows[0]!.label} is ${pct(Math.abs(diff))} ${diff > 0 ? "above" : "below"} ${rows[1]!.label}.`;
+    if (diff !== null && diff !== 0)
+      text += ` ${rows[0]!.label} is ${pct(Math.abs(diff))} ${diff > 0 ? "above" : "below"} ${rows[1]!.label}.`;
   }
-  return { answer: text, result: columnar(columns, rows, {}), chart: { kind: "bar", x: "label", y: [first.name] } };
+  return {
+    answer: text,
+    result: columnar(columns, rows, {}),
+    chart: { kind: "bar", x: "label", y: [first.name] },
+  };
 }
 
-function listMembers(rows: Record<string, unknown>[], metric: ReturnType<typeof metricOf>, currency: string): string {
+function listMembers(
+  rows: Record<string, unknown>[],
+  metric: ReturnType<typeof metricOf>,
+  currency: string,
+): string {
   return rows
     .map((r, i) => {
-      const share = metric.additive && r.share_pct !== null && r.share_pct !== undefined ? `, ${pct(Number(r.share_pct))}` : "";
+      const share =
+        metric.additive && r.share_pct !== null && r.share_pct !== undefined
+          ? `, ${pct(Number(r.share_pct))}`
+          : "";
       return `${i + 1}. ${r.label ?? r.member} (${formatValue(metric, num(r[metric.name]), currency)}${share})`;
     })
     .join("; ");
@@ -143,7 +172,11 @@ export async function answerRank(engine: Engine, q: SemanticQuery, label: Label)
     const sign = q.sort === "asc" ? 1 : -1;
     const ranked = rowsOf(call.table)
       .filter((r) => r[metric.name] !== null)
-      .sort((a, b) => sign * (Number(a[metric.name]) - Number(b[metric.name])) || String(a.period).localeCompare(String(b.period)))
+      .sort(
+        (a, b) =>
+          sign * (Number(a[metric.name]) - Number(b[metric.name])) ||
+          String(a.period).localeCompare(String(b.period)),
+      )
       .slice(0, q.limit ?? 1);
     const result = columnar(call.table.columns, ranked, {});
     if (ranked.length === 0) return { answer: `No ${by} had a value${scope(q, label)}.`, result };
@@ -167,7 +200,8 @@ export async function answerRank(engine: Engine, q: SemanticQuery, label: Label)
   let text: string;
   if (q.limit === 1) {
     const r = rows[0]!;
-    const share = metric.additive && r.share_pct !== null ? ` (${pct(Number(r.share_pct))} of the total)` : "";
+    const share =
+      metric.additive && r.share_pct !== null ? ` (${pct(Number(r.share_pct))} of the total)` : "";
     text = `The ${word} ${dim} by ${metric.label.toLowerCase()}${scope(q, label)} was ${r.label ?? r.member} with ${formatValue(metric, num(r[metric.name]), engine.ctx.currency)}${share}.`;
   } else {
     const total = Number(call.table.meta.total ?? rows.length);
@@ -207,7 +241,8 @@ const GRAIN_WORD: Record<string, string> = {
 };
 
 /** Σ of a column in cents (exact), back in units. */
-const sum = (values: (number | null)[]) => values.reduce<number>((s, v) => s + Math.round((v ?? 0) * 100), 0) / 100;
+const sum = (values: (number | null)[]) =>
+  values.reduce<number>((s, v) => s + Math.round((v ?? 0) * 100), 0) / 100;
 
 export async function answerTrend(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
   const call = await engine.run("query", {

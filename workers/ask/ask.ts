@@ -10,7 +10,17 @@ import { METRICS } from "../kpi/model.ts";
 import type { ReportContext } from "../kpi/reports/report.ts";
 import type { Freshness } from "../kpi/store.ts";
 import { rowCount, type Table } from "../kpi/table.ts";
-import { type Answered, answerBreakdown, answerCompare, answerMembers, answerRank, answerTrend, answerValue, type Chart, type Label } from "./answer.ts";
+import {
+  type Answered,
+  answerBreakdown,
+  answerCompare,
+  answerMembers,
+  answerRank,
+  answerTrend,
+  answerValue,
+  type Chart,
+  type Label,
+} from "./answer.ts";
 import { answerAnomalies, answerFlags } from "./checks.ts";
 import { Engine, type Statement, tablesOf } from "./engine.ts";
 import { interpretationText } from "./format.ts";
@@ -46,7 +56,10 @@ export interface AskAnswer {
   suggestions?: string[];
 }
 
-const SHAPES: Record<SemanticQuery["shape"], (e: Engine, q: SemanticQuery, label: Label) => Promise<Answered>> = {
+const SHAPES: Record<
+  SemanticQuery["shape"],
+  (e: Engine, q: SemanticQuery, label: Label) => Promise<Answered>
+> = {
   value: answerValue,
   compare: answerCompare,
   members: answerMembers,
@@ -70,7 +83,9 @@ function interpretation(q: SemanticQuery, label: Label, assumptions: string[]) {
     from: q.range.from,
     to: q.range.to,
     ...(q.grain ? { grain: q.grain } : {}),
-    ...(q.compare ? { compare: { mode: q.compare.mode, from: q.compare.range.from, to: q.compare.range.to } } : {}),
+    ...(q.compare
+      ? { compare: { mode: q.compare.mode, from: q.compare.range.from, to: q.compare.range.to } }
+      : {}),
     ...(q.sort ? { sort: q.sort } : {}),
     ...(q.limit ? { limit: q.limit } : {}),
     ...(q.by && q.shape !== "members" ? { breakdown: q.by } : {}),
@@ -88,13 +103,33 @@ function followUps(q: SemanticQuery): string[] {
 }
 
 /** Answers `question` as of `ctx.today`; `databaseKey` names the database for the member cache. */
-export async function ask(db: Db, question: string, ctx: ReportContext, databaseKey: string): Promise<AskAnswer> {
+export async function ask(
+  db: Db,
+  question: string,
+  ctx: ReportContext,
+  databaseKey: string,
+): Promise<AskAnswer> {
   const refusal = guard(question);
-  if (refusal) return { status: "refused", answer: refusal.message, interpretation: null, result: null, sources: null, suggestions: SUGGESTIONS };
+  if (refusal)
+    return {
+      status: "refused",
+      answer: refusal.message,
+      interpretation: null,
+      result: null,
+      sources: null,
+      suggestions: SUGGESTIONS,
+    };
   const { members, vocabulary } = await loadCatalogue(db, databaseKey);
   const parsed = parseQuestion(question, { today: ctx.today, vocabulary });
   if (parsed.status === "refused") {
-    return { status: "refused", answer: parsed.message, interpretation: null, result: null, sources: null, suggestions: SUGGESTIONS };
+    return {
+      status: "refused",
+      answer: parsed.message,
+      interpretation: null,
+      result: null,
+      sources: null,
+      suggestions: SUGGESTIONS,
+    };
   }
   if (parsed.status === "clarify") {
     return {
@@ -125,7 +160,14 @@ export async function run(
   } catch (error) {
     // The report's own parser said the query can't run as asked (a range too long for the grain…).
     if (error instanceof ApiError && error.status === 400) {
-      return { status: "clarify", answer: error.message, interpretation: interpretation(q, label, assumptions), result: null, sources: null, suggestions: SUGGESTIONS };
+      return {
+        status: "clarify",
+        answer: error.message,
+        interpretation: interpretation(q, label, assumptions),
+        result: null,
+        sources: null,
+        suggestions: SUGGESTIONS,
+      };
     }
     throw error;
   }
@@ -139,7 +181,11 @@ export async function run(
     sql: sqlOf(primary!.statements),
     params: primary!.statements.map((s) => s.params),
     endpoint: primary!.endpoint,
-    queries: engine.calls.map((c) => ({ endpoint: c.endpoint, sql: sqlOf(c.statements), params: c.statements.map((s) => s.params) })),
+    queries: engine.calls.map((c) => ({
+      endpoint: c.endpoint,
+      sql: sqlOf(c.statements),
+      params: c.statements.map((s) => s.params),
+    })),
     as_of: new Date().toISOString(),
     freshness: primary!.freshness,
     row_count: rowCount(answered.result),

@@ -9,7 +9,7 @@ import { type Column, columnar } from "../kpi/table.ts";
 import { type Answered, type Label, rangeParams } from "./answer.ts";
 import type { Engine } from "./engine.ts";
 import { rowsOf } from "./engine.ts";
-import { filterText, formatValue, periodText, pct } from "./format.ts";
+import { filterText, formatValue, pct, periodText } from "./format.ts";
 import type { SemanticQuery } from "./intent.ts";
 
 const revenue = metric("revenue");
@@ -30,7 +30,14 @@ export async function answerFlags(engine: Engine, q: SemanticQuery, label: Label
   const flag = q.flag!;
   const call = await engine.run("daily", rangeParams(q));
   const money = (v: unknown) => formatValue(revenue, v === null ? null : Number(v), engine.ctx.currency);
-  const names = ["date", "total_revenue", "prev_day_revenue", "seven_day_avg_revenue", "daily_growth_pct", flag.column];
+  const names = [
+    "date",
+    "total_revenue",
+    "prev_day_revenue",
+    "seven_day_avg_revenue",
+    "daily_growth_pct",
+    flag.column,
+  ];
   const columns = pick(call.table, names);
   const rows = rowsOf(call.table);
   const where = filterText(q.filters, label);
@@ -40,7 +47,11 @@ export async function answerFlags(engine: Engine, q: SemanticQuery, label: Label
       : `revenue ${money(r.total_revenue)} against a 7-day average of ${money(r.seven_day_avg_revenue)}`;
   if (flag.question === "was") {
     const r = rows[0];
-    if (!r) return { answer: `There were no sales${where} ${periodText(q.range)} to flag.`, result: columnar(columns, [], {}) };
+    if (!r)
+      return {
+        answer: `There were no sales${where} ${periodText(q.range)} to flag.`,
+        result: columnar(columns, [], {}),
+      };
     const value = String(r[flag.column]);
     const yes = flag.values.includes(value);
     return {
@@ -54,20 +65,38 @@ export async function answerFlags(engine: Engine, q: SemanticQuery, label: Label
     hits.length === 0
       ? `No day${where} ${periodText(q.range)} was ${what} (${flag.values.map((v) => FLAG_MEANING[v]).join("; ")}).`
       : `${hits.length} day${hits.length === 1 ? " was" : "s were"} ${what}${where} ${periodText(q.range)}: ${hits.map((r) => `${r.date} (${basis(r)})`).join("; ")}.`;
-  return { answer, result: columnar(columns, hits, {}), chart: { kind: "bar", x: "date", y: ["total_revenue"] } };
+  return {
+    answer,
+    result: columnar(columns, hits, {}),
+    chart: { kind: "bar", x: "date", y: ["total_revenue"] },
+  };
 }
 
 export async function answerAnomalies(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
   const call = await engine.run("advanced", rangeParams(q));
   const money = (v: unknown) => formatValue(revenue, v === null ? null : Number(v), engine.ctx.currency);
-  const columns = pick(call.table, ["date", "total_revenue", "rolling_30d_avg", "rolling_30d_stddev", "z_score", "is_anomaly"]);
+  const columns = pick(call.table, [
+    "date",
+    "total_revenue",
+    "rolling_30d_avg",
+    "rolling_30d_stddev",
+    "z_score",
+    "is_anomaly",
+  ]);
   const hits = rowsOf(call.table).filter((r) => r.is_anomaly === true);
   const where = filterText(q.filters, label);
   const answer =
     hits.length === 0
       ? `No anomalies${where} ${periodText(q.range)}: no day's revenue was more than 2 standard deviations from its 30-day average.`
       : `${hits.length} anomal${hits.length === 1 ? "y" : "ies"}${where} ${periodText(q.range)} (revenue more than 2 standard deviations from its 30-day average): ${hits
-          .map((r) => `${r.date}, revenue ${money(r.total_revenue)} against an average of ${money(r.rolling_30d_avg)} (z = ${Number(r.z_score).toFixed(2)})`)
+          .map(
+            (r) =>
+              `${r.date}, revenue ${money(r.total_revenue)} against an average of ${money(r.rolling_30d_avg)} (z = ${Number(r.z_score).toFixed(2)})`,
+          )
           .join("; ")}.`;
-  return { answer, result: columnar(columns, hits, {}), chart: { kind: "bar", x: "date", y: ["total_revenue"] } };
+  return {
+    answer,
+    result: columnar(columns, hits, {}),
+    chart: { kind: "bar", x: "date", y: ["total_revenue"] },
+  };
 }

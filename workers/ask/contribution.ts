@@ -61,5 +61,7 @@ export function contributions(
       share_of_change_pct: additive && totalChange !== 0 ? (change / totalChange) * 100 : null,
     });
   }
-  return rows.sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || (a.member < b.member ? -1 : 1)).slice(0, limit);
+  return rows
+    .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || (a.member < b.member ? -1 : 1))
+    .slice(0, limit);
 }

@@ -84,7 +84,9 @@ export class Engine {
 /** Rows of a columnar table as objects. */
 export function rowsOf(table: Pick<Table, "columns" | "data">): Record<string, unknown>[] {
   const n = table.data[0]?.length ?? 0;
-  return Array.from({ length: n }, (_, i) => Object.fromEntries(table.columns.map((c, j) => [c.name, table.data[j]![i]])));
+  return Array.from({ length: n }, (_, i) =>
+    Object.fromEntries(table.columns.map((c, j) => [c.name, table.data[j]![i]])),
+  );
 }
 
 /** Tables the recorded SQL read (named for the answer's sources). */

@@ -77,9 +77,8 @@ const SHAPE_WORDS = {
     /\b(?:trends?|trending|over time|evolution|evolved?|time series|day by day|week by week|month by month)\b/g,
   comparator: /\b(?:vs|versus|compared (?:to|with)|compare|against|relative to|than)\b/g,
   growth:
-    /\b(?:growth|grow|grew|grown|change[sd]?|increase[sd]?|decrease[sd]?|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|dip(?:ped)?|declined?|improved?|gain(?:ed)?|delta|difference|up or down)\b/g,
+    /\b(?:growth|grow|grew|grown|change[sd]?|increase[sd]?|decrease[sd]?|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|dip(?:ped)?|declined?|improved?|gain(?:ed)?|delta|difference|up or down|(?:go|goes|went|gone|going) (?:up|down))\b/g,
   howMany: /\bhow many\b/g,
-  howMuch: /\bhow much\b/g,
   was: /^(?:was|were|is|did|has|had)\b/g,
 };
 type ShapeWord = keyof typeof SHAPE_WORDS;
@@ -155,7 +154,7 @@ function dedupeMembers(entries: Entry[]): Member[] {
 }
 
 interface Understood {
-  metrics: { name: string; text: string }[];
+  metrics: { name: string; text: string; start: number }[];
   dimensions: { name: string; match: Match; qualifier: boolean }[];
   grains: string[];
   filters: Map<string, Member[]>;
@@ -179,7 +178,7 @@ function understand(matches: Match[]): Understood | Parsed {
       );
     }
     const e = vocabulary[0]!;
-    if (e.kind === "metric") u.metrics.push({ name: e.name, text: m.text });
+    if (e.kind === "metric") u.metrics.push({ name: e.name, text: m.text, start: m.start });
     else if (e.kind === "dimension") u.dimensions.push({ name: e.name, match: m, qualifier: false });
     else if (e.kind === "grain") u.grains.push(e.name);
   }
@@ -278,7 +277,6 @@ export function parseQuestion(question: string, ctx: ParseContext): Parsed {
   const comparator = r.find("comparator").length > 0;
   const growth = r.find("growth", false).length > 0;
   const howMany = r.find("howMany").length > 0;
-  const howMuch = r.find("howMuch").length > 0;
   const wasQuestion = r.find("was", false).length > 0;
 
   const originals = cased.split(" ");
@@ -311,8 +309,17 @@ export function parseQuestion(question: string, ctx: ParseContext): Parsed {
   }
 
   const assumptions: string[] = [];
-  // Metrics.
-  let metrics = [...new Set(u.metrics.map((m) => (howMany && /^sales?$/.test(m.text) ? "orders" : m.name)))];
+  // Metrics. "SMB customers" names a segment's customers, not the customer count, when another
+  // metric is asked for; "how many sales" counts orders.
+  const afterSegment = (m: { start: number }) =>
+    matches.some(
+      (x) =>
+        x.end === m.start && x.entries.some((e) => e.kind === "member" && e.member.dimension === "segment"),
+    );
+  const asked = u.metrics.filter(
+    (m) => !(m.name === "unique_customers" && u.metrics.length > 1 && afterSegment(m)),
+  );
+  let metrics = [...new Set(asked.map((m) => (howMany && /^sales?$/.test(m.text) ? "orders" : m.name)))];
   const superWord = superlative?.groups[0] ?? "";
   if (metrics.length === 0) {
     const byDims = u.dimensions.filter((d) => !d.qualifier);
@@ -330,7 +337,9 @@ export function parseQuestion(question: string, ctx: ParseContext): Parsed {
       : /busiest|slowest|quietest/.test(superWord)
         ? "orders"
         : howMany
-          ? undefined
+          ? u.filters.has("product")
+            ? "quantity"
+            : undefined
           : "revenue";
     if (!implied)
       return clarify(

@@ -43,7 +43,9 @@ askApi.post("/api/v1/ask", requireRole("viewer"), async (c) => {
     throw new ApiError(
       400,
       "invalid_question",
-      body.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "),
+      body.error.issues
+        .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+        .join("; "),
     );
   }
   const ctx = reportContext(c.env);

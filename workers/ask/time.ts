@@ -264,9 +264,7 @@ const RULES: [RegExp, Resolve][] = [
     },
   ],
   [
-    new RegExp(
-      `\\bsince (?:the )?(?:start of |beginning of )?(.+?)(?=$| (?:in|for|by|per|vs|versus|compared|against|and|with|across|split)\\b)`,
-    ),
+    /\bsince (?:the )?(?:start of |beginning of )?(.+?)(?=$| (?:in|for|by|per|vs|versus|compared|against|and|with|across|split)\b)/,
     (m, c) => {
       const start = startOf(m[1]!, c);
       return start && start <= c.today ? period({ from: start, to: c.today }) : null;

@@ -9,7 +9,17 @@ import { col, columnar } from "../kpi/table.ts";
 import type { Answered, Label } from "./answer.ts";
 import { type Contribution, contributions, type MemberValue } from "./contribution.ts";
 import { type Engine, rowsOf } from "./engine.ts";
-import { dimensionLabel, filterText, formatChange, formatDelta, formatValue, metricOf, pct, periodText, rangeText } from "./format.ts";
+import {
+  dimensionLabel,
+  filterText,
+  formatChange,
+  formatDelta,
+  formatValue,
+  metricOf,
+  pct,
+  periodText,
+  rangeText,
+} from "./format.ts";
 import type { Range, SemanticQuery } from "./intent.ts";
 
 export const EXPLAINING_DIMENSIONS = ["region", "segment", "category", "product"] as const;
@@ -46,7 +56,11 @@ async function membersOf(engine: Engine, r: ChangeRequest, by: string, range: Ra
     });
     for (const row of rowsOf(call.table)) {
       const value = row[r.metric];
-      out.push({ member: String(row.member), label: String(row.label ?? row.member), value: value === null ? null : Number(value) });
+      out.push({
+        member: String(row.member),
+        label: String(row.label ?? row.member),
+        value: value === null ? null : Number(value),
+      });
     }
     if (call.table.meta.next_offset === null || call.table.meta.next_offset === undefined) return out;
   }
@@ -60,13 +74,17 @@ export async function explainChange(engine: Engine, r: ChangeRequest, perDimensi
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   if (r.compare.mode === "range") {
     value = num(rowsOf((await engine.run("query", { ...params, ...r.range })).table)[0]?.[r.metric]);
-    previous = num(rowsOf((await engine.run("query", { ...params, ...r.compare.range })).table)[0]?.[r.metric]);
+    previous = num(
+      rowsOf((await engine.run("query", { ...params, ...r.compare.range })).table)[0]?.[r.metric],
+    );
   } else {
-    const row = rowsOf((await engine.run("query", { ...params, ...r.range, compare: r.compare.mode })).table)[0] ?? {};
+    const row =
+      rowsOf((await engine.run("query", { ...params, ...r.range, compare: r.compare.mode })).table)[0] ?? {};
     value = num(row[r.metric]);
     previous = num(row[`${r.metric}_previous`]);
   }
-  const change = value === null || previous === null ? null : (Math.round(value * 100) - Math.round(previous * 100)) / 100;
+  const change =
+    value === null || previous === null ? null : (Math.round(value * 100) - Math.round(previous * 100)) / 100;
   const drivers: Contribution[] = [];
   if (change !== null && change !== 0) {
     const additive = metricOf(r.metric).additive;
@@ -77,7 +95,14 @@ export async function explainChange(engine: Engine, r: ChangeRequest, perDimensi
       drivers.push(...contributions(by, now, before, change, additive, perDimension));
     }
   }
-  return { metric: r.metric, value, previous, change, change_pct: value === null || previous === null ? null : growthPct(value, previous), drivers };
+  return {
+    metric: r.metric,
+    value,
+    previous,
+    change,
+    change_pct: value === null || previous === null ? null : growthPct(value, previous),
+    drivers,
+  };
 }
 
 /** "By region, EMEA (−$1,200.00, 61.0 % of the change); by segment, …" */
@@ -87,7 +112,10 @@ export function driversText(c: Change, currency: string): string {
     const top = c.drivers.filter((d) => d.dimension === dim);
     if (top.length === 0) return [];
     const list = top
-      .map((d) => `${d.label} (${formatDelta(metric, d.change, currency)}${d.share_of_change_pct === null ? "" : `, ${pct(d.share_of_change_pct)} of the net change`})`)
+      .map(
+        (d) =>
+          `${d.label} (${formatDelta(metric, d.change, currency)}${d.share_of_change_pct === null ? "" : `, ${pct(d.share_of_change_pct)} of the net change`})`,
+      )
       .join(", ");
     return [`by ${dimensionLabel(dim)}, ${list}`];
   });
@@ -96,7 +124,12 @@ export function driversText(c: Change, currency: string): string {
 
 export async function answerWhy(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
   const metric = metricOf(q.metrics[0]!);
-  const c = await explainChange(engine, { metric: metric.name, filters: q.filters, range: q.range, compare: q.compare! });
+  const c = await explainChange(engine, {
+    metric: metric.name,
+    filters: q.filters,
+    range: q.range,
+    compare: q.compare!,
+  });
   const currency = engine.ctx.currency;
   const where = filterText(q.filters, label);
   const result = columnar(

@@ -54,7 +54,9 @@ export async function ask(question: string, today = TODAY): Promise<AskBody> {
 
 export function rows(table: { columns: { name: string }[]; data: unknown[][] }): Record<string, unknown>[] {
   const n = table.data[0]?.length ?? 0;
-  return Array.from({ length: n }, (_, i) => Object.fromEntries(table.columns.map((c, j) => [c.name, table.data[j]![i]])));
+  return Array.from({ length: n }, (_, i) =>
+    Object.fromEntries(table.columns.map((c, j) => [c.name, table.data[j]![i]])),
+  );
 }
 
 /** A GET of the KPI API with the viewer token, bypassing the edge cache. */

@@ -7,9 +7,9 @@
  */
 import { exports } from "cloudflare:workers";
 import { TEST_ADMIN_TOKEN } from "../../../test/support/tokens.ts";
+import { signedHeaders } from "../../ingest/signature.ts";
 import { addDays, daysBetween } from "../../kpi/calendar.ts";
 import { random, settleSlices } from "../../kpi/testing/history.ts";
-import { signedHeaders } from "../../ingest/signature.ts";
 import { createSource, query } from "../../test-support.ts";
 
 export const TODAY = "2058-11-26"; // a Tuesday
@@ -41,6 +41,8 @@ const CUSTOMERS = 240;
 export interface Sale {
   id: string;
   date: string;
+  /** The sale's hour (UTC, the tests' reporting timezone). */
+  hour: number;
   customer: string;
   product: string;
   category: string;
@@ -72,7 +74,16 @@ export function generateSales(seed = 2058): Sale[] {
       // Regions weighted towards EMEA and North America; the last days lean away from EMEA so the
       // day-over-day moves have a clear driver.
       const r = rnd();
-      const region = r < 0.32 ? "EMEA" : r < 0.55 ? "North America" : r < 0.75 ? "APAC" : r < 0.9 ? "LATAM" : "North Africa";
+      const region =
+        r < 0.32
+          ? "EMEA"
+          : r < 0.55
+            ? "North America"
+            : r < 0.75
+              ? "APAC"
+              : r < 0.9
+                ? "LATAM"
+                : "North Africa";
       const product = PRODUCTS[int(PRODUCTS.length)]!;
       const c = 1 + int(CUSTOMERS);
       const quantity = 1 + int(product.price > 400 ? 2 : 6);
@@ -81,6 +92,7 @@ export function generateSales(seed = 2058): Sale[] {
       sales.push({
         id: `ask-s${sales.length}`,
         date,
+        hour: sales.length % 24,
         customer: `ask-c${c}`,
         product: product.id,
         category: product.category,
@@ -99,6 +111,7 @@ export function generateSales(seed = 2058): Sale[] {
   sales.push({
     id: `ask-s${sales.length}`,
     date: spike,
+    hour: 15,
     customer: "ask-c7",
     product: "ask-p06",
     category: "Electronics",
@@ -113,8 +126,8 @@ export function generateSales(seed = 2058): Sale[] {
   return sales;
 }
 
-const at = (date: string, i: number) =>
-  `${date}T${String(i % 24).padStart(2, "0")}:${String((i * 7) % 60).padStart(2, "0")}:00Z`;
+const at = (s: Sale, i: number) =>
+  `${s.date}T${String(s.hour).padStart(2, "0")}:${String((i * 7) % 60).padStart(2, "0")}:00Z`;
 
 function events(sales: Sale[]): { dimensions: unknown[]; facts: unknown[] } {
   const t = "2056-12-31T00:00:00Z";
@@ -123,7 +136,12 @@ function events(sales: Sale[]): { dimensions: unknown[]; facts: unknown[] } {
       event_type: "INSERT",
       entity: "customer",
       event_timestamp: t,
-      payload: { customer_id: `ask-c${i + 1}`, customer_name: `Customer ${i + 1}`, customer_segment: segmentOf(i + 1), geographic_region: "EMEA" },
+      payload: {
+        customer_id: `ask-c${i + 1}`,
+        customer_name: `Customer ${i + 1}`,
+        customer_segment: segmentOf(i + 1),
+        geographic_region: "EMEA",
+      },
     })),
     ...PRODUCTS.map((p) => ({
       event_type: "INSERT",
@@ -131,7 +149,12 @@ function events(sales: Sale[]): { dimensions: unknown[]; facts: unknown[] } {
       event_timestamp: t,
       payload: { product_id: p.id, product_name: p.name, category: p.category },
     })),
-    ...REPS.map((r) => ({ event_type: "INSERT", entity: "sales_rep", event_timestamp: t, payload: { sales_rep_id: r.id, name: r.name } })),
+    ...REPS.map((r) => ({
+      event_type: "INSERT",
+      entity: "sales_rep",
+      event_timestamp: t,
+      payload: { sales_rep_id: r.id, name: r.name },
+    })),
   ];
   const facts = sales.map((s, i) => ({
     event_type: "INSERT",
@@ -141,7 +164,7 @@ function events(sales: Sale[]): { dimensions: unknown[]; facts: unknown[] } {
       sale_id: s.id,
       customer_id: s.customer,
       product_id: s.product,
-      sale_timestamp: at(s.date, i),
+      sale_timestamp: at(s, i),
       quantity: s.quantity,
       unit_price: s.price / 100,
       discount: s.discount / 100,
@@ -182,6 +205,8 @@ export async function loadDataset(sales: Sale[]): Promise<void> {
   );
   const revenue = sales.reduce((s, x) => s + x.quantity * x.price, 0);
   if (row?.n !== sales.length || Math.round(Number(row.revenue) * 100) !== revenue) {
-    throw new Error(`silver holds ${row?.n} sales (${row?.revenue}); expected ${sales.length} (${revenue / 100})`);
+    throw new Error(
+      `silver holds ${row?.n} sales (${row?.revenue}); expected ${sales.length} (${revenue / 100})`,
+    );
   }
 }

@@ -51,7 +51,11 @@ export class Reference {
   }
 
   metric(name: string, range: Range, filters: Filters = {}): number | null {
-    const xs = select(this.sales, range, filters);
+    return this.of(name, select(this.sales, range, filters));
+  }
+
+  /** `name` over the sales `xs` (new customers still by their first day over all sales). */
+  of(name: string, xs: Sale[]): number | null {
     const gross = xs.reduce((t, s) => t + s.quantity * s.price, 0);
     const net = gross - xs.reduce((t, s) => t + s.discount, 0);
     const cost = xs.reduce((t, s) => t + s.quantity * (s.cost ?? 0), 0);
@@ -75,18 +79,30 @@ export class Reference {
       case "avg_order_value":
         return xs.length === 0 ? null : gross / xs.length / 100;
       case "median_order_value":
-        return percentileCont(xs.map((s) => (s.quantity * s.price) / 100), 0.5);
+        return percentileCont(
+          xs.map((s) => (s.quantity * s.price) / 100),
+          0.5,
+        );
       case "p90_order_value":
-        return percentileCont(xs.map((s) => (s.quantity * s.price) / 100), 0.9);
+        return percentileCont(
+          xs.map((s) => (s.quantity * s.price) / 100),
+          0.9,
+        );
       case "new_customers":
-        return new Set(xs.filter((s) => this.firstDay.get(s.customer) === s.date).map((s) => s.customer)).size;
+        return new Set(xs.filter((s) => this.firstDay.get(s.customer) === s.date).map((s) => s.customer))
+          .size;
       default:
         throw new Error(`no reference for ${name}`);
     }
   }
 
   /** Members of `by` with sales in the range and their value, largest first (ties by member, descending). */
-  breakdown(metric: string, by: string, range: Range, filters: Filters = {}): { member: string; value: number | null }[] {
+  breakdown(
+    metric: string,
+    by: string,
+    range: Range,
+    filters: Filters = {},
+  ): { member: string; value: number | null }[] {
     const members = new Set(select(this.sales, range, filters).map((s) => String(s[fieldOf[by]!])));
     return [...members]
       .map((member) => ({ member, value: this.metric(metric, range, { ...filters, [by]: member }) }))
@@ -101,7 +117,8 @@ export class Reference {
     }
     const start = [...byDay.keys()].sort()[0];
     const out: { date: string; cents: number }[] = [];
-    for (let d = start; d !== undefined && d <= to; d = addDays(d, 1)) out.push({ date: d, cents: byDay.get(d) ?? 0 });
+    for (let d = start; d !== undefined && d <= to; d = addDays(d, 1))
+      out.push({ date: d, cents: byDay.get(d) ?? 0 });
     return out;
   }
 
@@ -121,12 +138,27 @@ export class Reference {
               : "STABLE";
       const week = series.slice(Math.max(0, i - 6), i + 1).map((x) => x.cents);
       const mean7 = week.reduce((a, b) => a + b, 0) / week.length;
-      const performance = d.cents < 0.8 * mean7 ? "UNDERPERFORMING" : d.cents > 1.2 * mean7 ? "OVERPERFORMING" : "NORMAL";
+      const performance =
+        d.cents < 0.8 * mean7 ? "UNDERPERFORMING" : d.cents > 1.2 * mean7 ? "OVERPERFORMING" : "NORMAL";
       const month = series.slice(Math.max(0, i - 29), i + 1).map((x) => x.cents);
       const mean30 = month.reduce((a, b) => a + b, 0) / month.length;
-      const sd = month.length < 2 ? null : Math.sqrt(month.reduce((a, b) => a + (b - mean30) ** 2, 0) / (month.length - 1));
+      const sd =
+        month.length < 2
+          ? null
+          : Math.sqrt(month.reduce((a, b) => a + (b - mean30) ** 2, 0) / (month.length - 1));
       const z = sd ? (d.cents - mean30) / sd : null;
-      return [{ date: d.date, revenue: d.cents / 100, prev: prev === undefined ? null : prev / 100, mean7: mean7 / 100, volatility, performance, anomaly: z !== null && Math.abs(z) > 2, z }];
+      return [
+        {
+          date: d.date,
+          revenue: d.cents / 100,
+          prev: prev === undefined ? null : prev / 100,
+          mean7: mean7 / 100,
+          volatility,
+          performance,
+          anomaly: z !== null && Math.abs(z) > 2,
+          z,
+        },
+      ];
     });
   }
 }
