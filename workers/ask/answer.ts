@@ -33,6 +33,8 @@ export interface Answered {
   chart?: Chart;
 }
 
+/** "Orders … were", "Revenue … was". */
+const verb = (label: string) => (/(s|sold)$/.test(label) ? "were" : "was");
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const scope = (q: SemanticQuery, label: Label, range: Range = q.range) =>
@@ -49,7 +51,7 @@ export async function answerValue(engine: Engine, q: SemanticQuery, label: Label
   const values = q.metrics.map((m) => ({ m: metricOf(m), v: num(row[m]) }));
   const text =
     values.length === 1
-      ? `${values[0]!.m.label}${scope(q, label)} was ${formatValue(values[0]!.m, values[0]!.v, engine.ctx.currency)}.`
+      ? `${values[0]!.m.label}${scope(q, label)} ${verb(values[0]!.m.label)} ${formatValue(values[0]!.m, values[0]!.v, engine.ctx.currency)}.`
       : `${capital(scope(q, label).trim())}: ${values.map(({ m, v }) => `${m.label.toLowerCase()} ${formatValue(m, v, engine.ctx.currency)}`).join(", ")}.`;
   return { answer: text, result: call.table };
 }
@@ -103,7 +105,7 @@ export async function answerCompare(engine: Engine, q: SemanticQuery, label: Lab
     const now = num(row[m]);
     const before = num(row[`${m}_previous`]);
     const change = num(row[`${m}_change_pct`]);
-    return `${metric.label}${scope(q, label)} was ${formatValue(metric, now, engine.ctx.currency)}, ${formatChange(change, before)} on ${rangeText(against.range)} (${formatValue(metric, before, engine.ctx.currency)}).`;
+    return `${metric.label}${scope(q, label)} ${verb(metric.label)} ${formatValue(metric, now, engine.ctx.currency)}, ${formatChange(change, before)} on ${rangeText(against.range)} (${formatValue(metric, before, engine.ctx.currency)}).`;
   });
   return { answer: sentences.join(" "), result };
 }

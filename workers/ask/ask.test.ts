@@ -5,6 +5,7 @@
  * every unanswerable or adversarial question is refused or clarified without a number; no question
  * changes data; malformed requests get a 4xx that says what to fix.
  */
+import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { addDays } from "../kpi/calendar.ts";
@@ -381,5 +382,78 @@ describe("requests", () => {
       expect(json.error.code).toBe(code);
       expect(json.error.message).toMatch(message);
     }
+  });
+});
+
+describe("daily briefing", () => {
+  interface BriefingBody {
+    date: string;
+    text: string;
+    figures: {
+      metric: string;
+      value: number;
+      previous_day: number;
+      week_ago: number;
+      change_pct_vs_previous_day: number | null;
+    }[];
+    drivers: { dimension: string; member: string; change: number }[];
+    flags: { volatility_flag: string; performance_flag: string; is_anomaly: boolean } | null;
+    sources: string[];
+  }
+  const briefing = async (query: string) => {
+    const response = await exports.default.fetch(`http://pulse.test/api/v1/insights/daily${query}`, {
+      headers: { authorization: `Bearer ${TEST_VIEWER_TOKEN}` },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as BriefingBody & { error?: { code: string } },
+    };
+  };
+
+  it("says what moved on a day and why, with the engine's numbers", async () => {
+    const date = "2058-11-12";
+    const { status, body } = await briefing(`?date=${date}`);
+    expect(status).toBe(200);
+    const day = { from: date, to: date };
+    const dayBefore = { from: "2058-11-11", to: "2058-11-11" };
+    for (const f of body.figures) {
+      close(f.value, ref.metric(f.metric, day), `${f.metric}`);
+      close(f.previous_day, ref.metric(f.metric, dayBefore), `${f.metric} before`);
+      close(
+        f.week_ago,
+        ref.metric(f.metric, { from: "2058-11-05", to: "2058-11-05" }),
+        `${f.metric} week ago`,
+      );
+    }
+    const flags = ref.flags(day)[0]!;
+    expect(body.flags).toMatchObject({
+      volatility_flag: flags.volatility,
+      performance_flag: flags.performance,
+      is_anomaly: flags.anomaly,
+    });
+    // The spike was one APAC sale of Falcon Laptops: it leads the region and product drivers.
+    expect(body.drivers.find((d) => d.dimension === "region")?.member).toBe("APAC");
+    expect(body.drivers.find((d) => d.dimension === "product")?.member).toBe("ask-p06");
+    const apac = body.drivers.find((d) => d.dimension === "region")!;
+    close(
+      apac.change,
+      ref.metric("revenue", day, { region: "APAC" })! - ref.metric("revenue", dayBefore, { region: "APAC" })!,
+      "APAC change",
+    );
+    expect(body.text).toMatch(/^On Tuesday 2058-11-12 revenue was \$[\d,.]+, up [\d,.]+ % on the day before/);
+    expect(body.text).toContain("Anomaly:");
+    expect(body.text).toContain("Falcon Laptop");
+    expect(body.sources[0]).toBe(
+      `/api/v1/query?metrics=revenue,orders,unique_customers,avg_order_value&grain=range&from=${date}&to=${date}&compare=previous_period`.replace(
+        /,/g,
+        "%2C",
+      ),
+    );
+  });
+
+  it("rejects a bad date or parameter", async () => {
+    expect((await briefing("?date=2058-02-30")).body.error?.code).toBe("invalid_date");
+    expect((await briefing("?day=2058-02-03")).body.error?.code).toBe("unknown_parameter");
+    expect((await briefing("")).status).toBe(200);
   });
 });

@@ -113,7 +113,7 @@ function recentMonth(m: number, ctx: Ctx, y?: number): Period {
 function dayOf(d: number, m: number, ctx: Ctx, y?: number): string | null {
   const [ty] = parts(ctx.today);
   const pick = (yy: number) => ymd(yy, m, d);
-  if (m < 1 || d < 1 || d > new Date(Date.UTC(y ?? ty, m, 0)).getUTCDate()) return null;
+  if (m < 1 || m > 12 || d < 1 || d > new Date(Date.UTC(y ?? ty, m, 0)).getUTCDate()) return null;
   if (y !== undefined) return pick(y);
   return pick(ty) <= ctx.today ? pick(ty) : pick(ty - 1);
 }
@@ -293,8 +293,9 @@ const RULES: [RegExp, Resolve][] = [
       return period(recentMonth(monthIndex(m[1]!), c, m[2] ? Number(m[2]) : undefined), "month");
     },
   ],
+  // A year on its own; not the start of a malformed ISO date ("2058-13-01").
   [
-    new RegExp(`\\b(?:(?:in|during|for|of|year|calendar year) )?${YEAR}\\b`),
+    new RegExp(`\\b(?:(?:in|during|for|of|year|calendar year) )?${YEAR}\\b(?!-)`),
     (m) => period(year(Number(m[1])), "year"),
   ],
 ];

@@ -529,4 +529,6 @@ export const UNANSWERED: string[] = [
   "hourly revenue this year",
   "revenue by region in EMEA",
   "revenue on mondays",
+  "revenue on 30 february",
+  "orders on 2058-13-01",
 ];
