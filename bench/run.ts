@@ -3,6 +3,7 @@
  * suite and writes bench/results/<suite>.json. BENCH_DATABASE_URL selects a Postgres server instead
  * of the embedded PGlite.
  */
+import { benchAsk } from "./ask.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchDashboard } from "./dashboard.ts";
 import { benchIngest } from "./ingest.ts";
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<void>> = {
   kpi: () => benchKpi(),
   live: () => benchLive(),
   dashboard: () => benchDashboard(),
+  ask: () => benchAsk(),
 };
 
 const wanted = process.argv.slice(2);

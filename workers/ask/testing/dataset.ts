@@ -12,8 +12,9 @@ import { addDays, daysBetween } from "../../kpi/calendar.ts";
 import { random, settleSlices } from "../../kpi/testing/history.ts";
 import { createSource, query } from "../../test-support.ts";
 
-export const TODAY = "2058-11-26"; // a Tuesday
-export const FIRST_DAY = "2057-01-01";
+import { FIRST_DAY, TODAY } from "./today.ts";
+
+export { FIRST_DAY, TODAY };
 
 export const REGIONS = ["EMEA", "APAC", "LATAM", "North America", "North Africa"];
 export const SEGMENTS = ["Enterprise", "SMB", "Consumer", "Public Sector"];

@@ -5,8 +5,8 @@
  * Tuesday; the fiscal year starts in January.
  */
 import { addDays, addYears } from "../../kpi/calendar.ts";
-import { TODAY } from "./dataset.ts";
 import type { Filters, Range } from "./reference.ts";
+import { TODAY } from "./today.ts";
 
 const r = (from: string, to = from): Range => ({ from, to });
 const lastDays = (n: number) => r(addDays(TODAY, -(n - 1)), TODAY);

@@ -4,7 +4,8 @@
  * Money is summed in cents.
  */
 import { addDays } from "../../kpi/calendar.ts";
-import { FIRST_DAY, type Sale } from "./dataset.ts";
+import type { Sale } from "./dataset.ts";
+import { FIRST_DAY } from "./today.ts";
 
 export interface Range {
   from: string;

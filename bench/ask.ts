@@ -1,0 +1,127 @@
+/**
+ * `npm run bench -- ask` — answer time of `POST /api/v1/ask` over the question test set
+ * (`workers/ask/testing/questions.ts`: every answered and every refused or clarified question) at
+ * 1 M sales (two years of history up to the test set's "today", generated set-based like the KPI
+ * bench), through `wrangler dev`, measured by a client in Node. Target: p95 ≤ 150 ms.
+ *
+ * The bench history has its own members (regions AMER, DACH…, products "Product 12"…), so the
+ * questions' names of the test dataset are mapped onto them first. BENCH_ASK_SALES overrides the
+ * size; BENCH_ASK_ROUNDS the passes over the set (3).
+ */
+import pg from "pg";
+import { ANSWERED, UNANSWERED } from "../workers/ask/testing/questions.ts";
+import { TODAY } from "../workers/ask/testing/today.ts";
+import { generateDimensions, generateSales, rebuildRollups } from "./lib/kpi-history.ts";
+import { percentile, type Row, report, summarize } from "./lib/report.ts";
+import { startBenchStack } from "./lib/stack.ts";
+
+const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
+const log = (message: string) => console.log(`[ask] ${message}`);
+
+/** The test dataset's names → members of the bench history. */
+const NAMES: [RegExp, string][] = [
+  [/north america/gi, "AMER"],
+  [/north africa/gi, "DACH"],
+  [/office supplies/gi, "Office"],
+  [/aurora desk lamp/gi, "Product 1"],
+  [/zephyr headphones?/gi, "Product 2"],
+  [/nimbus chair/gi, "Product 3"],
+  [/nimbus stool/gi, "Product 4"],
+  [/quartz monitor/gi, "Product 5"],
+  [/falcon laptop/gi, "Product 6"],
+  [/vertex suite/gi, "Product 11"],
+  [/alice moreau/gi, "Rep 1"],
+  [/bruno silva/gi, "Rep 2"],
+  [/chen wei/gi, "Rep 3"],
+];
+const onBenchData = (q: string) => NAMES.reduce((s, [re, name]) => s.replace(re, name), q);
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function benchAsk(): Promise<void> {
+  if (!process.env.BENCH_DATABASE_URL && (await reachable(DEFAULT_SERVER))) {
+    process.env.BENCH_DATABASE_URL = DEFAULT_SERVER;
+  }
+  const server = Boolean(process.env.BENCH_DATABASE_URL);
+  const size = Number(process.env.BENCH_ASK_SALES ?? (server ? 1_000_000 : 100_000));
+  const rounds = Number(process.env.BENCH_ASK_ROUNDS ?? 3);
+  const stack = await startBenchStack();
+  const client = await stack.db.connect();
+  const rows: Row[] = [];
+  try {
+    log(`generating ${size.toLocaleString()} sales up to ${TODAY}…`);
+    await client.query("SET work_mem = '256MB'");
+    await generateDimensions(client as unknown as pg.Client, size);
+    await generateSales(client as unknown as pg.Client, 0, size, TODAY);
+    await rebuildRollups(client as unknown as pg.Client);
+
+    const questions = [...ANSWERED.map(([q]) => onBenchData(q)), ...UNANSWERED];
+    const ask = async (question: string) => {
+      const t0 = performance.now();
+      const response = await fetch(`${stack.baseUrl}/api/v1/ask`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${stack.viewerToken}` },
+        body: JSON.stringify({ question, today: TODAY }),
+      });
+      const body = (await response.json()) as { status: string; interpretation: { shape: string } | null };
+      if (response.status !== 200)
+        throw new Error(`${question}: HTTP ${response.status} ${JSON.stringify(body)}`);
+      return {
+        ms: performance.now() - t0,
+        status: body.status,
+        shape: body.interpretation?.shape ?? body.status,
+      };
+    };
+    log("warm-up pass…");
+    const statuses = new Map<string, number>();
+    for (const q of questions) {
+      const { status } = await ask(q);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    log(`${rounds} measured passes over ${questions.length} questions…`);
+    const all: number[] = [];
+    const byShape = new Map<string, number[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const q of questions) {
+        const { ms, shape } = await ask(q);
+        all.push(ms);
+        byShape.set(shape, [...(byShape.get(shape) ?? []), ms]);
+      }
+    }
+    const [p50, p95, p99, extremes] = summarize(
+      `answer time @${size / 1_000_000}M`,
+      all,
+      "ms",
+      "p95 ≤ 150 ms",
+    );
+    rows.push(p50!, p95!, p99!, extremes!);
+    for (const [shape, samples] of [...byShape].sort()) {
+      const sorted = [...samples].sort((a, b) => a - b);
+      rows.push({
+        metric: `  ${shape} p50 / p95`,
+        value: Math.round(percentile(sorted, 50) * 10) / 10,
+        unit: "ms",
+        note: `p95 ${Math.round(percentile(sorted, 95) * 10) / 10} ms, n=${samples.length}`,
+      });
+    }
+    rows.push({
+      metric: "questions answered / clarified / refused",
+      value: statuses.get("answered") ?? 0,
+      unit: "answered",
+      note: `${statuses.get("clarify") ?? 0} clarified, ${statuses.get("refused") ?? 0} refused of ${questions.length} (test set: ${ANSWERED.length} answerable, names mapped onto the bench members)`,
+    });
+  } finally {
+    client.release();
+    await stack.close();
+  }
+  report("ask", rows, { database: server ? "server" : "pglite", sales: size, today: TODAY });
+}
