@@ -12,8 +12,10 @@ import { addDays, daysBetween } from "../../kpi/calendar.ts";
 import { random, settleSlices } from "../../kpi/testing/history.ts";
 import { createSource, query } from "../../test-support.ts";
 
+import type { Sale } from "./reference.ts";
 import { FIRST_DAY, TODAY } from "./today.ts";
 
+export type { Sale };
 export { FIRST_DAY, TODAY };
 
 export const REGIONS = ["EMEA", "APAC", "LATAM", "North America", "North Africa"];
@@ -38,24 +40,6 @@ export const REPS = [
   { id: "ask-rep3", name: "Chen Wei" },
 ];
 const CUSTOMERS = 240;
-
-export interface Sale {
-  id: string;
-  date: string;
-  /** The sale's hour (UTC, the tests' reporting timezone). */
-  hour: number;
-  customer: string;
-  product: string;
-  category: string;
-  segment: string;
-  region: string;
-  rep: string;
-  quantity: number;
-  /** Cents, so every sum is exact. */
-  price: number;
-  discount: number;
-  cost: number | null;
-}
 
 export function segmentOf(customer: number): string {
   return SEGMENTS[customer % SEGMENTS.length]!;

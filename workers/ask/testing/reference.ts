@@ -4,8 +4,25 @@
  * Money is summed in cents.
  */
 import { addDays } from "../../kpi/calendar.ts";
-import type { Sale } from "./dataset.ts";
 import { FIRST_DAY } from "./today.ts";
+
+export interface Sale {
+  id: string;
+  date: string;
+  /** The sale's hour (UTC, the tests' reporting timezone). */
+  hour: number;
+  customer: string;
+  product: string;
+  category: string;
+  segment: string;
+  region: string;
+  rep: string;
+  quantity: number;
+  /** Cents, so every sum is exact. */
+  price: number;
+  discount: number;
+  cost: number | null;
+}
 
 export interface Range {
   from: string;
