@@ -109,12 +109,16 @@ function lookup(v: Vocabulary, phrase: string): Entry[] | undefined {
   return single === last ? undefined : v.phrases.get([...words, single].join(" "));
 }
 
-/** Short member codes that are also English words ("us", "a") count only when written in capitals. */
-function plausible(entries: Entry[], original: string): Entry[] {
+/**
+ * Short member codes that are also English words ("us", "a") count only when written in capitals,
+ * and a one-letter one not as the first word (where "A" is an article).
+ */
+function plausible(entries: Entry[], original: string, first: boolean): Entry[] {
   return entries.filter((e) => {
-    if (e.kind !== "member" || normalize(e.member.label).length > 3) return true;
-    if (!FILLER.has(normalize(e.member.label))) return true;
-    return original === e.member.label;
+    if (e.kind !== "member") return true;
+    const code = normalize(e.member.label);
+    if (code.length > 3 || !FILLER.has(code)) return true;
+    return original === e.member.label && !(first && code.length === 1);
   });
 }
 
@@ -144,7 +148,7 @@ export function match(
       const phrase = tokens.slice(i, i + n).join(" ");
       if (n === 1 && FILLER.has(phrase) && !v.phrases.has(phrase)) continue;
       const found = lookup(v, phrase);
-      const entries = found && plausible(found, originals.slice(i, i + n).join(" "));
+      const entries = found && plausible(found, originals.slice(i, i + n).join(" "), i === 0);
       if (entries && entries.length > 0) {
         take(i, n, entries, "exact");
         i += n - 1;
