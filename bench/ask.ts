@@ -6,7 +6,8 @@
  *
  * The bench history has its own members (regions AMER, DACH…, products "Product 12"…), so the
  * questions' names of the test dataset are mapped onto them first. BENCH_ASK_SALES overrides the
- * size; BENCH_ASK_ROUNDS the passes over the set (3).
+ * size; BENCH_ASK_ROUNDS the cached passes over the set (3). The first pass meets an empty edge cache
+ * (every report computed); the later ones find the reports' results cached under their data version.
  */
 import pg from "pg";
 import { ANSWERED, UNANSWERED } from "../workers/ask/testing/questions.ts";
@@ -81,38 +82,46 @@ export async function benchAsk(): Promise<void> {
         shape: body.interpretation?.shape ?? body.status,
       };
     };
-    log("warm-up pass…");
+    // Pass 0 meets an empty edge cache: every report is computed (the member catalogue is read by
+    // the first question). Later passes find each report's result cached under its data version,
+    // as repeated questions and the dashboard's own queries do in use.
     const statuses = new Map<string, number>();
+    const cold: { q: string; ms: number; shape: string }[] = [];
+    log(`cold pass and ${rounds} cached passes over ${questions.length} questions…`);
     for (const q of questions) {
-      const { status } = await ask(q);
+      const { ms, status, shape } = await ask(q);
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      cold.push({ q, ms, shape });
     }
-    log(`${rounds} measured passes over ${questions.length} questions…`);
-    const all: number[] = [];
-    const byShape = new Map<string, number[]>();
-    for (let round = 0; round < rounds; round++) {
-      for (const q of questions) {
-        const { ms, shape } = await ask(q);
-        all.push(ms);
-        byShape.set(shape, [...(byShape.get(shape) ?? []), ms]);
-      }
-    }
-    const [p50, p95, p99, extremes] = summarize(
-      `answer time @${size / 1_000_000}M`,
-      all,
+    const warm: number[] = [];
+    for (let round = 0; round < rounds; round++) for (const q of questions) warm.push((await ask(q)).ms);
+    const tag = `@${size / 1_000_000}M`;
+    const coldRows = summarize(
+      `answer time ${tag}, cold cache`,
+      cold.map((c) => c.ms),
       "ms",
       "p95 ≤ 150 ms",
     );
-    rows.push(p50!, p95!, p99!, extremes!);
+    const warmRows = summarize(`answer time ${tag}, cached reports`, warm, "ms", "p95 ≤ 150 ms");
+    rows.push(...coldRows.slice(0, 3), ...warmRows.slice(0, 3));
+    const byShape = new Map<string, number[]>();
+    for (const c of cold) byShape.set(c.shape, [...(byShape.get(c.shape) ?? []), c.ms]);
     for (const [shape, samples] of [...byShape].sort()) {
       const sorted = [...samples].sort((a, b) => a - b);
       rows.push({
-        metric: `  ${shape} p50 / p95`,
+        metric: `  cold ${shape} p50 / p95`,
         value: Math.round(percentile(sorted, 50) * 10) / 10,
         unit: "ms",
         note: `p95 ${Math.round(percentile(sorted, 95) * 10) / 10} ms, n=${samples.length}`,
       });
     }
+    const slowest = [...cold].sort((a, b) => b.ms - a.ms).slice(0, 8);
+    rows.push({
+      metric: "slowest cold questions",
+      value: Math.round(slowest[0]?.ms ?? 0),
+      unit: "ms",
+      note: slowest.map((c) => `${c.q} (${Math.round(c.ms)})`).join("; "),
+    });
     rows.push({
       metric: "questions answered / clarified / refused",
       value: statuses.get("answered") ?? 0,

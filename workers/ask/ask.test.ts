@@ -312,6 +312,15 @@ describe("answered questions", () => {
     expect(body.sources!.tables).toEqual(["kpi_day_slice", "dim_time"]);
   });
 
+  it("says so when a why-question gets the direction wrong", async () => {
+    const y = { from: "2058-11-25", to: "2058-11-25" };
+    const rose = ref.metric("revenue", y)! > ref.metric("revenue", { from: "2058-11-24", to: "2058-11-24" })!;
+    const body = await ask(`why did revenue ${rose ? "drop" : "rise"} yesterday?`);
+    expect(
+      body.answer.startsWith(`Revenue did not go ${rose ? "down" : "up"}: revenue on 2058-11-25 was`),
+    ).toBe(true);
+  });
+
   it("names the product, not its id, and clarifies with candidates", async () => {
     const named = await ask("Nimbus Chair revenue yesterday");
     expect(named.interpretation.text).toContain("product = Nimbus Chair");

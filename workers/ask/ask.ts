@@ -102,35 +102,37 @@ function followUps(q: SemanticQuery): string[] {
   return out;
 }
 
-/** Answers `question` as of `ctx.today`; `databaseKey` names the database for the member cache. */
+const refusedWith = (message: string): AskAnswer => ({
+  status: "refused",
+  answer: message,
+  interpretation: null,
+  result: null,
+  sources: null,
+  suggestions: SUGGESTIONS,
+});
+
+/** The refusal of a question that needs no data to refuse (changes, forecasts, other data). */
+export function refuseEarly(question: string): AskAnswer | undefined {
+  const refusal = guard(question);
+  return refusal ? refusedWith(refusal.message) : undefined;
+}
+
+/**
+ * Answers `question` as of `ctx.today`; `databaseKey` names the database for the member cache;
+ * `waitUntil` lets report results be kept in the edge cache.
+ */
 export async function ask(
   db: Db,
   question: string,
   ctx: ReportContext,
   databaseKey: string,
+  waitUntil?: (p: Promise<unknown>) => void,
 ): Promise<AskAnswer> {
-  const refusal = guard(question);
-  if (refusal)
-    return {
-      status: "refused",
-      answer: refusal.message,
-      interpretation: null,
-      result: null,
-      sources: null,
-      suggestions: SUGGESTIONS,
-    };
+  const early = refuseEarly(question);
+  if (early) return early;
   const { members, vocabulary } = await loadCatalogue(db, databaseKey);
   const parsed = parseQuestion(question, { today: ctx.today, vocabulary });
-  if (parsed.status === "refused") {
-    return {
-      status: "refused",
-      answer: parsed.message,
-      interpretation: null,
-      result: null,
-      sources: null,
-      suggestions: SUGGESTIONS,
-    };
-  }
+  if (parsed.status === "refused") return refusedWith(parsed.message);
   if (parsed.status === "clarify") {
     return {
       status: "clarify",
@@ -142,7 +144,7 @@ export async function ask(
       suggestions: SUGGESTIONS,
     };
   }
-  return run(db, parsed.query, parsed.assumptions, ctx, (d, m) => labelOf(members, d, m));
+  return run(db, parsed.query, parsed.assumptions, ctx, (d, m) => labelOf(members, d, m), waitUntil);
 }
 
 /** Runs an understood semantic query (from the parser or, validated, from a language model). */
@@ -152,8 +154,9 @@ export async function run(
   assumptions: string[],
   ctx: ReportContext,
   label: Label,
+  waitUntil?: (p: Promise<unknown>) => void,
 ): Promise<AskAnswer> {
-  const engine = new Engine(db, ctx);
+  const engine = new Engine(db, ctx, waitUntil);
   let answered: Answered;
   try {
     answered = await SHAPES[q.shape](engine, q, label);

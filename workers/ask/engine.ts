@@ -6,6 +6,8 @@
  * answer's sources.
  */
 import type { Db } from "../db/client.ts";
+import { cacheGet, cachePut, etagOf } from "../kpi/cache.ts";
+import { MODEL_VERSION } from "../kpi/model.ts";
 import type { Params } from "../kpi/params.ts";
 import { breakdownReport } from "../kpi/reports/breakdown.ts";
 import { advancedReport, dailyReport } from "../kpi/reports/daily.ts";
@@ -53,13 +55,20 @@ function recording(db: Db): { db: Db; statements: Statement[] } {
   return { db: proxy, statements };
 }
 
+/**
+ * Runs reports for one answer. With `waitUntil` (a request's), each report's table and SQL are kept
+ * in the edge cache under a key that includes the data version, like the KPI endpoints' answers:
+ * asking again costs the version lookup until data the answer depends on changes.
+ */
 export class Engine {
   readonly calls: Call[] = [];
   readonly db: Db;
   readonly ctx: ReportContext;
-  constructor(db: Db, ctx: ReportContext) {
+  readonly waitUntil: ((p: Promise<unknown>) => void) | undefined;
+  constructor(db: Db, ctx: ReportContext, waitUntil?: (p: Promise<unknown>) => void) {
     this.db = db;
     this.ctx = ctx;
+    this.waitUntil = waitUntil;
   }
 
   /** Runs report `name` with endpoint query `params` (a 400 from its parser is thrown as is). */
@@ -68,13 +77,34 @@ export class Engine {
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== ""));
     const request = report.parse(clean, this.ctx);
     const version = await report.version(this.db, request);
-    const recorder = recording(this.db);
-    const table = await report.run(recorder.db, request, version, this.ctx);
+    const endpoint = `${path}?${new URLSearchParams(clean).toString()}`;
+    const key = await etagOf([
+      "ask",
+      report.name,
+      JSON.stringify(request),
+      version.key,
+      MODEL_VERSION,
+      this.ctx.timeZone,
+      this.ctx.currency,
+    ]);
+    const cached = this.waitUntil ? await cacheGet(key) : undefined;
+    let computed: { table: Table; statements: Statement[] };
+    if (cached !== undefined) {
+      // Written below by this same code, under a key that changes with the data.
+      computed = JSON.parse(cached) as typeof computed;
+    } else {
+      const recorder = recording(this.db);
+      computed = {
+        table: await report.run(recorder.db, request, version, this.ctx),
+        statements: recorder.statements,
+      };
+      if (this.waitUntil) cachePut(this.waitUntil, key, JSON.stringify(computed), "application/json");
+    }
     const call = {
-      endpoint: `${path}?${new URLSearchParams(clean).toString()}`,
-      table,
+      endpoint,
+      table: computed.table,
       freshness: version.freshness,
-      statements: recorder.statements,
+      statements: computed.statements,
     };
     this.calls.push(call);
     return call;

@@ -54,6 +54,8 @@ export const semanticQuery = z
       .optional(),
     sort: z.enum(["asc", "desc"]).optional(),
     limit: z.number().int().min(1).max(100).optional(),
+    /** The way a why-question says the metric moved ("why did revenue drop?"). */
+    moved: z.enum(["up", "down"]).optional(),
     flag: z
       .object({
         column: z.enum(["volatility_flag", "performance_flag"]),

@@ -430,7 +430,21 @@ export function parseQuestion(question: string, ctx: ParseContext): Parsed {
       mode: "previous_period" as const,
       range: comparisonRange(range, "previous_period"),
     };
-    return understood({ ...base, metrics: [metrics[0]!], shape: "why", compare: against }, assumptions);
+    // "why did revenue drop" when it rose: the answer says so rather than explaining a fall.
+    const said =
+      /\b(?:drop(?:ped)?|fall|fell|fallen|declined?|decrease[sd]?|dip(?:ped)?|down|lower|worse|lost)\b/.test(
+        r.text,
+      )
+        ? { moved: "down" as const }
+        : /\b(?:rise|rose|risen|increase[sd]?|grow|grew|grown|growth|up|higher|better|gain(?:ed)?|improved?)\b/.test(
+              r.text,
+            )
+          ? { moved: "up" as const }
+          : {};
+    return understood(
+      { ...base, metrics: [metrics[0]!], shape: "why", compare: against, ...said },
+      assumptions,
+    );
   }
   const direction =
     topN?.groups[0] === "bottom" || new RegExp(`^(?:${SUPERLATIVES.asc})$`).test(superWord) ? "asc" : "desc";

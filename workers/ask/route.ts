@@ -10,7 +10,7 @@ import { ApiError } from "../http/errors.ts";
 import { isCalendarDate } from "../kpi/calendar.ts";
 import { EARLIEST, LATEST } from "../kpi/params.ts";
 import { reportContext } from "../kpi/reports/report.ts";
-import { ask } from "./ask.ts";
+import { ask, refuseEarly } from "./ask.ts";
 
 export const MAX_QUESTION_LENGTH = 500;
 
@@ -51,5 +51,8 @@ askApi.post("/api/v1/ask", requireRole("viewer"), async (c) => {
   const ctx = reportContext(c.env);
   if (body.data.today) ctx.today = body.data.today;
   c.header("Cache-Control", "no-store");
-  return c.json(await withDb(c.env, (db) => ask(db, body.data.question, ctx, c.env.DATABASE_URL)));
+  const refused = refuseEarly(body.data.question);
+  if (refused) return c.json(refused);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  return c.json(await withDb(c.env, (db) => ask(db, body.data.question, ctx, c.env.DATABASE_URL, waitUntil)));
 });

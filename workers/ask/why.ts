@@ -150,8 +150,10 @@ export async function answerWhy(engine: Engine, q: SemanticQuery, label: Label):
     return { answer: `${head}: there is no change to explain.`, result };
   }
   const moves = driversText(c, currency);
+  const went = c.change > 0 ? "up" : "down";
+  const contrary = q.moved && q.moved !== went ? `${metric.label} did not go ${q.moved}: ` : "";
   return {
-    answer: `${head}, a change of ${formatDelta(metric, c.change, currency)}.${moves ? ` The largest moves in the same direction: ${moves}` : ""}`,
+    answer: `${contrary}${contrary ? head.charAt(0).toLowerCase() + head.slice(1) : head}, a change of ${formatDelta(metric, c.change, currency)}.${moves ? ` The largest moves in the same direction: ${moves}` : ""}`,
     result,
     chart: { kind: "bar", x: "label", y: ["change"] },
   };
