@@ -10,8 +10,9 @@
  * (every report computed); the later ones find the reports' results cached under their data version.
  */
 import pg from "pg";
-import { ANSWERED, UNANSWERED } from "../workers/ask/testing/questions.ts";
+import { ANSWERED } from "../workers/ask/testing/questions.ts";
 import { TODAY } from "../workers/ask/testing/today.ts";
+import { UNANSWERED } from "../workers/ask/testing/unanswerable.ts";
 import { generateDimensions, generateSales, rebuildRollups } from "./lib/kpi-history.ts";
 import { percentile, type Row, report, summarize } from "./lib/report.ts";
 import { startBenchStack } from "./lib/stack.ts";

@@ -8,253 +8,26 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
-import { addDays } from "../kpi/calendar.ts";
-import { type AskBody, ask, fingerprint, post, rows, viewerGet } from "./testing/client.ts";
+import { ask, fingerprint, post, rows, viewerGet } from "./testing/client.ts";
 import { generateSales, loadDataset, type Sale } from "./testing/dataset.ts";
-import { ANSWERED, type Expected, UNANSWERED } from "./testing/questions.ts";
-import { type Filters, type Range, Reference, select } from "./testing/reference.ts";
+import { checkInterpretation, close, numberChecks } from "./testing/expectations.ts";
+import { ANSWERED } from "./testing/questions.ts";
+import { Reference } from "./testing/reference.ts";
+import { UNANSWERED } from "./testing/unanswerable.ts";
 
 let sales: Sale[];
 let ref: Reference;
 let before: string;
+let checkNumbers: ReturnType<typeof numberChecks>;
 
 beforeAll(async () => {
   sales = generateSales();
   ref = new Reference(sales);
+  checkNumbers = numberChecks(sales, ref);
   await loadDataset(sales);
   before = await fingerprint();
 }, 180_000);
 
-function close(actual: unknown, expected: number | null, what: string): void {
-  if (expected === null) {
-    expect(actual, what).toBeNull();
-    return;
-  }
-  expect(typeof actual, what).toBe("number");
-  expect(Math.abs((actual as number) - expected), `${what}: ${actual} ≠ ${expected}`).toBeLessThanOrEqual(
-    1e-9 * Math.max(1, Math.abs(expected)),
-  );
-}
-
-const growth = (now: number | null, was: number | null) =>
-  now === null || was === null || was === 0 ? null : ((now - was) / was) * 100;
-
-/** Metrics whose value without sales is null rather than 0 (ratios and percentiles). */
-const EMPTY_NULL = new Set(["profit_margin_pct", "avg_order_value", "median_order_value", "p90_order_value"]);
-
-/** ISO week start (Monday) of a day. */
-const monday = (d: string) => addDays(d, -((new Date(`${d}T00:00:00Z`).getUTCDay() + 6) % 7));
-
-function checkInterpretation(body: AskBody, e: Expected, q: string): void {
-  const i = body.interpretation;
-  expect(i.shape, q).toBe(e.shape);
-  expect({ from: i.from, to: i.to }, q).toEqual(e.range);
-  expect(i.filters, q).toEqual(e.filters ?? {});
-  const metrics = "metrics" in e ? e.metrics : "metric" in e ? [e.metric] : ["revenue"];
-  expect(i.metrics, q).toEqual(metrics);
-  if ("compare" in e && e.compare) expect({ from: i.compare?.from, to: i.compare?.to }, q).toEqual(e.compare);
-  else expect(i.compare, q).toBeUndefined();
-  if (e.shape === "compare") expect(i.compare?.mode, q).toBe(e.mode);
-  if (e.shape === "rank") expect([i.breakdown, i.sort, i.limit], q).toEqual([e.by, e.sort, e.limit]);
-  if (e.shape === "breakdown") expect(i.breakdown, q).toBe(e.by);
-  if (e.shape === "trend") expect(i.grain, q).toBe(e.grain);
-  if (e.shape === "members") expect([i.by, i.members], q).toEqual([e.by, e.members]);
-  if (e.shape === "flags")
-    expect(i.flag, q).toEqual({ column: e.column, values: e.values, question: e.question });
-}
-
-/** Bucket keys of a trend, computed from the calendar independently of the engine. */
-function bucketOf(grain: string, sale: Sale): string {
-  switch (grain) {
-    case "hour":
-      return `${sale.date}T${String(sale.hour).padStart(2, "0")}:00`;
-    case "day":
-      return sale.date;
-    case "week":
-      return monday(sale.date);
-    case "month":
-      return `${sale.date.slice(0, 7)}-01`;
-    default: {
-      const m = Number(sale.date.slice(5, 7));
-      return `${sale.date.slice(0, 4)}-${String(m - ((m - 1) % 3)).padStart(2, "0")}-01`;
-    }
-  }
-}
-
-function trendExpected(
-  metric: string,
-  grain: string,
-  range: Range,
-  filters: Filters = {},
-): Map<string, number | null> {
-  const keys = new Map<string, Sale[]>();
-  for (const s of select(sales, range, filters))
-    keys.set(bucketOf(grain, s), [...(keys.get(bucketOf(grain, s)) ?? []), s]);
-  const out = new Map<string, number | null>();
-  for (const [k, xs] of keys) out.set(k, ref.of(metric, xs));
-  return out;
-}
-
-function checkNumbers(body: AskBody, e: Expected, q: string): void {
-  const result = rows(body.result!);
-  const f = e.filters ?? {};
-  switch (e.shape) {
-    case "value":
-      for (const m of e.metrics) close(result[0]![m], ref.metric(m, e.range, f), `${q} ${m}`);
-      break;
-    case "compare":
-      for (const m of e.metrics) {
-        const now = ref.metric(m, e.range, f);
-        const was = ref.metric(m, e.compare, f);
-        close(result[0]![m], now, `${q} ${m}`);
-        close(result[0]![`${m}_previous`], was, `${q} ${m} before`);
-        close(result[0]![`${m}_change_pct`], growth(now, was), `${q} ${m} change`);
-      }
-      break;
-    case "members":
-      expect(
-        result.map((x) => x.member),
-        q,
-      ).toEqual(e.members);
-      for (const x of result)
-        close(
-          x[e.metrics[0]!],
-          ref.metric(e.metrics[0]!, e.range, { ...f, [e.by]: x.member as string }),
-          `${q} ${x.member}`,
-        );
-      break;
-    case "rank":
-    case "breakdown": {
-      const metric = e.metric;
-      let expected: { member: string; value: number | null }[];
-      if (e.shape === "rank" && (e.by === "day" || e.by === "week" || e.by === "month")) {
-        const buckets = [...trendExpected(metric, e.by, e.range, f)].map(([member, value]) => ({
-          member,
-          value,
-        }));
-        const sign = e.sort === "asc" ? 1 : -1;
-        expected = buckets
-          .sort((a, b) => sign * ((a.value ?? 0) - (b.value ?? 0)) || a.member.localeCompare(b.member))
-          .slice(0, e.limit);
-        expect(
-          result.map((x) => x.period),
-          q,
-        ).toEqual(expected.map((x) => x.member));
-      } else {
-        expected = ref.breakdown(metric, e.by, e.range, f);
-        if (e.shape === "rank" && e.sort === "asc") expected.reverse();
-        expected = expected.slice(0, e.shape === "rank" ? e.limit : 25);
-        expect(
-          result.map((x) => x.member),
-          q,
-        ).toEqual(expected.map((x) => x.member));
-      }
-      for (const [k, x] of result.entries()) close(x[metric], expected[k]!.value, `${q} #${k}`);
-      break;
-    }
-    case "trend": {
-      for (const m of e.metrics) {
-        const expected = trendExpected(m, e.grain, e.range, f);
-        for (const x of result) {
-          const key = String(x.period);
-          close(x[m], expected.get(key) ?? (EMPTY_NULL.has(m) ? null : 0), `${q} ${key} ${m}`);
-        }
-      }
-      const days = Math.round((Date.parse(e.range.to) - Date.parse(e.range.from)) / 86_400_000) + 1;
-      if (e.grain === "day") expect(result.length, q).toBe(days);
-      if (e.grain === "hour") expect(result.length, q).toBe(24 * days);
-      break;
-    }
-    case "flags": {
-      const days = ref.flags(e.range, f);
-      const flagOf = (d: (typeof days)[number]) =>
-        e.column === "volatility_flag" ? d.volatility : d.performance;
-      const hits = e.question === "was" ? days : days.filter((d) => e.values.includes(flagOf(d)));
-      expect(
-        result.map((x) => x.date),
-        q,
-      ).toEqual(hits.map((d) => d.date));
-      for (const [k, x] of result.entries()) {
-        expect(x[e.column], q).toBe(flagOf(hits[k]!));
-        close(x.total_revenue, hits[k]!.revenue, `${q} revenue`);
-      }
-      if (e.question === "was")
-        expect(body.answer.startsWith(e.values.includes(flagOf(hits[0]!)) ? "Yes" : "No"), q).toBe(true);
-      break;
-    }
-    case "anomalies": {
-      const hits = ref.flags(e.range, f).filter((d) => d.anomaly);
-      expect(
-        result.map((x) => x.date),
-        q,
-      ).toEqual(hits.map((d) => d.date));
-      for (const [k, x] of result.entries())
-        expect(Math.abs((x.z_score as number) - hits[k]!.z!), q).toBeLessThan(1e-6);
-      break;
-    }
-    case "why": {
-      const now = ref.metric(e.metric, e.range, f);
-      const was = ref.metric(e.metric, e.compare, f);
-      const change = now === null || was === null ? 0 : (Math.round(now * 100) - Math.round(was * 100)) / 100;
-      const sold = (range: Range, by: string, m: string) =>
-        ref.breakdown("orders", by, range, f).some((x) => x.member === m);
-      const additive = ![
-        "profit_margin_pct",
-        "avg_order_value",
-        "median_order_value",
-        "p90_order_value",
-        "unique_customers",
-      ].includes(e.metric);
-      const expected = ["region", "segment", "category", "product"]
-        .filter((d) => !(d in f))
-        .flatMap((by) => {
-          const members = new Set(
-            [...select(sales, e.range, f), ...select(sales, e.compare, f)].map((s) =>
-              String(
-                s[
-                  (
-                    {
-                      region: "region",
-                      segment: "segment",
-                      category: "category",
-                      product: "product",
-                    } as const
-                  )[by as "region"]
-                ],
-              ),
-            ),
-          );
-          return [...members]
-            .map((m) => {
-              const a = ref.metric(e.metric, e.range, { ...f, [by]: m });
-              const b = ref.metric(e.metric, e.compare, { ...f, [by]: m });
-              return {
-                by,
-                m,
-                a,
-                b,
-                d: a === null || b === null ? null : (Math.round(a * 100) - Math.round(b * 100)) / 100,
-              };
-            })
-            .filter((x) => x.d !== null && x.d !== 0 && Math.sign(x.d) === Math.sign(change))
-            .filter((x) => additive || (sold(e.range, by, x.m) && sold(e.compare, by, x.m)))
-            .sort((x, y) => Math.abs(y.d!) - Math.abs(x.d!) || (x.m < y.m ? -1 : 1))
-            .slice(0, 3);
-        });
-      if (change === 0) expect(result, q).toEqual([]);
-      else {
-        expect(
-          result.map((x) => [x.dimension, x.member]),
-          q,
-        ).toEqual(expected.map((x) => [x.by, x.m]));
-        for (const [k, x] of result.entries()) close(x.change, expected[k]!.d, `${q} change ${x.member}`);
-      }
-      break;
-    }
-  }
-}
-
-/** Shapes whose result is the primary call's table as the endpoint returns it. */
 const ENDPOINT_SHAPES = new Set(["value", "rank", "breakdown", "trend"]);
 
 describe("answered questions", () => {
