@@ -9,15 +9,15 @@
  * size; BENCH_ASK_ROUNDS the cached passes over the set (3). The first pass meets an empty edge cache
  * (every report computed); the later ones find the reports' results cached under their data version.
  */
-import pg from "pg";
+import type pg from "pg";
 import { ANSWERED } from "../workers/ask/testing/questions.ts";
 import { TODAY } from "../workers/ask/testing/today.ts";
 import { UNANSWERED } from "../workers/ask/testing/unanswerable.ts";
+import { DEFAULT_SERVER, reachable } from "./kpi.ts";
 import { generateDimensions, generateSales, rebuildRollups } from "./lib/kpi-history.ts";
 import { percentile, type Row, report, summarize } from "./lib/report.ts";
 import { startBenchStack } from "./lib/stack.ts";
 
-const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
 const log = (message: string) => console.log(`[ask] ${message}`);
 
 /** The test dataset's names → members of the bench history. */
@@ -37,17 +37,6 @@ const NAMES: [RegExp, string][] = [
   [/chen wei/gi, "Rep 3"],
 ];
 const onBenchData = (q: string) => NAMES.reduce((s, [re, name]) => s.replace(re, name), q);
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function benchAsk(): Promise<void> {
   if (!process.env.BENCH_DATABASE_URL && (await reachable(DEFAULT_SERVER))) {

@@ -37,22 +37,35 @@ export interface Call {
   statements: Statement[];
 }
 
-/** `db` with every statement it runs recorded (the reports only ever call `query`). */
-function recording(db: Db): { db: Db; statements: Statement[] } {
-  const statements: Statement[] = [];
-  const proxy = new Proxy(db, {
+/** `db` with its `query` replaced (the reports only ever call `query`). */
+function withQuery(db: Db, query: (text: string, params?: unknown[]) => unknown): Db {
+  return new Proxy(db, {
     get(target, property) {
-      if (property === "query") {
-        return (text: string, params: unknown[] = []) => {
-          statements.push({ sql: text.replace(/\n\s+/g, "\n  ").trim(), params });
-          return target.query(text, params);
-        };
-      }
+      if (property === "query") return query;
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** `db` with every statement it runs recorded. */
+function recording(db: Db): { db: Db; statements: Statement[] } {
+  const statements: Statement[] = [];
+  const proxy = withQuery(db, (text, params = []) => {
+    statements.push({ sql: text.replace(/\n\s+/g, "\n  ").trim(), params });
+    return db.query(text, params);
+  });
   return { db: proxy, statements };
+}
+
+/** `db` answering a repeated statement (same text and parameters) from its first result. */
+function memoized(db: Db): Db {
+  const seen = new Map<string, unknown>();
+  return withQuery(db, (text, params = []) => {
+    const key = `${text}\u0000${JSON.stringify(params)}`;
+    if (!seen.has(key)) seen.set(key, db.query(text, params));
+    return seen.get(key);
+  });
 }
 
 /**
@@ -65,10 +78,13 @@ export class Engine {
   readonly db: Db;
   readonly ctx: ReportContext;
   readonly waitUntil: ((p: Promise<unknown>) => void) | undefined;
+  /** The reports' data-version lookups, each read once per answer (a why-question repeats them). */
+  private readonly versions: Db;
   constructor(db: Db, ctx: ReportContext, waitUntil?: (p: Promise<unknown>) => void) {
     this.db = db;
     this.ctx = ctx;
     this.waitUntil = waitUntil;
+    this.versions = memoized(db);
   }
 
   /** Runs report `name` with endpoint query `params` (a 400 from its parser is thrown as is). */
@@ -76,7 +92,7 @@ export class Engine {
     const { report, path } = REPORTS[name] as { report: Report<unknown>; path: string };
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== ""));
     const request = report.parse(clean, this.ctx);
-    const version = await report.version(this.db, request);
+    const version = await report.version(this.versions, request);
     const endpoint = `${path}?${new URLSearchParams(clean).toString()}`;
     const key = await etagOf([
       "ask",

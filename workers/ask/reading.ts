@@ -2,21 +2,9 @@
  * The words of a question that say what kind of answer it wants — why, anomalies, flags, rankings,
  * trends, comparisons — found and consumed before the vocabulary reads the rest (pure).
  */
+import { NUMBER_WORDS } from "./text.ts";
 
-export const WORD_NUMBERS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  twenty: 20,
-};
-const N = `(\\d{1,3}|${Object.keys(WORD_NUMBERS).join("|")})`;
+const N = `(\\d{1,3}|${Object.keys(NUMBER_WORDS).join("|")})`;
 // Longest first, so "most profitable" is read whole rather than as "most".
 const alternatives = (words: string) =>
   words
@@ -103,7 +91,7 @@ export class Reading {
 }
 
 export const count = (s: string | undefined) =>
-  s === undefined ? undefined : (WORD_NUMBERS[s] ?? Number(s));
+  s === undefined ? undefined : (NUMBER_WORDS[s] ?? Number(s));
 
 /** What the shape words of a question say. */
 export interface Words {

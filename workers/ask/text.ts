@@ -61,6 +61,26 @@ export function typoDistance(a: string, b: string, max: number): number {
   return prev[b.length]!;
 }
 
+/** Numbers written as words ("last two weeks", "top five products"). */
+export const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fourteen: 14,
+  twenty: 20,
+  thirty: 30,
+  ninety: 90,
+};
+
 /** How many typos a word of this length may carry and still be recognized. */
 export function typoBudget(length: number): number {
   if (length <= 3) return 0;

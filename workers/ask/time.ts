@@ -28,6 +28,7 @@ import {
   year,
   ymd,
 } from "./calendar.ts";
+import { NUMBER_WORDS } from "./text.ts";
 
 export interface TimeMatch {
   start: number;
@@ -58,23 +59,6 @@ const MONTHS = [
 const MONTH = `(${MONTHS.join("|")})`;
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const WEEKDAY = `(${WEEKDAYS.join("|")})`;
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fourteen: 14,
-  thirty: 30,
-  ninety: 90,
-};
 const COUNT = `(\\d{1,3}|${Object.keys(NUMBER_WORDS).join("|")})`;
 const ORDINALS: Record<string, number> = {
   first: 1,
