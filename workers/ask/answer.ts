@@ -149,6 +149,9 @@ export async function answerMembers(engine: Engine, q: SemanticQuery, label: Lab
   };
 }
 
+/** A breakdown row's readable name; the empty sales-rep member holds the sales without a rep. */
+const nameOf = (r: Record<string, unknown>) => String(r.label || r.member || "no sales rep");
+
 function listMembers(
   rows: Record<string, unknown>[],
   metric: ReturnType<typeof metricOf>,
@@ -160,7 +163,7 @@ function listMembers(
         metric.additive && r.share_pct !== null && r.share_pct !== undefined
           ? `, ${pct(Number(r.share_pct))}`
           : "";
-      return `${i + 1}. ${r.label ?? r.member} (${formatValue(metric, num(r[metric.name]), currency)}${share})`;
+      return `${i + 1}. ${nameOf(r)} (${formatValue(metric, num(r[metric.name]), currency)}${share})`;
     })
     .join("; ");
 }
@@ -204,7 +207,7 @@ export async function answerRank(engine: Engine, q: SemanticQuery, label: Label)
     const r = rows[0]!;
     const share =
       metric.additive && r.share_pct !== null ? ` (${pct(Number(r.share_pct))} of the total)` : "";
-    text = `The ${word} ${dim} by ${metric.label.toLowerCase()}${scope(q, label)} was ${r.label ?? r.member} with ${formatValue(metric, num(r[metric.name]), engine.ctx.currency)}${share}.`;
+    text = `The ${word} ${dim} by ${metric.label.toLowerCase()}${scope(q, label)} was ${nameOf(r)} with ${formatValue(metric, num(r[metric.name]), engine.ctx.currency)}${share}.`;
   } else {
     const total = Number(call.table.meta.total ?? rows.length);
     text = `${q.sort === "asc" ? "Bottom" : "Top"} ${rows.length} ${dim}s by ${metric.label.toLowerCase()}${scope(q, label)}: ${listMembers(rows, metric, engine.ctx.currency)}.`;
