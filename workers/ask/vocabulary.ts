@@ -61,6 +61,9 @@ function add(phrases: Map<string, Entry[]>, phrase: string, entry: Entry): void 
   phrases.set(key, list);
 }
 
+/** Questions with more unknown words than this are not searched for typos or partial names. */
+const MAX_UNKNOWN = 8;
+
 export function buildVocabulary(members: readonly Member[]): Vocabulary {
   const phrases = new Map<string, Entry[]>();
   for (const m of METRICS.values()) {
@@ -85,7 +88,9 @@ export function buildVocabulary(members: readonly Member[]): Vocabulary {
     if (parts.length > 1) {
       for (const w of parts) {
         if (w.length < 3 || FILLER.has(w)) continue;
-        words.set(w, [...(words.get(w) ?? []), member]);
+        const list = words.get(w);
+        if (list) list.push(member);
+        else words.set(w, [member]);
       }
     }
   }
@@ -94,7 +99,9 @@ export function buildVocabulary(members: readonly Member[]): Vocabulary {
   for (const p of phrases.keys()) {
     const n = p.split(" ").length;
     maxWords = Math.max(maxWords, n);
-    byWords.set(n, [...(byWords.get(n) ?? []), p]);
+    const list = byWords.get(n);
+    if (list) list.push(p);
+    else byWords.set(n, [p]);
   }
   return { phrases, byWords, words, maxWords: Math.min(maxWords, 6) };
 }
@@ -156,8 +163,11 @@ export function match(
       }
     }
   }
-  // 2. Typos: spans of unmatched words against phrases of as many words.
-  for (let n = Math.min(3, v.maxWords); n >= 1; n--) {
+  // 2. Typos: spans of unmatched words against phrases of as many words — unless most of the
+  // question is unknown words, which no typo budget would rescue (and which would cost a pass over
+  // every member per word).
+  const left = tokens.filter((t, i) => !used[i] && t !== null && !FILLER.has(t)).length;
+  for (let n = left > MAX_UNKNOWN ? 0 : Math.min(3, v.maxWords); n >= 1; n--) {
     for (let i = 0; i + n <= tokens.length; i++) {
       if (!free(i, n)) continue;
       const span = tokens.slice(i, i + n) as string[];
@@ -177,7 +187,7 @@ export function match(
     }
   }
   // 3. One word of a longer member name ("north" of "North America"): a candidate, never an answer.
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = 0; i < tokens.length && left <= MAX_UNKNOWN; i++) {
     if (!free(i, 1)) continue;
     const w = tokens[i] as string;
     const members = v.words.get(w) ?? v.words.get(singular(w));
