@@ -275,3 +275,41 @@ export async function answerTrend(engine: Engine, q: SemanticQuery, label: Label
   }
   return { answer: `${text}.`, result: call.table, chart: { kind: "line", x: "period", y: q.metrics } };
 }
+
+/** A member's share of the whole: its row of `/breakdown` (share computed there) and the total from `/query`. */
+export async function answerShare(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
+  const metric = metricOf(q.metrics[0]!);
+  const by = q.by!;
+  const member = q.members![0]!;
+  const total = num(
+    rowsOf(
+      (await engine.run("query", { metrics: metric.name, grain: "range", ...rangeParams(q) })).table,
+    )[0]?.[metric.name],
+  );
+  let row: Record<string, unknown> | undefined;
+  for (let offset = 0; row === undefined; offset += 1_000) {
+    const call = await engine.run("breakdown", {
+      metric: metric.name,
+      by,
+      limit: "1000",
+      offset: String(offset),
+      ...rangeParams(q),
+    });
+    row = rowsOf(call.table).find((r) => r.member === member);
+    if (call.table.meta.next_offset === null || call.table.meta.next_offset === undefined) break;
+  }
+  const fmt = (v: number | null) => formatValue(metric, v, engine.ctx.currency);
+  const name = label(by, member);
+  const columns = [
+    col("member", "string"),
+    col("label", "string"),
+    col(metric.name, "number", metric.unit),
+    col("share_pct", "number", "percent"),
+    col("total", "number", metric.unit),
+  ];
+  const result = columnar(columns, row ? [{ ...row, total }] : [], {});
+  const text = row
+    ? `${name} made ${pct(Number(row.share_pct))} of ${metric.label.toLowerCase()}${scope(q, label)}: ${fmt(num(row[metric.name]))} of ${fmt(total)}.`
+    : `${name} had no sales${scope(q, label)}; the total was ${fmt(total)}.`;
+  return { answer: text, result };
+}

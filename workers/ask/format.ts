@@ -76,6 +76,7 @@ const COMPARE_TEXT = {
 export function interpretationText(q: SemanticQuery, label: (dim: string, member: string) => string): string {
   const parts: string[] = [q.metrics.join(", ")];
   for (const [d, m] of Object.entries(q.filters)) parts.push(`${d} = ${label(d, m)}`);
+  if (q.shape === "share" && q.by) parts.push(`share of ${q.by} = ${label(q.by, q.members![0]!)}`);
   if (q.shape === "members" && q.by)
     parts.push(`${q.by} ∈ {${(q.members ?? []).map((m) => label(q.by!, m)).join(", ")}}`);
   if ((q.shape === "rank" || q.shape === "breakdown") && q.by) {

@@ -16,6 +16,7 @@ export const SHAPES = [
   "value",
   "compare",
   "members",
+  "share",
   "rank",
   "breakdown",
   "trend",

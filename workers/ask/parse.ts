@@ -5,7 +5,7 @@
  * or the question is not answered: a guess is never turned into a number.
  */
 import { addDays } from "../kpi/calendar.ts";
-import { DIMENSIONS } from "../kpi/model.ts";
+import { DIMENSIONS, METRICS } from "../kpi/model.ts";
 import { comparisonRange } from "../kpi/reports/query.ts";
 import { guard } from "./guard.ts";
 import { FLAGS, type Range, type SemanticQuery } from "./intent.ts";
@@ -283,6 +283,7 @@ function rankShapes(base: Base, s: Shaped): Parsed | undefined {
     const members = s.compared.members.map((m) => m.member);
     return understood({ ...base, shape: "members", by: s.compared.by, members }, assumptions);
   }
+  if (w.share) return shareShape(base, assumptions);
   if (!w.ranked) return undefined;
   if (!s.by) {
     return clarify(
@@ -294,6 +295,24 @@ function rankShapes(base: Base, s: Shaped): Parsed | undefined {
   const plural = /s$/.test(text) && text !== "sales";
   const limit = Math.min(count(w.topN?.groups[1]) ?? (plural ? 5 : 1), 100);
   return understood({ ...base, metrics, shape: "rank", by: s.by, sort, limit }, assumptions);
+}
+
+/** A member's share of the whole ("what share of revenue came from EMEA?"): additive metrics only. */
+function shareShape(base: Base, assumptions: string[]): Parsed {
+  const [entry, ...more] = Object.entries(base.filters);
+  if (!entry || more.length > 0) {
+    return clarify('A share is of one member, e.g. "what share of revenue came from EMEA last month?"');
+  }
+  if (!METRICS.get(base.metrics[0]!)!.additive) {
+    return clarify(
+      `${metricLabel(base.metrics[0]!)} does not add up across members, so it has no share; ask for it by ${dimensionLabel(entry[0]).toLowerCase()} instead.`,
+    );
+  }
+  const [by, member] = entry;
+  return understood(
+    { ...base, metrics: [base.metrics[0]!], filters: {}, shape: "share", by, members: [member] },
+    assumptions,
+  );
 }
 
 /** Breakdowns, trends, comparisons and single values. */

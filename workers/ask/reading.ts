@@ -34,6 +34,7 @@ const SHAPE_WORDS = {
     `\\b(?:(?:${SUPERLATIVES.desc}|${SUPERLATIVES.asc}|top|bottom|which|what)(?: ${N})? )(day|week|month)s?\\b`,
     "g",
   ),
+  share: /\b(?:share|percentage|proportion)\b/g,
   trend:
     /\b(?:trends?|trending|over time|evolution|evolved?|time series|day by day|week by week|month by month)\b/g,
   comparator: /\b(?:vs|versus|compared (?:to|with)|compare|against|relative to|than)\b/g,
@@ -107,6 +108,8 @@ export interface Words {
   superlative: string;
   ranked: boolean;
   trend: boolean;
+  /** "What share of revenue came from EMEA?" */
+  share: boolean;
   comparator: boolean;
   growth: boolean;
   howMany: boolean;
@@ -139,6 +142,7 @@ export function readWords(r: Reading): Words {
     superlative: superlative?.groups[0] ?? "",
     ranked: topN !== undefined || superlative !== undefined,
     trend: r.find("trend").length > 0,
+    share: r.find("share").length > 0,
     comparator: r.find("comparator").length > 0,
     growth: r.find("growth", false).length > 0,
     howMany: r.find("howMany").length > 0,

@@ -107,5 +107,6 @@ export const FILLER = new Set(
   growing increase increased decrease decreased rise rose fall fell drop dropped dip dipped move moved
   movement trend trends trending time period periods range day days date dates rate pls thanks thank
   hi hello hey okay ok result results whole far latest current currently recent recently same
-  period how's hows where when were weve i'd id im figure out`.split(/\s+/),
+  period how's hows where when were weve i'd id im figure out account accounted accounts represent
+  represented represents`.split(/\s+/),
 );

@@ -42,7 +42,7 @@ export function checkInterpretation(body: AskBody, e: Expected, q: string): void
   if (e.shape === "rank") expect([i.breakdown, i.sort, i.limit], q).toEqual([e.by, e.sort, e.limit]);
   if (e.shape === "breakdown") expect(i.breakdown, q).toBe(e.by);
   if (e.shape === "trend") expect(i.grain, q).toBe(e.grain);
-  if (e.shape === "members") expect([i.by, i.members], q).toEqual([e.by, e.members]);
+  if (e.shape === "members" || e.shape === "share") expect([i.by, i.members], q).toEqual([e.by, e.members]);
   if (e.shape === "flags")
     expect(i.flag, q).toEqual({ column: e.column, values: e.values, question: e.question });
 }
@@ -283,6 +283,21 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     }
   }
 
+  function checkShare(
+    _body: AskBody,
+    result: Record<string, unknown>[],
+    e: Extract<Expected, { shape: "share" }>,
+    q: string,
+    f: Filters,
+  ): void {
+    const m = e.metrics[0]!;
+    const part = ref.metric(m, e.range, { ...f, [e.by]: e.members[0]! })!;
+    const whole = ref.metric(m, e.range, f)!;
+    close(result[0]![m], part, `${q} part`);
+    close(result[0]!.total, whole, `${q} total`);
+    close(result[0]!.share_pct, (part / whole) * 100, `${q} share`);
+  }
+
   return function checkNumbers(body: AskBody, e: Expected, q: string): void {
     const result = rows(body.result!);
     const f = e.filters ?? {};
@@ -292,6 +307,9 @@ export function numberChecks(sales: Sale[], ref: Reference) {
         return;
       case "compare":
         checkCompare(body, result, e, q, f);
+        return;
+      case "share":
+        checkShare(body, result, e, q, f);
         return;
       case "members":
         checkMembers(body, result, e, q, f);

@@ -36,6 +36,7 @@ export type Expected =
   | { shape: "value"; metrics: string[]; range: Range; filters?: Filters }
   | { shape: "compare"; metrics: string[]; range: Range; compare: Range; mode: string; filters?: Filters }
   | { shape: "members"; metrics: string[]; by: string; members: string[]; range: Range; filters?: Filters }
+  | { shape: "share"; metrics: string[]; by: string; members: string[]; range: Range; filters?: Filters }
   | {
       shape: "rank";
       metric: string;
@@ -313,6 +314,23 @@ export const ANSWERED: [string, Expected][] = [
       members: ["ask-p01", "ask-p04"],
       range: LAST_WEEK,
     },
+  ],
+  // A member's share of the whole.
+  [
+    "What percentage of revenue came from EMEA last month?",
+    { shape: "share", metrics: ["revenue"], by: "region", members: ["EMEA"], range: LAST_MONTH },
+  ],
+  [
+    "Enterprise share of orders this year",
+    { shape: "share", metrics: ["orders"], by: "segment", members: ["Enterprise"], range: THIS_Y },
+  ],
+  [
+    "what proportion of units did Falcon Laptop account for last quarter",
+    { shape: "share", metrics: ["quantity"], by: "product", members: ["ask-p06"], range: LAST_Q },
+  ],
+  [
+    "share of profit from software in 2057",
+    { shape: "share", metrics: ["gross_profit"], by: "category", members: ["Software"], range: LAST_Y },
   ],
   // Rankings.
   ["top 5 products by revenue last month", rank("revenue", "product", "desc", 5, LAST_MONTH)],

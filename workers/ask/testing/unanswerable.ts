@@ -77,5 +77,7 @@ export const UNANSWERED: string[] = [
   "revenue by region in EMEA",
   "revenue on mondays",
   "revenue on 30 february",
+  "share of average order value from EMEA",
+  "share of revenue from EMEA and Enterprise",
   "orders on 2058-13-01",
 ];
