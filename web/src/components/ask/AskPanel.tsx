@@ -10,6 +10,7 @@ import "./ask.css";
 export function AskPanel() {
   const [question, setQuestion] = useState("");
   const [answer, setAnswer] = useState<AskAnswer | null>(null);
+  const [asked, setAsked] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -20,6 +21,7 @@ export function AskPanel() {
     setError(null);
     try {
       setAnswer(await ask(text));
+      setAsked(text);
     } catch (e) {
       setError(e instanceof Error ? e.message : "Something went wrong.");
     } finally {
@@ -63,9 +65,11 @@ export function AskPanel() {
       {answer && (
         <Answer
           answer={answer}
-          onEdit={(text) => {
-            setQuestion(text);
+          onEdit={() => {
+            // The question comes back into the box, ready to change what the chip showed.
+            setQuestion(asked);
             input.current?.focus();
+            input.current?.select();
           }}
           onAsk={(text) => {
             setQuestion(text);
@@ -102,7 +106,7 @@ function Answer({
         <ul class="ask__chips" aria-label="How Pulse read the question">
           {chips.map((chip) => (
             <li key={chip}>
-              <button type="button" class="ask__chip" title="Edit the question" onClick={() => onEdit(chip)}>
+              <button type="button" class="ask__chip" title="Edit the question" onClick={onEdit}>
                 {chip}
               </button>
             </li>
