@@ -81,15 +81,7 @@ export function AskPanel() {
   );
 }
 
-function Answer({
-  answer,
-  onEdit,
-  onAsk,
-}: {
-  answer: AskAnswer;
-  onEdit(t: string): void;
-  onAsk(t: string): void;
-}) {
+function Answer({ answer, onEdit, onAsk }: { answer: AskAnswer; onEdit(): void; onAsk(t: string): void }) {
   const i = answer.interpretation;
   const chips = i
     ? [
@@ -106,7 +98,7 @@ function Answer({
         <ul class="ask__chips" aria-label="How Pulse read the question">
           {chips.map((chip) => (
             <li key={chip}>
-              <button type="button" class="ask__chip" title="Edit the question" onClick={onEdit}>
+              <button type="button" class="ask__chip" title="Edit the question" onClick={() => onEdit()}>
                 {chip}
               </button>
             </li>
