@@ -43,8 +43,8 @@ export const pct = (value: number) =>
 
 /** "up 12.4 %", "down 3.0 %", "unchanged", or why no change can be given. */
 export function formatChange(changePct: number | null, previous: number | null): string {
-  if (changePct === null)
-    return previous === 0 ? "with nothing to compare against before" : "with no value before to compare";
+  // Written to be followed by what it compares with: "against nothing on the day before".
+  if (changePct === null) return previous === 0 ? "against nothing" : "with no value to compare";
   if (changePct === 0) return "unchanged";
   return `${changePct > 0 ? "up" : "down"} ${pct(Math.abs(changePct))}`;
 }

@@ -45,7 +45,7 @@ export function AskPanel() {
         <input
           id="ask-question"
           ref={input}
-          class="ask__input"
+          class="field__input ask__input"
           data-testid="ask-input"
           type="search"
           maxLength={500}
@@ -53,7 +53,7 @@ export function AskPanel() {
           value={question}
           onInput={(e) => setQuestion((e.target as HTMLInputElement).value)}
         />
-        <button type="submit" disabled={busy}>
+        <button type="submit" class="button button--primary" disabled={busy}>
           {busy ? "Asking…" : "Ask"}
         </button>
       </form>
@@ -98,7 +98,12 @@ function Answer({ answer, onEdit, onAsk }: { answer: AskAnswer; onEdit(): void; 
         <ul class="ask__chips" aria-label="How Pulse read the question">
           {chips.map((chip) => (
             <li key={chip}>
-              <button type="button" class="ask__chip" title="Edit the question" onClick={() => onEdit()}>
+              <button
+                type="button"
+                class="button button--quiet ask__chip"
+                title="Edit the question"
+                onClick={() => onEdit()}
+              >
                 {chip}
               </button>
             </li>
