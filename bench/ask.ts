@@ -22,7 +22,7 @@ const log = (message: string) => console.log(`[ask] ${message}`);
 
 /** The test dataset's names → members of the bench history. */
 const NAMES: [RegExp, string][] = [
-  [/north america/gi, "AMER"],
+  [/north atlantic/gi, "AMER"],
   [/north africa/gi, "DACH"],
   [/office supplies/gi, "Office"],
   [/aurora desk lamp/gi, "Product 1"],
@@ -32,9 +32,9 @@ const NAMES: [RegExp, string][] = [
   [/quartz monitor/gi, "Product 5"],
   [/falcon laptop/gi, "Product 6"],
   [/vertex suite/gi, "Product 11"],
-  [/alice moreau/gi, "Rep 1"],
-  [/bruno silva/gi, "Rep 2"],
-  [/chen wei/gi, "Rep 3"],
+  [/aurelie vantongeren/gi, "Rep 1"],
+  [/bartholomew quist/gi, "Rep 2"],
+  [/cosima lindqvist/gi, "Rep 3"],
 ];
 const onBenchData = (q: string) => NAMES.reduce((s, [re, name]) => s.replace(re, name), q);
 

@@ -45,6 +45,10 @@ function dedupeMembers(entries: Entry[]): Member[] {
   return [...seen.values()];
 }
 
+/** "North America (Region NA)": a member by name, with its code when the name is not the code. */
+const described = (x: Member) =>
+  `${x.label} (${dimensionLabel(x.dimension)}${x.label === x.member ? "" : ` ${x.member}`})`;
+
 export interface Understood {
   metrics: { name: string; text: string; start: number }[];
   dimensions: { name: string; match: Match; qualifier: boolean }[];
@@ -94,7 +98,7 @@ export function understand(matches: Match[]): Understood | Parsed {
     }
     if (members.length > 1) {
       return clarify(
-        `"${m.text}" names more than one thing: ${members.map((x) => `${x.label} (${dimensionLabel(x.dimension)})`).join(", ")}; which one?`,
+        `"${m.text}" names more than one thing: ${members.map(described).join(", ")}; which one?`,
         members.slice(0, 10).map(memberCandidate),
       );
     }

@@ -18,7 +18,7 @@ import { FIRST_DAY, TODAY } from "./today.ts";
 export type { Sale };
 export { FIRST_DAY, TODAY };
 
-export const REGIONS = ["EMEA", "APAC", "LATAM", "North America", "North Africa"];
+export const REGIONS = ["EMEA", "APAC", "LATAM", "North Atlantic", "North Africa"];
 export const SEGMENTS = ["Enterprise", "SMB", "Consumer", "Public Sector"];
 export const PRODUCTS = [
   { id: "ask-p01", name: "Aurora Desk Lamp", category: "Furniture", price: 49.9 },
@@ -35,9 +35,9 @@ export const PRODUCTS = [
   { id: "ask-p12", name: "Harbor Backup", category: "Software", price: 19.99 },
 ];
 export const REPS = [
-  { id: "ask-rep1", name: "Alice Moreau" },
-  { id: "ask-rep2", name: "Bruno Silva" },
-  { id: "ask-rep3", name: "Chen Wei" },
+  { id: "ask-rep1", name: "Aurelie Vantongeren" },
+  { id: "ask-rep2", name: "Bartholomew Quist" },
+  { id: "ask-rep3", name: "Cosima Lindqvist" },
 ];
 const CUSTOMERS = 240;
 
@@ -56,14 +56,14 @@ export function generateSales(seed = 2058): Sale[] {
     const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
     const count = weekday === 0 || weekday === 6 ? 2 + int(3) : 4 + int(5);
     for (let k = 0; k < count; k++) {
-      // Regions weighted towards EMEA and North America; the last days lean away from EMEA so the
+      // Regions weighted towards EMEA and North Atlantic; the last days lean away from EMEA so the
       // day-over-day moves have a clear driver.
       const r = rnd();
       const region =
         r < 0.32
           ? "EMEA"
           : r < 0.55
-            ? "North America"
+            ? "North Atlantic"
             : r < 0.75
               ? "APAC"
               : r < 0.9

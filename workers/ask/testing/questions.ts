@@ -164,7 +164,7 @@ export const ANSWERED: [string, Expected][] = [
   ["emea revenue last week", v("revenue", LAST_WEEK, { region: "EMEA" })],
   ["Revenue in the APAC region this month", v("revenue", THIS_MONTH, { region: "APAC" })],
   ["LATAM sales last quarter", v("revenue", LAST_Q, { region: "LATAM" })],
-  ["North America turnover YTD", v("revenue", THIS_Y, { region: "North America" })],
+  ["North Atlantic turnover YTD", v("revenue", THIS_Y, { region: "North Atlantic" })],
   ["north africa orders last month", v("orders", LAST_MONTH, { region: "North Africa" })],
   ["Enterprise segment revenue last month", v("revenue", LAST_MONTH, { segment: "Enterprise" })],
   ["revenue from SMB customers this quarter", v("revenue", THIS_Q, { segment: "SMB" })],
@@ -179,8 +179,8 @@ export const ANSWERED: [string, Expected][] = [
   ["falcon laptop orders this quarter", v("orders", THIS_Q, { product: "ask-p06" })],
   ["revenue of the Quartz Monitor in Q3 FY2058", v("revenue", LAST_Q, { product: "ask-p05" })],
   ["Vertex Suite net revenue last year", v("net_revenue", LAST_Y, { product: "ask-p11" })],
-  ["revenue for Alice Moreau last month", v("revenue", LAST_MONTH, { sales_rep: "ask-rep1" })],
-  ["Bruno Silva's orders this year", v("orders", THIS_Y, { sales_rep: "ask-rep2" })],
+  ["revenue for Aurelie Vantongeren last month", v("revenue", LAST_MONTH, { sales_rep: "ask-rep1" })],
+  ["Bartholomew Quist's orders this year", v("orders", THIS_Y, { sales_rep: "ask-rep2" })],
   [
     "revenue in EMEA for the enterprise segment last month",
     v("revenue", LAST_MONTH, { region: "EMEA", segment: "Enterprise" }),
@@ -223,7 +223,10 @@ export const ANSWERED: [string, Expected][] = [
   ["cost of sales in APAC yesterday", v("cost_of_goods", Y, { region: "APAC" })],
   ["sales on 12 November", v("revenue", r("2058-11-12"))],
   ["What were takings in December 2057?", v("revenue", r("2057-12-01", "2057-12-31"))],
-  ["profit margin for Chen Wei this quarter", v("profit_margin_pct", THIS_Q, { sales_rep: "ask-rep3" })],
+  [
+    "profit margin for Cosima Lindqvist this quarter",
+    v("profit_margin_pct", THIS_Q, { sales_rep: "ask-rep3" }),
+  ],
   // Comparisons.
   [
     "revenue in EMEA last week vs the week before",

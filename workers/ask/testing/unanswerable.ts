@@ -28,7 +28,7 @@ export const UNANSWERED: string[] = [
   "tax paid in 2057",
   "customer satisfaction score",
   "what is our market share",
-  "salary of Alice Moreau",
+  "salary of Aurelie Vantongeren",
   "revenue target for this quarter",
   "shipping costs last month",
   // Attempts to change data or steer the interpreter.
