@@ -35,7 +35,7 @@ import {
 import { percentile, type Row, report, summarize } from "./lib/report.ts";
 import { type BenchStack, startBenchStack } from "./lib/stack.ts";
 
-const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
+export const DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
 const LATENCY_SAMPLES = Number(process.env.BENCH_KPI_SAMPLES ?? 200);
 const BATCHES = 20;
 
@@ -43,7 +43,7 @@ const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_00
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 const log = (message: string) => console.log(`[kpi] ${message}`);
 
-async function reachable(url: string): Promise<boolean> {
+export async function reachable(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();

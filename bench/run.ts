@@ -4,6 +4,7 @@
  * of the embedded PGlite.
  */
 import { benchAlerts } from "./alerts.ts";
+import { benchAsk } from "./ask.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchDashboard } from "./dashboard.ts";
 import { benchIngest } from "./ingest.ts";
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<void>> = {
   live: () => benchLive(),
   dashboard: () => benchDashboard(),
   alerts: () => benchAlerts(),
+  ask: () => benchAsk(),
 };
 
 const wanted = process.argv.slice(2);

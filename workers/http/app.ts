@@ -1,8 +1,10 @@
 /** The HTTP surface: one Hono app, one error shape. */
 import { Hono } from "hono";
 import { alertsApi } from "../alerts/api.ts";
+import { askApi } from "../ask/route.ts";
 import { ingest } from "../ingest/route.ts";
 import { sourcesApi } from "../ingest/sources-api.ts";
+import { insightsApi } from "../insights/route.ts";
 import { kpiApi } from "../kpi/api.ts";
 import { kpis } from "../kpi/route.ts";
 import { live } from "../live/route.ts";
@@ -20,6 +22,8 @@ app.route("/", session);
 app.route("/", sourcesApi);
 app.route("/", pipelineApi);
 app.route("/", alertsApi);
+app.route("/", askApi);
+app.route("/", insightsApi);
 app.get("/api/v1/health", (c) => c.json({ ok: true }));
 app.notFound(notFound);
 app.onError(onError);

@@ -15,6 +15,7 @@ import { formatShortDay } from "../lib/format.ts";
 import { OVERVIEW_METRICS, revenueFlags, TILE_SPECS, tileFigures } from "../lib/overview.ts";
 import { apiParams, dayIn, liveFilter, PRESET_LABELS, resolveRange } from "../lib/url-state.ts";
 import { AppHeader } from "./AppHeader.tsx";
+import { LazyAskPanel } from "./ask/LazyAskPanel.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
 import { DrillDown } from "./DrillDown.tsx";
 import { COMPARE_LABELS, FilterBar } from "./FilterBar.tsx";
@@ -124,6 +125,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
             {totals.error}
           </p>
         )}
+        <LazyAskPanel />
         <section class="tiles" aria-label="Key figures">
           {TILE_SPECS.map((spec) => (
             <KpiTile
