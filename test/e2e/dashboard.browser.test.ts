@@ -15,6 +15,7 @@ import { TEST_ADMIN_TOKEN } from "../support/tokens.ts";
 
 const ARTIFACTS = "test-results";
 const REGION = `E2E-${crypto.randomUUID().slice(0, 8)}`;
+const ELSEWHERE = `${REGION}-elsewhere`;
 const SMB = ["c1", "c2"].map((c) => `${REGION}-${c}`);
 const ENTERPRISE = ["c3", "c4"].map((c) => `${REGION}-${c}`);
 const WIDGET = `${REGION}-widget`;
@@ -85,6 +86,15 @@ async function seed(): Promise<void> {
         unitCost: 20,
       }),
     ),
+    // One sale elsewhere, so the whole company's figures differ from the region's even when this
+    // file's stack has a database of its own.
+    saleEvent({
+      region: ELSEWHERE,
+      customerId: SMB[0],
+      productId: GIZMO,
+      saleTimestamp: `${day(-3)}T12:00:00Z`,
+      unitPrice: 99,
+    }),
   ];
   expect((await stack.post(JSON.stringify(sales))).status).toBe(202);
   // The pipeline is asynchronous: wait until the API counts every seeded sale.
