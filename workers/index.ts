@@ -6,6 +6,7 @@ import { processAlertBatch, recordDeadAlertDeliveries } from "./alerts/delivery.
 import type { AlertMessage } from "./alerts/messages.ts";
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
+import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
@@ -48,6 +49,12 @@ export default {
       await reconcileLiveRoom(env, db, deep);
       // Customer analytics (RFM, lifetime value) are rebuilt from silver when due, never per batch.
       await refreshCustomerRfmIfDue(db, dayIn(Date.now(), env.REPORTING_TZ));
+      // Each subscriber's daily briefing, once a day at their local time.
+      await sendDueBriefings(
+        { ...env, ALERTS_QUEUE: env.ALERTS_QUEUE as Queue<AlertMessage> },
+        db,
+        new Date(controller.scheduledTime),
+      );
     });
   },
 } satisfies ExportedHandler<Env>;

@@ -8,7 +8,7 @@ import { withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
 import { ApiError } from "../http/errors.ts";
 import { newWebhookSecret } from "../ingest/signature.ts";
-import { sendToChannel } from "./channels/send.ts";
+import { renderAlert, sendToChannel } from "./channels/send.ts";
 import { readSliceHistory, utcOffsetMinutes } from "./history-store.ts";
 import { channelInputSchema, ID, issueLines, type Rule, ruleInputSchema } from "./rules.ts";
 import { simulate } from "./simulate.ts";
@@ -197,7 +197,7 @@ alertsApi.post("/api/v1/alerts/channels/:id/test", async (c) => {
     if (!channel) throw new ApiError(404, "unknown_channel", `No channel "${id}".`);
     const payload = testPayload(c.env.PUBLIC_URL || new URL(c.req.url).origin);
     const deliveryId = `test.${crypto.randomUUID()}`;
-    const result = await sendToChannel(c.env, channel, payload, deliveryId);
+    const result = await sendToChannel(c.env, channel, renderAlert(payload), deliveryId);
     await store.logAttempt(db, {
       deliveryId,
       alertId: payload.alert_id,

@@ -11,10 +11,12 @@ import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { alertIncidents } from "../../drizzle/alerts.ts";
 import { type Db, withDb } from "../db/client.ts";
-import { type SendEnv, sendToChannel } from "./channels/send.ts";
+import { renderBriefing } from "../insights/subscriptions/message.ts";
+import { renderAlert, type SendEnv, sendToChannel } from "./channels/send.ts";
 import {
   type AlertMessage,
   alertMessage,
+  type BriefingMessage,
   type DeliverMessage,
   deliveryIdOf,
   type TransitionMessage,
@@ -95,17 +97,18 @@ export async function recordTransition(db: Db, m: TransitionMessage): Promise<Al
   return inserted.length === 1 ? p : null;
 }
 
+/** One message to one channel: sent, logged, and retried with backoff, skipped or given up. */
 async function deliver(
   env: AlertQueueEnv,
   db: Db,
-  m: DeliverMessage,
+  m: DeliverMessage | BriefingMessage,
   message: Message<unknown>,
 ): Promise<void> {
   const base = {
     deliveryId: m.deliveryId,
-    alertId: m.payload.alert_id,
+    alertId: m.type === "deliver" ? m.payload.alert_id : null,
     channelId: m.channelId,
-    kind: m.kind,
+    kind: m.type === "deliver" ? m.kind : "briefing",
     attempt: message.attempts,
   };
   const channel = await getChannel(db, m.channelId);
@@ -115,7 +118,8 @@ async function deliver(
     message.ack();
     return;
   }
-  const result = await sendToChannel(env, channel, m.payload, m.deliveryId);
+  const rendered = m.type === "deliver" ? renderAlert(m.payload) : renderBriefing(m.payload);
+  const result = await sendToChannel(env, channel, rendered, m.deliveryId);
   const logged = { ...base, httpStatus: result.status, error: result.error, durationMs: result.durationMs };
   if (result.ok) {
     await logAttempt(db, { ...logged, outcome: "delivered" });
@@ -159,7 +163,7 @@ export async function processAlertBatch(env: AlertQueueEnv, batch: MessageBatch<
         continue;
       }
       const m = parsed.data;
-      if (m.type === "deliver") {
+      if (m.type !== "transition") {
         await deliver(env, db, m, message);
         continue;
       }
@@ -191,12 +195,12 @@ export async function recordDeadAlertDeliveries(
   await withDb(env, async (db) => {
     for (const message of batch.messages) {
       const parsed = alertMessage.safeParse(message.body);
-      const m = parsed.success && parsed.data.type === "deliver" ? parsed.data : null;
+      const m = parsed.success && parsed.data.type !== "transition" ? parsed.data : null;
       await logAttempt(db, {
         deliveryId: m?.deliveryId ?? message.id,
-        alertId: m?.payload.alert_id ?? null,
+        alertId: m?.type === "deliver" ? m.payload.alert_id : null,
         channelId: m?.channelId ?? "",
-        kind: m?.kind ?? "unknown",
+        kind: m ? (m.type === "deliver" ? m.kind : "briefing") : "unknown",
         attempt: message.attempts,
         outcome: "dead",
         error: "gave up after every retry",

@@ -1,9 +1,10 @@
 /**
  * What travels on the `alert-deliveries` queue: a lifecycle transition from a room (recorded as an
- * incident, then fanned out to the rule's channels) and one delivery to one channel (retried on
- * its own). Queue bodies are parsed, never cast.
+ * incident, then fanned out to the rule's channels), one delivery to one channel (retried on its
+ * own), and a subscriber's daily briefing. Queue bodies are parsed, never cast.
  */
 import { z } from "zod";
+import { briefingPayloadSchema } from "../insights/subscriptions/message.ts";
 import { alertPayloadSchema } from "./payload.ts";
 
 export const transitionMessage = z.object({
@@ -26,9 +27,23 @@ export const deliverMessage = z.object({
   payload: alertPayloadSchema,
 });
 
-export const alertMessage = z.discriminatedUnion("type", [transitionMessage, deliverMessage]);
+/** A subscriber's daily briefing, delivered through the same channels, retries and log. */
+export const briefingMessage = z.object({
+  type: z.literal("briefing"),
+  channelId: z.string(),
+  /** `briefing.<subscription>.<local date>.<channel>`: one per subscriber and day. */
+  deliveryId: z.string().max(160),
+  payload: briefingPayloadSchema,
+});
+
+export const alertMessage = z.discriminatedUnion("type", [
+  transitionMessage,
+  deliverMessage,
+  briefingMessage,
+]);
 export type TransitionMessage = z.infer<typeof transitionMessage>;
 export type DeliverMessage = z.infer<typeof deliverMessage>;
+export type BriefingMessage = z.infer<typeof briefingMessage>;
 export type AlertMessage = z.infer<typeof alertMessage>;
 
 export function deliveryIdOf(m: Pick<TransitionMessage, "kind" | "payload">, channelId: string): string {

@@ -13,7 +13,7 @@ export interface HttpDelivery {
 
 /** Webhook: the payload as JSON, signed (`webhook-id` stays the same across retries). */
 export function webhookRequest(
-  p: AlertPayload,
+  p: object,
   channel: { url: string; secret: string },
   deliveryId: string,
   now: Date,

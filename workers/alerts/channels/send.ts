@@ -1,6 +1,6 @@
 /**
- * Sends one alert to one channel and says what happened, without deciding about retries: the
- * queue consumer and the channel test both use it.
+ * Sends one message (an alert, a briefing) to one channel and says what happened, without deciding
+ * about retries: the queue consumer and the channel test both use it.
  */
 import type { AlertPayload } from "../payload.ts";
 import type { Channel } from "../rules.ts";
@@ -52,10 +52,33 @@ async function post(
   }
 }
 
+/** A message in each channel's format; PagerDuty's is null for what must not page anyone. */
+export interface Rendered {
+  webhook: object;
+  slack(): Record<string, unknown>;
+  pagerDuty(routingKey: string): Record<string, unknown> | null;
+  email(): { subject: string; html: string; text: string };
+}
+
+export const renderAlert = (payload: AlertPayload): Rendered => ({
+  webhook: payload,
+  slack: () => slackMessage(payload),
+  pagerDuty: (routingKey) => pagerDutyEvent(payload, routingKey),
+  email: () => emailMessage(payload),
+});
+
+const refused = (error: string): Omit<SendResult, "durationMs"> => ({
+  ok: false,
+  status: null,
+  error,
+  retryable: false,
+  gone: false,
+});
+
 export async function sendToChannel(
   env: SendEnv,
   channel: Channel,
-  payload: AlertPayload,
+  message: Rendered,
   deliveryId: string,
   now = new Date(),
 ): Promise<SendResult> {
@@ -65,7 +88,7 @@ export async function sendToChannel(
   switch (config.type) {
     case "webhook": {
       const request = webhookRequest(
-        payload,
+        message.webhook,
         { url: config.url, secret: channel.secret ?? "" },
         deliveryId,
         now,
@@ -77,30 +100,23 @@ export async function sendToChannel(
       result = await post(
         config.url,
         { "content-type": "application/json" },
-        JSON.stringify(slackMessage(payload)),
+        JSON.stringify(message.slack()),
       );
       break;
-    case "pagerduty":
-      result = await post(
-        config.url,
-        { "content-type": "application/json" },
-        JSON.stringify(pagerDutyEvent(payload, config.routing_key)),
-      );
+    case "pagerduty": {
+      const event = message.pagerDuty(config.routing_key);
+      result = event
+        ? await post(config.url, { "content-type": "application/json" }, JSON.stringify(event))
+        : refused("this message does not page anyone: PagerDuty receives alerts only");
       break;
+    }
     case "email": {
       if (!env.ALERT_EMAIL || !env.ALERT_EMAIL_FROM) {
-        result = {
-          ok: false,
-          status: null,
-          error: "no send_email binding or ALERT_EMAIL_FROM configured",
-          retryable: false,
-          gone: false,
-        };
+        result = refused("no send_email binding or ALERT_EMAIL_FROM configured");
         break;
       }
       try {
-        const message = emailMessage(payload);
-        await env.ALERT_EMAIL.send({ from: env.ALERT_EMAIL_FROM, to: config.to, ...message });
+        await env.ALERT_EMAIL.send({ from: env.ALERT_EMAIL_FROM, to: config.to, ...message.email() });
         result = { ok: true, status: null, error: null, retryable: false, gone: false };
       } catch (error) {
         result = { ok: false, status: null, error: String(error), retryable: true, gone: false };
