@@ -26,7 +26,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installDefaultAlerts, outboxSecret, startAlertOutbox } from "./lib/alert-defaults.ts";
 import { DEMO_SOURCE, loadOrCreateCredentials, upsertSources } from "./lib/credentials.ts";
-import { cronMatches } from "./lib/cron.ts";
+import { cronsOf, startCronTicker } from "./lib/cron.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
 import { runMigrations } from "./lib/migrate.ts";
 import { type PgProxy, startPgProxy } from "./lib/pg-proxy.ts";
@@ -257,39 +257,11 @@ async function main(): Promise<void> {
     });
   }
 
-  startCronTicker();
-}
-
-/**
- * `wrangler dev` never fires cron triggers on its own; production does (partitions ahead, the live
- * room reconciled with Postgres). Fire the crons of wrangler.toml's [triggers] on schedule (UTC)
- * through wrangler's `/cdn-cgi/local/scheduled` route so local runs behave the same.
- */
-function startCronTicker(): void {
-  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
-  const list = /^\[triggers\][^[]*?crons\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
-  const crons = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "").filter(Boolean);
-  if (crons.length === 0) return;
-  say(`firing cron triggers locally on schedule: ${crons.join(", ")}`);
-  const tick = () => {
-    const now = new Date();
-    for (const cron of crons.filter((c) => cronMatches(c, now))) {
-      fetch(`${baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`, {
-        signal: AbortSignal.any([demoController.signal, AbortSignal.timeout(60_000)]),
-      })
-        .then(async (response) => {
-          const body = (await response.text()).slice(0, 300);
-          if (!response.ok) say(`cron "${cron}" failed: HTTP ${response.status} ${body}`);
-          else if (verbose) say(`cron "${cron}" fired: HTTP ${response.status} ${body}`);
-        })
-        .catch((error: unknown) => {
-          if (!stopping) say(`cron "${cron}" failed: ${String(error)}`);
-        });
-    }
-    // Next whole minute.
-    setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50).unref();
-  };
-  setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50).unref();
+  const crons = cronsOf(join(root, "wrangler.toml"));
+  if (crons.length > 0) {
+    say(`firing cron triggers locally on schedule: ${crons.join(", ")}`);
+    startCronTicker({ crons, baseUrl, signal: demoController.signal, say, verbose });
+  }
 }
 
 /**

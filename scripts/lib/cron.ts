@@ -1,38 +1,48 @@
-/** Cron expressions for local runs (wrangler dev does not fire cron triggers on its own). */
+/**
+ * Cron triggers for local runs: `wrangler dev` never fires them on its own; production does
+ * (partitions ahead, dirty slices recomputed, the live room reconciled, briefings sent). The crons
+ * of wrangler.toml's `[triggers]` are fired on schedule (UTC) through wrangler's
+ * `/cdn-cgi/local/scheduled` route, so local runs behave the same.
+ */
+import { readFileSync } from "node:fs";
+import { Cron } from "croner";
+import { parse } from "smol-toml";
+import { z } from "zod";
 
-/** Whether a 5-field cron expression (`*`, `n`, `a-b`, `x/step`, lists) matches `at` (UTC). */
-export function cronMatches(expression: string, at: Date): boolean {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) return false;
-  const values = [
-    at.getUTCMinutes(),
-    at.getUTCHours(),
-    at.getUTCDate(),
-    at.getUTCMonth() + 1,
-    at.getUTCDay(),
-  ];
-  const ranges: [number, number][] = [
-    [0, 59],
-    [0, 23],
-    [1, 31],
-    [1, 12],
-    [0, 7],
-  ];
-  return fields.every((field, i) => {
-    const value = values[i] ?? -1;
-    const [min, max] = ranges[i] ?? [0, 0];
-    return field.split(",").some((part) => {
-      const [range = "*", stepText] = part.split("/");
-      const step = stepText ? Number(stepText) : 1;
-      let [from, to] = [min, max];
-      if (range !== "*") {
-        const [a, b] = range.split("-").map(Number);
-        from = a ?? min;
-        to = b ?? (stepText ? max : from);
-      }
-      const matches = (v: number) => v >= from && v <= to && (v - from) % step === 0;
-      // Day of week: 7 is Sunday too.
-      return matches(value) || (i === 4 && value === 0 && matches(7));
-    });
-  });
+const triggers = z.object({ triggers: z.object({ crons: z.array(z.string()).default([]) }).optional() });
+
+/** The cron expressions of a wrangler.toml (top level, not an environment's). */
+export function cronsOf(wranglerToml: string): string[] {
+  return triggers.parse(parse(readFileSync(wranglerToml, "utf8"))).triggers?.crons ?? [];
+}
+
+export interface CronTicker {
+  stop(): void;
+}
+
+export function startCronTicker(options: {
+  crons: string[];
+  baseUrl: string;
+  signal: AbortSignal;
+  say(line: string): void;
+  verbose: boolean;
+}): CronTicker {
+  const { baseUrl, signal, say, verbose } = options;
+  const jobs = options.crons.map(
+    (cron) =>
+      new Cron(cron, { timezone: "UTC", protect: true, unref: true }, async () => {
+        try {
+          const response = await fetch(
+            `${baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`,
+            { signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]) },
+          );
+          const body = (await response.text()).slice(0, 300);
+          if (!response.ok) say(`cron "${cron}" failed: HTTP ${response.status} ${body}`);
+          else if (verbose) say(`cron "${cron}" fired: HTTP ${response.status} ${body}`);
+        } catch (error) {
+          if (!signal.aborted) say(`cron "${cron}" failed: ${String(error)}`);
+        }
+      }),
+  );
+  return { stop: () => jobs.forEach((job) => job.stop()) };
 }
