@@ -9,7 +9,7 @@ import { app } from "./http/app.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
-import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
+import { handleCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
 export { KpiRoom } from "./live/kpi-room.ts";
@@ -28,9 +28,7 @@ export default {
       await recordDeadLetters(env, batch);
       return;
     }
-    // Any failure throws, so the whole batch is retried (harmless: processing is idempotent) and,
-    // after max_retries, dead-lettered.
-    await processCdcBatch(env, batch.messages, batch.metadata?.metrics?.backlogCount ?? 0);
+    await handleCdcBatch(env, batch);
   },
 
   async scheduled(controller, env) {
