@@ -36,14 +36,17 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
   for (const group of groupForSend(messages)) {
     await c.env.CDC_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const })));
   }
-  await recordReceipts(
-    c.env,
-    messages.map((m) => ({
-      delivery: m.body.id!,
-      source: events.source,
-      events: m.body.events.length + m.body.rejected.length,
-      receivedAt,
-    })),
+  // The messages are the record; the receipts make them visible in the ledger while in flight.
+  c.executionCtx.waitUntil(
+    recordReceipts(
+      c.env,
+      messages.map((m) => ({
+        delivery: m.body.id!,
+        source: events.source,
+        events: m.body.events.length + m.body.rejected.length,
+        receivedAt,
+      })),
+    ),
   );
   assertSomethingValid(events);
   return c.json(
@@ -60,9 +63,9 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
 const RECEIPT_TIMEOUT_MS = 2_000;
 
 /**
- * Counts what was just queued in the ledger. The queue message is the record: when the database
- * cannot take the receipt in time, the consumer writes it when the message lands (the message
- * carries its delivery id), so the answer is still 202.
+ * Counts what was just queued in the ledger, beside the answer. The queue message is the record:
+ * when the database cannot take the receipt, the consumer writes it when the message lands (the
+ * message carries its delivery id), so the answer is 202 either way.
  */
 async function recordReceipts(env: Env, receipts: Parameters<typeof insertReceipts>[1]): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
