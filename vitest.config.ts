@@ -42,7 +42,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts"],
+          include: ["test/e2e/**/*.test.ts", "test/fault/**/*.test.ts"],
           environment: "node",
           // Black-box suites start whole stacks and share "today"; run them one after another.
           fileParallelism: false,

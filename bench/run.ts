@@ -11,6 +11,7 @@ import { benchIngest } from "./ingest.ts";
 import { benchKpi } from "./kpi.ts";
 import { benchLatency } from "./latency.ts";
 import { benchLive } from "./live.ts";
+import { benchSoak } from "./soak.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
@@ -21,9 +22,12 @@ const suites: Record<string, () => Promise<void>> = {
   dashboard: () => benchDashboard(),
   alerts: () => benchAlerts(),
   ask: () => benchAsk(),
+  soak: () => benchSoak(flags),
 };
 
-const wanted = process.argv.slice(2);
+// `--name=value` flags go to the suites (`soak --minutes=5`); the other arguments name suites.
+const flags = process.argv.slice(2).filter((a) => a.startsWith("--"));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) {
   const suite = suites[name];
   if (!suite) {

@@ -22,6 +22,8 @@ export const bronzeSalesEvents = pgTable("bronze_sales_events", {
   rawPayload: json("raw_payload").notNull(),
   ingestionTimestamp: timestamp("ingestion_timestamp", { withTimezone: true }).notNull(),
   checksum: varchar("checksum", { length: 64 }).notNull(),
+  /** The delivery (queue message) that stored it (`0008_dead_letters.sql`). */
+  delivery: varchar("delivery", { length: 80 }),
 });
 
 /** Gold fact at the seed's grain (`0002_gold.sql`). */

@@ -186,8 +186,16 @@ export const quarantine = pgTable(
     receivedAt: tstz("received_at").notNull(),
     createdAt: tstz("created_at").notNull().defaultNow(),
     replayedAt: tstz("replayed_at"),
+    /**
+     * For a row without a checksum of its own (rejected at the webhook, refused by the database),
+     * which delivery of which event it records, so a redelivered message does not record it twice.
+     */
+    delivery: varchar("delivery", { length: 160 }),
   },
-  (t) => [index("idx_quarantine_source").on(t.sourceSystem, t.createdAt)],
+  (t) => [
+    index("idx_quarantine_source").on(t.sourceSystem, t.createdAt),
+    uniqueIndex("uq_quarantine_delivery").on(t.delivery),
+  ],
 );
 
 /** Queue messages that failed every retry, recorded by the dead-letter queue's consumer. */
@@ -200,7 +208,31 @@ export const deadLetters = pgTable("dead_letters", {
   body: jsonb("body").notNull(),
   createdAt: tstz("created_at").notNull().defaultNow(),
   replayedAt: tstz("replayed_at"),
+  /** The error of the last attempt (NULL when the message reached the queue without one). */
+  error: text("error"),
+  /** Events the message carries (accepted and rejected at the webhook): its share of the ledger. */
+  events: integer("events").notNull().default(0),
+  /** The error of the last replay that failed; the row stays to be replayed again. */
+  replayError: text("replay_error"),
 });
+
+/**
+ * What the webhook accepted: one row per queue message it sent, with the events it carries. The
+ * webhook writes it before answering 202 when the database answers; the consumer writes it too
+ * (a no-op when present), so a message accepted while the database was down is counted when it
+ * lands. The ledger of `pipeline/health` balances these against where the events ended up.
+ */
+export const ingestReceipts = pgTable(
+  "ingest_receipts",
+  {
+    delivery: varchar("delivery", { length: 80 }).primaryKey(),
+    source: varchar("source", { length: 50 }).notNull(),
+    events: integer("events").notNull(),
+    receivedAt: tstz("received_at").notNull(),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("idx_ingest_receipts_source").on(t.source)],
+);
 
 /** The consumer's last batch: when it ran and how old its oldest event was (the pipeline's lag). */
 export const pipelineState = pgTable("pipeline_state", {

@@ -10,7 +10,8 @@ import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
-import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
+import { handleCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
+import { repeatBounded, runSteps } from "./pipeline/steps.ts";
 import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
 export { KpiRoom } from "./live/kpi-room.ts";
@@ -29,32 +30,53 @@ export default {
       await recordDeadLetters(env, batch);
       return;
     }
-    // Any failure throws, so the whole batch is retried (harmless: processing is idempotent) and,
-    // after max_retries, dead-lettered.
-    await processCdcBatch(env, batch.messages, batch.metadata?.metrics?.backlogCount ?? 0);
+    await handleCdcBatch(env, batch);
   },
 
   async scheduled(controller, env) {
-    await withDb(env, async (db) => {
+    // Each step on a connection of its own: one that fails does not skip the others.
+    const deep = new Date(controller.scheduledTime).getUTCMinutes() < 5;
+    await runSteps([
       // Partitions ahead: this month and the next two.
-      await db.query(
-        "SELECT ensure_monthly_partitions('bronze_sales_events', date_trunc('month', now())::date, 3)",
-      );
-      // Slices left dirty (bulk loads, a failed live recomputation) get their measures back.
-      while ((await transaction(db, (tx) => recomputeDirtySlices(tx, 500))) > 0) {}
-      await pruneLiveMinutes(db);
+      [
+        "partitions",
+        () =>
+          withDb(env, (db) =>
+            db.query(
+              "SELECT ensure_monthly_partitions('bronze_sales_events', date_trunc('month', now())::date, 3)",
+            ),
+          ),
+      ],
+      // Slices left dirty (bulk loads, a failed live recomputation) get their measures back; bounded,
+      // so slices made dirty faster than they are recomputed cannot hold the job forever.
+      [
+        "dirty slices",
+        () =>
+          withDb(env, (db) =>
+            repeatBounded(() => transaction(db, (tx) => recomputeDirtySlices(tx, 500)), { budgetMs: 60_000 }),
+          ),
+      ],
+      ["live minutes", () => withDb(env, (db) => pruneLiveMinutes(db))],
       // Reconcile the live room with the source of truth: corrects and reports any drift (a missed
       // or failed update); everything it keeps once an hour, the recent window otherwise.
-      const deep = new Date(controller.scheduledTime).getUTCMinutes() < 5;
-      await reconcileLiveRoom(env, db, deep);
+      ["live room", () => withDb(env, (db) => reconcileLiveRoom(env, db, deep))],
       // Customer analytics (RFM, lifetime value) are rebuilt from silver when due, never per batch.
-      await refreshCustomerRfmIfDue(db, dayIn(Date.now(), env.REPORTING_TZ));
+      [
+        "customer analytics",
+        () => withDb(env, (db) => refreshCustomerRfmIfDue(db, dayIn(Date.now(), env.REPORTING_TZ))),
+      ],
       // Each subscriber's daily briefing, once a day at their local time.
-      await sendDueBriefings(
-        { ...env, ALERTS_QUEUE: env.ALERTS_QUEUE as Queue<AlertMessage> },
-        db,
-        new Date(controller.scheduledTime),
-      );
-    });
+      [
+        "briefings",
+        () =>
+          withDb(env, (db) =>
+            sendDueBriefings(
+              { ...env, ALERTS_QUEUE: env.ALERTS_QUEUE as Queue<AlertMessage> },
+              db,
+              new Date(controller.scheduledTime),
+            ),
+          ),
+      ],
+    ]);
   },
 } satisfies ExportedHandler<Env>;

@@ -28,20 +28,30 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** The Worker's database (default: the test run's); the test's own queries use the run's. */
+  workerDatabaseUrl?: string;
+  /** Overrides of wrangler.toml's `[vars]`. */
+  vars?: Record<string, string>;
+  /** Echo the Worker's error lines (default); a fault test expects many. */
+  echoErrors?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databaseUrl = inject("databaseUrl");
   const state = mkdtempSync(join(tmpdir(), "pulse-stack-"));
   const logs: string[] = [];
   const worker = await startWranglerDev({
     port: await freePort(),
     persistTo: join(state, "wrangler"),
-    databaseUrl,
+    databaseUrl: options.workerDatabaseUrl ?? databaseUrl,
+    ...(options.vars ? { vars: options.vars } : {}),
     pgProxy: inject("pgProxy"),
     viewerToken: TEST_VIEWER_TOKEN,
     adminToken: TEST_ADMIN_TOKEN,
     onLine: (line) => {
       logs.push(line);
-      if (/error/i.test(line)) console.error(`[wrangler] ${line}`);
+      if (options.echoErrors !== false && /error/i.test(line)) console.error(`[wrangler] ${line}`);
     },
   });
   const url = new URL(worker.baseUrl);

@@ -3,7 +3,11 @@
  * the `{schema, payload}` wrapper of the JSON converter. Pure.
  */
 import { z } from "zod";
-import type { Op } from "./entities.ts";
+import { DATE_OUT_OF_RANGE, type Op, OUT_OF_RANGE, timeInRange } from "./entities.ts";
+
+/** `bronze_sales_events.source_table` and `.position` (varchar(200), varchar(40)). */
+const MAX_TABLE = 200;
+const MAX_POSITION = 40;
 
 const row = z.record(z.string(), z.unknown());
 
@@ -44,7 +48,7 @@ export function looksLikeDebezium(raw: unknown): boolean {
 
 export function parseDebezium(
   raw: unknown,
-): { ok: true; change: DebeziumChange } | { ok: false; reasons: string[] } {
+): { ok: true; change: DebeziumChange } | { ok: false; rule?: string; reasons: string[] } {
   const unwrapped =
     raw !== null && typeof raw === "object" && "payload" in raw && "schema" in raw
       ? (raw as { payload: unknown }).payload
@@ -69,10 +73,36 @@ export function parseDebezium(
   const millis = e.source.ts_ms ?? e.ts_ms;
   if (millis === undefined)
     return { ok: false, reasons: ["debezium.source.ts_ms: the change's commit time is required"] };
+  if (!Number.isInteger(millis) || !timeInRange(millis)) {
+    return {
+      ok: false,
+      rule: DATE_OUT_OF_RANGE,
+      reasons: [
+        `debezium.${e.source.ts_ms === undefined ? "" : "source."}ts_ms: ${millis} is not a time between the years 0001 and 9999 in epoch milliseconds`,
+      ],
+    };
+  }
   const namespace = e.source.schema ?? e.source.db;
   const lsn = e.source.lsn;
+  const table = namespace ? `${namespace}.${e.source.table}` : e.source.table;
+  if (table.length > MAX_TABLE) {
+    return {
+      ok: false,
+      rule: OUT_OF_RANGE,
+      reasons: [
+        `debezium.source: the table name "${table.slice(0, 40)}…" is longer than ${MAX_TABLE} characters`,
+      ],
+    };
+  }
+  if (lsn !== null && lsn !== undefined && String(lsn).length > MAX_POSITION) {
+    return {
+      ok: false,
+      rule: OUT_OF_RANGE,
+      reasons: [`debezium.source.lsn: longer than ${MAX_POSITION} characters`],
+    };
+  }
   const change: DebeziumChange = {
-    table: namespace ? `${namespace}.${e.source.table}` : e.source.table,
+    table,
     op,
     eventTime: new Date(millis).toISOString(),
     position: lsn === null || lsn === undefined ? null : String(lsn).padStart(20, "0"),

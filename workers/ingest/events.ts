@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { type DebeziumChange, looksLikeDebezium, parseDebezium } from "./debezium.ts";
-import { ENTITIES, type Entity, type EntityEvent, type Rejection, validateEntity } from "./entities.ts";
+import { ENTITIES, type Entity, type EntityEvent, type Rejection, time, validateEntity } from "./entities.ts";
 
 export const MAX_EVENTS_PER_REQUEST = 2_000;
 
@@ -24,10 +24,7 @@ const nativeEnvelope = z.object({
     error: "event_type must be INSERT, UPDATE or DELETE",
   }),
   entity: z.enum(ENTITIES, { error: `entity must be one of ${ENTITIES.join(", ")}` }),
-  event_timestamp: z.iso.datetime({
-    offset: true,
-    error: "event_timestamp must be an ISO 8601 time with a timezone, e.g. 2026-11-25T10:00:00Z",
-  }),
+  event_timestamp: time("event_timestamp"),
   // Only its shape here: the entity's schema validates the fields. (`z.record` would copy every key
   // and value through its own checks, ~2 µs an event in workerd, for nothing.)
   payload: z.custom<Record<string, unknown>>(
@@ -43,7 +40,8 @@ export function parseEvent(raw: unknown): ParsedEvent {
     if (!parsed.ok)
       return {
         ok: false,
-        rule: parsed.reasons[0]?.includes("before") ? "delete_without_key" : "invalid_envelope",
+        rule:
+          parsed.rule ?? (parsed.reasons[0]?.includes("before") ? "delete_without_key" : "invalid_envelope"),
         reasons: parsed.reasons,
       };
     return { ok: true, change: { format: "debezium", ...parsed.change } };
@@ -58,9 +56,9 @@ export function parseEvent(raw: unknown): ParsedEvent {
         "an event must be an object: native (event_type, entity, event_timestamp, payload) or Debezium (op, before, after, source)",
       );
     }
-    const rule = head.error.issues.some((i) => i.path[0] === "event_timestamp")
-      ? "unparseable_date"
-      : "invalid_envelope";
+    const timeIssue = head.error.issues.find((i) => i.path[0] === "event_timestamp");
+    const named = timeIssue?.code === "custom" ? (timeIssue.params as { rule?: string })?.rule : undefined;
+    const rule = named ?? (timeIssue ? "unparseable_date" : "invalid_envelope");
     return { ok: false, rule, reasons };
   }
   const { entity, event_type: op, event_timestamp: eventTime, payload } = head.data;

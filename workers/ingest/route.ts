@@ -9,9 +9,9 @@
 import { Hono } from "hono";
 import { transaction, withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
-import { pipelineOptions, processInTransactions, refreshLiveWindow } from "../pipeline/consumer.ts";
+import { pipelineOptions, processIsolated, refreshLiveWindow } from "../pipeline/consumer.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
-import { insertQuarantine } from "../pipeline/store/bronze.ts";
+import { insertQuarantine, insertReceipts } from "../pipeline/store/bronze.ts";
 import { recomputeDirtySlices } from "../pipeline/store/rollups.ts";
 import { MAX_EVENTS_PER_REQUEST } from "./events.ts";
 import { assertSomethingValid, readSignedEvents } from "./signed-body.ts";
@@ -36,6 +36,18 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
   for (const group of groupForSend(messages)) {
     await c.env.CDC_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const })));
   }
+  // The messages are the record; the receipts make them visible in the ledger while in flight.
+  c.executionCtx.waitUntil(
+    recordReceipts(
+      c.env,
+      messages.map((m) => ({
+        delivery: m.body.id!,
+        source: events.source,
+        events: m.body.events.length + m.body.rejected.length,
+        receivedAt,
+      })),
+    ),
+  );
   assertSomethingValid(events);
   return c.json(
     {
@@ -48,14 +60,37 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
   );
 });
 
+const RECEIPT_TIMEOUT_MS = 2_000;
+
+/**
+ * Counts what was just queued in the ledger, beside the answer. The queue message is the record:
+ * when the database cannot take the receipt, the consumer writes it when the message lands (the
+ * message carries its delivery id), so the answer is 202 either way.
+ */
+async function recordReceipts(env: Env, receipts: Parameters<typeof insertReceipts>[1]): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      withDb(env, (db) => insertReceipts(db, receipts)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("receipt timed out")), RECEIPT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    console.warn(JSON.stringify({ msg: "receipt deferred to the consumer", error: String(error) }));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
   const events = await readSignedEvents(c, { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS });
   const receivedAt = new Date().toISOString();
   const options = pipelineOptions(c.env);
   const totals = { processed: 0, duplicates: 0, quarantined: 0, unmapped: 0 };
   await withDb(c.env, async (db) => {
-    await transaction(db, (tx) =>
-      insertQuarantine(
+    await transaction(db, async (tx) => {
+      await insertQuarantine(
         tx,
         events.rejected.map((r) => ({
           source: events.source,
@@ -67,13 +102,25 @@ ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
           checksum: null,
           receivedAt,
         })),
-      ),
-    );
+      );
+      if (events.rejected.length > 0) {
+        await insertReceipts(tx, [
+          {
+            delivery: crypto.randomUUID(),
+            source: events.source,
+            events: events.rejected.length,
+            receivedAt,
+          },
+        ]);
+      }
+    });
     for (let i = 0; i < events.accepted.length; i += BULK_CHUNK) {
+      const delivery = crypto.randomUUID();
       const chunk = events.accepted
         .slice(i, i + BULK_CHUNK)
-        .map((e) => ({ ...e, source: events.source, receivedAt }));
-      const outcome = await processInTransactions(c.env, db, chunk, options);
+        .map((e) => ({ ...e, source: events.source, receivedAt, delivery }));
+      const outcome = await processIsolated(c.env, db, chunk, options);
+      await insertReceipts(db, [{ delivery, source: events.source, events: chunk.length, receivedAt }]);
       totals.processed += outcome.processed;
       totals.duplicates += outcome.duplicates;
       totals.quarantined += outcome.quarantined;

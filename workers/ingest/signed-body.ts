@@ -9,6 +9,7 @@ import { eventChecksum } from "./checksum.ts";
 import { BodyError, type Change, identityOf, parseEvent, splitBody } from "./events.ts";
 import { verifySignature } from "./signature.ts";
 import { findSource } from "./sources.ts";
+import { inspectEvent } from "./storable.ts";
 
 export interface Limits {
   maxBytes: number;
@@ -23,11 +24,11 @@ export interface SignedEvents {
   repeated: number;
 }
 
-function tooLarge(bytes: number, limits: Limits): ApiError {
+function tooLarge(bytes: number, limits: Limits, qualifier = ""): ApiError {
   return new ApiError(
     413,
     "body_too_large",
-    `The body is ${bytes} bytes; send at most ${limits.maxBytes} bytes (${limits.maxEvents} events) per request.`,
+    `The body is ${qualifier}${bytes} bytes; send at most ${limits.maxBytes} bytes (${limits.maxEvents} events) per request.`,
   );
 }
 
@@ -38,12 +39,59 @@ function tooLarge(bytes: number, limits: Limits): ApiError {
  */
 const YIELD_EVERY = 25;
 
+/**
+ * Reads the body, counting bytes as they arrive: a chunked body (no `Content-Length`) is cut off
+ * as soon as it passes the limit, never buffered whole. The text must be valid UTF-8.
+ */
+export async function readBody(request: Request, limits: Limits): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > limits.maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(bytes, limits, "at least ");
+      }
+      chunks.push(value);
+    }
+  }
+  const whole = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(whole);
+  } catch {
+    throw new ApiError(400, "invalid_utf8", "The body is not valid UTF-8; send JSON encoded as UTF-8.");
+  }
+}
+
+/** The source's secrets; a database that cannot be reached is a 503 (send again), never a 500. */
+async function lookUpSource(env: Env, name: string, options: { fresh?: boolean } = {}) {
+  try {
+    return await findSource(env, name, options);
+  } catch (error) {
+    console.error(JSON.stringify({ msg: "source lookup failed", source: name, error: String(error) }));
+    throw new ApiError(
+      503,
+      "database_unavailable",
+      "The source's secret cannot be read right now; nothing was accepted. Send the request again shortly.",
+    );
+  }
+}
+
 export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Limits): Promise<SignedEvents> {
   const name = c.req.param("source") ?? "";
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > limits.maxBytes) throw tooLarge(declared, limits);
 
-  let { source, cached } = await findSource(c.env, name);
+  let { source, cached } = await lookUpSource(c.env, name);
   if (!source) {
     throw new ApiError(
       404,
@@ -52,9 +100,7 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
     );
   }
 
-  const body = await c.req.text();
-  const bytes = new TextEncoder().encode(body).length;
-  if (bytes > limits.maxBytes) throw tooLarge(bytes, limits);
+  const body = await readBody(c.req.raw, limits);
 
   const headers = {
     "webhook-id": c.req.header("webhook-id") ?? "",
@@ -63,7 +109,7 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
   };
   let verified = verifySignature(source.secrets, body, headers);
   if (!verified.ok && cached) {
-    ({ source, cached } = await findSource(c.env, name, { fresh: true }));
+    ({ source, cached } = await lookUpSource(c.env, name, { fresh: true }));
     if (source) verified = verifySignature(source.secrets, body, headers);
   }
   if (!verified.ok) throw new ApiError(401, "invalid_signature", verified.reason);
@@ -87,6 +133,12 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
   const seen = new Set<string>();
   for (const [index, raw] of raws.entries()) {
     if (index > 0 && index % YIELD_EVERY === 0) await scheduler.wait(0);
+    const storable = inspectEvent(raw);
+    if (!storable.ok) {
+      result.rejected.push({ raw: storable.stored, rule: storable.rule, reasons: storable.reasons });
+      result.errors.push({ index, rule: storable.rule, reasons: storable.reasons });
+      continue;
+    }
     const parsed = parseEvent(raw);
     if (!parsed.ok) {
       result.rejected.push({ raw, rule: parsed.rule, reasons: parsed.reasons });

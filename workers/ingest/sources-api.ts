@@ -130,7 +130,7 @@ const LIST = `
          -- Current, not cumulative: they fall when events are replayed.
          (SELECT count(*) FROM quarantine q WHERE q.source_system = s.name AND q.replayed_at IS NULL) AS quarantined,
          (SELECT count(*) FROM bronze_sales_events b WHERE b.source_system = s.name AND b.status = 'unmapped') AS unmapped,
-         (SELECT count(*) FROM dead_letters d WHERE d.source = s.name AND d.replayed_at IS NULL) AS dead_lettered
+         (SELECT coalesce(sum(d.events), 0) FROM dead_letters d WHERE d.source = s.name AND d.replayed_at IS NULL AND d.queue NOT LIKE 'alert%') AS dead_lettered
     FROM sources s LEFT JOIN source_stats st ON st.source = s.name`;
 
 function present(r: SourceRow) {

@@ -45,7 +45,13 @@ export async function findSource(
 ): Promise<{ source: SourceSecrets | undefined; cached: boolean }> {
   const hit = cache.get(name);
   if (!options.fresh && hit && hit.expires > Date.now()) return { source: hit.value, cached: true };
-  return { source: await load(env, name), cached: false };
+  try {
+    return { source: await load(env, name), cached: false };
+  } catch (error) {
+    // The database unreachable: the secrets last read still verify (the queue takes the events).
+    if (hit) return { source: hit.value, cached: true };
+    throw error;
+  }
 }
 
 /** Drops a source from this isolate's cache (after it was created, rotated or deleted here). */

@@ -6,6 +6,7 @@
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
  */
+import { z } from "zod";
 import { type Db, transaction, withDb } from "../db/client.ts";
 import { parseEvent } from "../ingest/events.ts";
 import { assertTimeZone, dayIn } from "../kpi/calendar.ts";
@@ -13,7 +14,7 @@ import { DAY_RETENTION, daysBefore, type LiveBuckets, MINUTE_WINDOW, minuteOf } 
 import { liveRoom } from "../live/room-stub.ts";
 import { cdcMessage } from "./message.ts";
 import { type Item, type ProcessOptions, type ProcessOutcome, processItems } from "./process.ts";
-import { insertDeadLetters, insertQuarantine, type QuarantineRow } from "./store/bronze.ts";
+import { insertDeadLetters, insertQuarantine, insertReceipts, type QuarantineRow } from "./store/bronze.ts";
 import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
 import { lockBucket } from "./store/sales.ts";
 
@@ -30,10 +31,20 @@ export function pipelineOptions(env: PipelineEnv) {
   };
 }
 
-/** Turns queue messages into items and the quarantine rows of events rejected at the webhook. */
+/** The events a message carries (accepted and rejected at the webhook): its share of the ledger. */
+export function eventsIn(body: unknown): number {
+  const parsed = cdcMessage.safeParse(body);
+  return parsed.success ? parsed.data.events.length + parsed.data.rejected.length : 1;
+}
+
+/**
+ * Turns queue messages into items, the quarantine rows of events rejected at the webhook, and the
+ * receipts of their deliveries.
+ */
 export function readMessages(messages: readonly { id: string; body: unknown }[]) {
   const items: Item[] = [];
   const rejected: QuarantineRow[] = [];
+  const receipts: Receipt[] = [];
   for (const message of messages) {
     const parsed = cdcMessage.safeParse(message.body);
     if (!parsed.success) {
@@ -46,11 +57,19 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
         raw: message.body,
         checksum: null,
         receivedAt: new Date().toISOString(),
+        delivery: `${message.id}`.slice(0, 160),
       });
       continue;
     }
     const body = parsed.data;
-    for (const { raw, rule, reasons } of body.rejected) {
+    const delivery = body.id ?? message.id;
+    receipts.push({
+      delivery,
+      source: body.source,
+      events: body.events.length + body.rejected.length,
+      receivedAt: body.received_at,
+    });
+    for (const [index, { raw, rule, reasons }] of body.rejected.entries()) {
       rejected.push({
         source: body.source,
         sourceTable: null,
@@ -60,6 +79,7 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
         raw,
         checksum: null,
         receivedAt: body.received_at,
+        delivery: `${delivery}/${index}`,
       });
     }
     for (const { checksum, raw } of body.events) {
@@ -74,13 +94,28 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
           raw,
           checksum,
           receivedAt: body.received_at,
+          delivery: `${delivery}/${checksum}`,
         });
         continue;
       }
-      items.push({ source: body.source, receivedAt: body.received_at, raw, checksum, change: event.change });
+      items.push({
+        source: body.source,
+        receivedAt: body.received_at,
+        raw,
+        checksum,
+        change: event.change,
+        delivery,
+      });
     }
   }
-  return { items, rejected };
+  return { items, rejected, receipts };
+}
+
+export interface Receipt {
+  delivery: string;
+  source: string;
+  events: number;
+  receivedAt: string;
 }
 
 /**
@@ -96,17 +131,96 @@ export async function processCdcBatch(
   backlog = 0,
 ): Promise<ProcessOutcome> {
   const options = pipelineOptions(env);
-  const { items, rejected } = readMessages(messages);
+  const { items, rejected, receipts } = readMessages(messages);
   return withDb(env, async (db) => {
-    const result = await processInTransactions(env, db, items, options, rejected);
+    // The receipts (a no-op for those the webhook wrote) and what the webhook rejected, first and on
+    // their own: both are keyed by delivery, so a redelivery records nothing twice.
+    const quarantined = await transaction(db, async (tx) => {
+      await insertReceipts(tx, receipts);
+      return insertQuarantine(tx, rejected);
+    });
+    const result = await processIsolated(env, db, items, options);
     await refreshLive(env, db, result.touchedLive, { recompute: backlog === 0 });
-    return result;
+    return { ...result, quarantined: result.quarantined + quarantined };
   });
 }
 
 /**
+ * Whether an error is about the data (a value the database refuses, a constraint, a limit), so
+ * that the same events would fail again however often they were retried — as opposed to the
+ * database being unreachable or busy, which a retry outlasts. SQLSTATE classes 22 (data
+ * exception), 23 (integrity constraint), 54 (program limit); and errors of the Worker's own code
+ * on an event it cannot handle.
+ */
+export function isPoison(error: unknown): boolean {
+  if (error instanceof RangeError || error instanceof TypeError) return true;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^(22|23|54)/.test(code);
+}
+
+/** The rule of events the database refused. */
+export const REFUSED_BY_DATABASE = "refused_by_database";
+
+/**
+ * Processes items as `processInTransactions` does; when the database refuses the data, the items
+ * are split in halves and each half processed on its own, down to the single event, which is
+ * quarantined with the database's error. The other events — of this request and of every other
+ * message in the batch — land as if the refused one had never been sent.
+ */
+export async function processIsolated(
+  env: Env,
+  db: Db,
+  items: Item[],
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
+  try {
+    return await processInTransactions(env, db, items, options);
+  } catch (error) {
+    if (!isPoison(error) || items.length === 0) throw error;
+    if (items.length === 1) {
+      const item = items[0]!;
+      const reason = `the database refused the event: ${String((error as Error).message ?? error)}`;
+      console.warn(JSON.stringify({ msg: "event refused by the database", source: item.source, reason }));
+      const quarantined = await transaction(db, (tx) =>
+        insertQuarantine(tx, [
+          {
+            source: item.source,
+            sourceTable: item.change.table,
+            entity: item.change.format === "native" ? item.change.table : null,
+            rule: REFUSED_BY_DATABASE,
+            reason,
+            raw: item.raw,
+            checksum: item.checksum,
+            receivedAt: item.receivedAt,
+            // A replay takes the event out of bronze once: nothing to deduplicate.
+            delivery: item.delivery ? `${item.delivery}/${item.checksum}` : null,
+          },
+        ]),
+      );
+      return { ...emptyOutcome(), events: 1, quarantined };
+    }
+    const half = Math.ceil(items.length / 2);
+    const first = await processIsolated(env, db, items.slice(0, half), options);
+    const second = await processIsolated(env, db, items.slice(half), options);
+    return mergeOutcomes([first, second]);
+  }
+}
+
+function emptyOutcome(): ProcessOutcome {
+  return {
+    events: 0,
+    processed: 0,
+    duplicates: 0,
+    quarantined: 0,
+    unmapped: 0,
+    touchedDays: [],
+    touchedLive: { days: [], minutes: [] },
+  };
+}
+
+/**
  * Processes items in the transactions `planTransactions` lays out (the first part of each stage on
- * `db`, the others on connections of their own); `rejected` is quarantined with them.
+ * `db`, the others on connections of their own); `rejected` is quarantined with the first.
  */
 export async function processInTransactions(
   env: Env,
@@ -115,24 +229,25 @@ export async function processInTransactions(
   options: ProcessOptions,
   rejected: QuarantineRow[] = [],
 ): Promise<ProcessOutcome> {
-  // Rows quarantined at the webhook carry no checksum to deduplicate them by, so a batch with any
-  // stays one transaction: a redelivery after a partial commit would record them twice.
-  const stages = rejected.length > 0 ? [[items]] : planTransactions(items);
+  const stages = planTransactions(items);
   const results: ProcessOutcome[] = [];
+  let first = true;
   for (const stage of stages) {
-    const run = (conn: Db, part: Item[]) =>
+    const run = (conn: Db, part: Item[], withRejected: boolean) =>
       transaction(conn, async (tx) => {
-        await insertQuarantine(tx, rejected); // none, unless the batch is one transaction
+        if (withRejected) await insertQuarantine(tx, rejected);
         return processItems(tx, part, options);
       });
-    const [first = [], ...others] = stage;
+    const [head = [], ...others] = stage;
     results.push(
       ...(await Promise.all([
-        run(db, first),
-        ...others.map((part) => withDb(env, (other) => run(other, part))),
+        run(db, head, first),
+        ...others.map((part) => withDb(env, (other) => run(other, part, false))),
       ])),
     );
+    first = false;
   }
+  if (first && rejected.length > 0) await transaction(db, (tx) => insertQuarantine(tx, rejected));
   return mergeOutcomes(results);
 }
 
@@ -228,23 +343,94 @@ async function sendToRoom(
     );
 }
 
+/** `max_retries` of the `cdc-events` consumer in wrangler.toml (every environment). */
+export const CDC_MAX_RETRIES = 10;
+
+/**
+ * The delay before a message's next attempt: doubling from `CDC_RETRY_BASE_SECONDS` (2) up to
+ * `CDC_RETRY_MAX_SECONDS` (60). With ten retries a message outlasts about six minutes of database
+ * outage before it is dead-lettered (and can be replayed from `dead_letters`).
+ */
+export function retryDelaySeconds(env: Env, attempts: number): number {
+  const base = Number(env.CDC_RETRY_BASE_SECONDS ?? "2") || 2;
+  const max = Number(env.CDC_RETRY_MAX_SECONDS ?? "60") || 60;
+  return Math.min(max, Math.ceil(base * 2 ** Math.max(0, attempts - 1)));
+}
+
+/**
+ * The `cdc-events` queue handler. A failure that is not the data's (which `processIsolated`
+ * quarantines) — the database unreachable, a timeout — retries every message of the batch after
+ * the backoff delay (harmless: processing is idempotent); a message on its last attempt goes to the
+ * dead-letter queue with the error, to be recorded in `dead_letters`.
+ */
+export async function handleCdcBatch(env: Env, batch: MessageBatch<unknown>): Promise<void> {
+  try {
+    await processCdcBatch(env, batch.messages, batch.metadata?.metrics?.backlogCount ?? 0);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(
+      JSON.stringify({ msg: "cdc batch failed", messages: batch.messages.length, error: message }),
+    );
+    for (const m of batch.messages) {
+      if (m.attempts > CDC_MAX_RETRIES) {
+        await env.CDC_DLQ.send({
+          dead_letter: { queue: batch.queue, message_id: m.id, attempts: m.attempts, error: message },
+          body: m.body,
+        });
+        m.ack();
+      } else {
+        m.retry({ delaySeconds: retryDelaySeconds(env, m.attempts) });
+      }
+    }
+  }
+}
+
+/** How a message that failed its last attempt reaches the dead-letter queue with its error. */
+export const deadLetterEnvelope = z.object({
+  dead_letter: z.object({
+    queue: z.string(),
+    message_id: z.string(),
+    attempts: z.number().int(),
+    error: z.string(),
+  }),
+  body: z.unknown(),
+});
+
 /** The dead-letter queue's consumer: messages that failed every retry are recorded, not lost. */
 export async function recordDeadLetters(env: Env, batch: MessageBatch<unknown>): Promise<void> {
+  const rows = batch.messages.map((m) => {
+    const wrapped = deadLetterEnvelope.safeParse(m.body);
+    const body = wrapped.success ? wrapped.data.body : m.body;
+    const parsed = cdcMessage.safeParse(body);
+    return {
+      queue: wrapped.success ? wrapped.data.dead_letter.queue : batch.queue.replace(/-dlq$/, ""),
+      messageId: wrapped.success ? wrapped.data.dead_letter.message_id : m.id,
+      source: parsed.success ? parsed.data.source : null,
+      attempts: wrapped.success ? wrapped.data.dead_letter.attempts : m.attempts,
+      body,
+      error: wrapped.success ? wrapped.data.dead_letter.error : null,
+      events: eventsIn(body),
+    };
+  });
   await withDb(env, (db) =>
-    transaction(db, (tx) =>
-      insertDeadLetters(
+    transaction(db, async (tx) => {
+      // A message accepted while the database was down has its receipt written here at the latest.
+      await insertReceipts(
         tx,
-        batch.messages.map((m) => {
-          const parsed = cdcMessage.safeParse(m.body);
-          return {
-            queue: batch.queue,
-            messageId: m.id,
-            source: parsed.success ? parsed.data.source : null,
-            attempts: m.attempts,
-            body: m.body,
-          };
+        rows.flatMap((r) => {
+          const parsed = cdcMessage.safeParse(r.body);
+          if (!parsed.success) return [];
+          return [
+            {
+              delivery: parsed.data.id ?? r.messageId,
+              source: parsed.data.source,
+              events: r.events,
+              receivedAt: parsed.data.received_at,
+            },
+          ];
         }),
-      ),
-    ),
+      );
+      await insertDeadLetters(tx, rows);
+    }),
   );
 }

@@ -3,7 +3,13 @@
  * fields, filling defaults, and converting Debezium's encodings (numeric strings, epoch times). Pure.
  */
 import type { DebeziumChange } from "../ingest/debezium.ts";
-import { type Entity, type EntityEvent, type Rejection, validateEntity } from "../ingest/entities.ts";
+import {
+  type Entity,
+  type EntityEvent,
+  type Rejection,
+  timeInRange,
+  validateEntity,
+} from "../ingest/entities.ts";
 
 export interface Mapping {
   entity: Entity;
@@ -16,11 +22,18 @@ const NUMBER_FIELDS = new Set(["quantity", "unit_price", "discount", "unit_cost"
 const TIME_FIELDS = new Set(["sale_timestamp"]);
 const DATE_FIELDS = new Set(["acquisition_date"]);
 
-/** Debezium sends times as epoch days, millis or micros depending on the column type. */
-function epochToIso(value: number): string {
-  if (Math.abs(value) < 100_000) return new Date(value * 86_400_000).toISOString(); // io.debezium.time.Date
-  if (Math.abs(value) < 1e14) return new Date(value).toISOString(); // Timestamp (ms)
-  return new Date(Math.trunc(value / 1000)).toISOString(); // MicroTimestamp
+/**
+ * Debezium sends times as epoch days, millis or micros depending on the column type. A value no
+ * date can have is passed on as it is, for the entity's schema to reject with its rule.
+ */
+function epochToIso(value: number): string | number {
+  const ms =
+    Math.abs(value) < 100_000
+      ? value * 86_400_000 // io.debezium.time.Date
+      : Math.abs(value) < 1e14
+        ? value // Timestamp (ms)
+        : Math.trunc(value / 1000); // MicroTimestamp
+  return timeInRange(ms) ? new Date(ms).toISOString() : value;
 }
 
 function convert(field: string, value: unknown, column: string): { value: unknown } | { error: string } {
@@ -35,7 +48,10 @@ function convert(field: string, value: unknown, column: string): { value: unknow
     };
   }
   if (TIME_FIELDS.has(field) && typeof value === "number") return { value: epochToIso(value) };
-  if (DATE_FIELDS.has(field) && typeof value === "number") return { value: epochToIso(value).slice(0, 10) };
+  if (DATE_FIELDS.has(field) && typeof value === "number") {
+    const iso = epochToIso(value);
+    return { value: typeof iso === "string" ? iso.slice(0, 10) : iso };
+  }
   return { value };
 }
 

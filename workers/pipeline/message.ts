@@ -7,6 +7,12 @@ import { z } from "zod";
 
 export const cdcMessage = z.object({
   v: z.literal(1),
+  /**
+   * The delivery: set by the webhook, kept through retries, the dead-letter queue and replays. The
+   * ledger's receipt, bronze's record of who stored an event and the quarantine's of a rejected one
+   * key on it. (Messages sent before it existed are keyed by their queue message id.)
+   */
+  id: z.string().min(1).max(80).optional(),
   source: z.string().min(1),
   received_at: z.iso.datetime({ offset: true }),
   /** Events that passed validation at the webhook, each with its dedup checksum. */
@@ -32,7 +38,14 @@ export function packMessages(
   rejected: { raw: unknown; rule: string; reasons: string[] }[],
 ): { body: CdcMessage; bytes: number }[] {
   const messages: { body: CdcMessage; bytes: number }[] = [];
-  const fresh = () => ({ v: 1 as const, source, received_at: receivedAt, events: [], rejected: [] });
+  const fresh = () => ({
+    v: 1 as const,
+    id: crypto.randomUUID(),
+    source,
+    received_at: receivedAt,
+    events: [],
+    rejected: [],
+  });
   let current: CdcMessage = fresh();
   let bytes = 200;
   const items: Item[] = [...accepted, ...rejected];

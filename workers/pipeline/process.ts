@@ -63,6 +63,8 @@ export interface Item {
   raw: unknown;
   checksum: string;
   change: Change;
+  /** The delivery (queue message) it came in; null for replays of bronze and older messages. */
+  delivery?: string | null;
 }
 
 export interface ProcessOptions {
@@ -153,6 +155,7 @@ function classify(
       raw: item.raw,
       checksum: item.checksum,
       receivedAt: item.receivedAt,
+      delivery: item.delivery ?? null,
     });
     if (event && !events.has(item.checksum)) events.set(item.checksum, { ...event, source: item.source });
   }
@@ -237,6 +240,8 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   const counts = new Map<string, SourceCounts>();
   const seen = new Set<string>();
   for (const row of bronze) {
+    // A redelivered message's events were counted when its first delivery committed them.
+    if (held.get(row.checksum) === true) continue;
     if (!options.replay) count(counts, row.source, row.receivedAt, "accepted");
     if (held.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");

@@ -1,5 +1,6 @@
 /** Bronze, quarantine, dead letters and source counters: the consumer's bookkeeping SQL. */
 import type { Db } from "../../db/client.ts";
+import { storableCopy, storableText } from "../../ingest/storable.ts";
 
 export type BronzeStatus = "processed" | "unmapped" | "quarantined";
 
@@ -14,11 +15,15 @@ export interface BronzeRow {
   raw: unknown;
   checksum: string;
   receivedAt: string;
+  /** The delivery (queue message) storing it. */
+  delivery: string | null;
 }
 
 /**
- * Inserts events into bronze; returns the checksums it already held (duplicates, usually none), so
- * that a batch of thousands of new events does not read thousands of rows back.
+ * Inserts events into bronze; returns the checksums it already held (usually none), so that a
+ * batch of thousands of new events does not read thousands of rows back — each with whether the
+ * held row was stored by this very delivery (a redelivered message: nothing to count again) rather
+ * than by another (the same event sent again: a duplicate).
  *
  * The rows travel as two parameters: their columns as one JSON document read by
  * `json_to_recordset` (for thousands of rows several times cheaper than Postgres array literals,
@@ -27,34 +32,39 @@ export interface BronzeRow {
  * twice by the server (the document's validation, then the extraction); as a line it is read once,
  * by the cast to json: the insert's server time drops by about a fifth.
  */
-export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
+export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Map<string, boolean>> {
+  if (rows.length === 0) return new Map();
   // JSON text has no raw line breaks (JSON.stringify escapes them), so a line is one event.
   const raw = rows.map((r) => JSON.stringify(r.raw ?? null)).join("\n");
   const columns = JSON.stringify(rows.map(({ raw: _raw, ...row }) => row));
-  const result = await tx.query<{ checksum: string }>(
+  const result = await tx.query<{ checksum: string; redelivered: boolean }>(
     `WITH x AS (
        SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
-              "receivedAt", raw::json AS raw
+              "receivedAt", delivery, raw::json AS raw
          FROM ROWS FROM (
                 json_to_recordset($1::json) AS (source text, "sourceTable" text, entity text, "eventType" text,
-                  "eventTimestamp" timestamptz, position text, status text, checksum text, "receivedAt" timestamptz),
+                  "eventTimestamp" timestamptz, position text, status text, checksum text, "receivedAt" timestamptz,
+                  delivery text),
                 string_to_table($2, E'\\n'))
            AS x(source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
-                "receivedAt", raw)),
+                "receivedAt", delivery, raw)),
      inserted AS (
        INSERT INTO bronze_sales_events
          (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
-          raw_payload, checksum, ingestion_timestamp)
+          raw_payload, checksum, ingestion_timestamp, delivery)
        SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position,
-              ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt"
+              ("eventTimestamp" AT TIME ZONE 'UTC')::date, status, raw, checksum, "receivedAt", delivery
          FROM x
        ON CONFLICT (checksum, partition_date) DO NOTHING
-       RETURNING checksum)
-     SELECT DISTINCT checksum FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted)`,
+       RETURNING checksum),
+     held AS (SELECT DISTINCT checksum, delivery, ("eventTimestamp" AT TIME ZONE 'UTC')::date AS day
+                FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted))
+     SELECT h.checksum, bool_or(b.delivery IS NOT DISTINCT FROM h.delivery AND h.delivery IS NOT NULL) AS redelivered
+       FROM held h LEFT JOIN bronze_sales_events b ON b.checksum = h.checksum AND b.partition_date = h.day
+      GROUP BY h.checksum`,
     [columns, raw],
   );
-  return new Set(result.rows.map((r) => r.checksum));
+  return new Map(result.rows.map((r) => [r.checksum, r.redelivered === true]));
 }
 
 /**
@@ -73,13 +83,16 @@ export async function takeBronzeForReplay(
               WHERE source_system = $1 AND status = $2 AND status <> 'processed'
               ORDER BY event_timestamp, event_id LIMIT $3) pick
       WHERE b.event_id = pick.event_id AND b.partition_date = pick.partition_date
-     RETURNING b.raw_payload, b.ingestion_timestamp`,
+     RETURNING b.raw_payload, b.ingestion_timestamp, b.checksum`,
     [source, status, limit],
   );
   if (status === "quarantined") {
+    // Only the quarantine rows of the events taken: they are processed again (and quarantined
+    // again if still invalid); the others stay as they are.
     await tx.query(
-      "UPDATE quarantine SET replayed_at = now() WHERE source_system = $1 AND replayed_at IS NULL",
-      [source],
+      `UPDATE quarantine SET replayed_at = now()
+        WHERE source_system = $1 AND replayed_at IS NULL AND checksum = ANY($2::text[])`,
+      [source, result.rows.map((r) => r.checksum)],
     );
   }
   return result.rows.map((r) => ({ raw: r.raw_payload, receivedAt: r.ingestion_timestamp.toISOString() }));
@@ -94,16 +107,55 @@ export interface QuarantineRow {
   raw: unknown;
   checksum: string | null;
   receivedAt: string;
+  /** For a row without a checksum: its delivery and place in it (a redelivery records nothing new). */
+  delivery?: string | null;
 }
 
-export async function insertQuarantine(tx: Db, rows: QuarantineRow[]): Promise<void> {
+/** Inserts quarantine rows (whatever they carry: text the database refuses is replaced first). */
+export async function insertQuarantine(tx: Db, rows: QuarantineRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const storable = rows.map((r) => ({
+    ...r,
+    source: storableText(r.source).slice(0, 50),
+    reason: storableText(r.reason),
+    raw: safeCopy(r.raw),
+    delivery: r.delivery ?? null,
+  }));
+  const result = await tx.query(
+    `INSERT INTO quarantine (source_system, source_table, entity, rule, reason, raw_event, checksum, received_at, delivery)
+     SELECT source, "sourceTable", entity, rule, reason, coalesce(raw, 'null'), checksum, "receivedAt", delivery
+       FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, rule text,
+            reason text, raw jsonb, checksum text, "receivedAt" timestamptz, delivery text)
+     ON CONFLICT (delivery) DO NOTHING`,
+    [JSON.stringify(storable)],
+  );
+  return result.rowCount ?? 0;
+}
+
+function safeCopy(raw: unknown): unknown {
+  try {
+    return storableCopy(raw);
+  } catch {
+    return { preview: "(nested too deep to keep)" };
+  }
+}
+
+/** One receipt per delivery; a receipt already written (by the webhook, an earlier attempt) stays. */
+export async function insertReceipts(
+  tx: Db,
+  rows: { delivery: string; source: string; events: number; receivedAt: string }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
-    `INSERT INTO quarantine (source_system, source_table, entity, rule, reason, raw_event, checksum, received_at)
-     SELECT source, "sourceTable", entity, rule, reason, coalesce(raw, 'null'), checksum, "receivedAt"
-       FROM json_to_recordset($1::json) AS x(source text, "sourceTable" text, entity text, rule text,
-            reason text, raw jsonb, checksum text, "receivedAt" timestamptz)`,
-    [JSON.stringify(rows)],
+    `INSERT INTO ingest_receipts (delivery, source, events, received_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[])
+     ON CONFLICT (delivery) DO NOTHING`,
+    [
+      rows.map((r) => r.delivery),
+      rows.map((r) => r.source),
+      rows.map((r) => r.events),
+      rows.map((r) => r.receivedAt),
+    ],
   );
 }
 
@@ -146,21 +198,31 @@ export async function addSourceStats(tx: Db, counts: Map<string, SourceCounts>):
   );
 }
 
-export async function insertDeadLetters(
-  tx: Db,
-  rows: { queue: string; messageId: string; source: string | null; attempts: number; body: unknown }[],
-): Promise<void> {
+export interface DeadLetterRow {
+  queue: string;
+  messageId: string;
+  source: string | null;
+  attempts: number;
+  body: unknown;
+  error: string | null;
+  events: number;
+}
+
+/** Records dead messages; one already recorded keeps its row (a known error is filled in). */
+export async function insertDeadLetters(tx: Db, rows: DeadLetterRow[]): Promise<void> {
   if (rows.length === 0) return;
   await tx.query(
-    `INSERT INTO dead_letters (queue, message_id, source, attempts, body)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[])
-     ON CONFLICT (message_id) DO NOTHING`,
+    `INSERT INTO dead_letters AS d (queue, message_id, source, attempts, body, error, events)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::text[], $7::int[])
+     ON CONFLICT (message_id) DO UPDATE SET error = coalesce(d.error, excluded.error)`,
     [
       rows.map((r) => r.queue),
       rows.map((r) => r.messageId),
       rows.map((r) => r.source),
-      rows.map((r) => r.attempts),
-      rows.map((r) => JSON.stringify(r.body ?? null)),
+      rows.map((r) => Math.min(r.attempts, 32_767)),
+      rows.map((r) => JSON.stringify(safeCopy(r.body) ?? null)),
+      rows.map((r) => (r.error === null ? null : storableText(r.error))),
+      rows.map((r) => r.events),
     ],
   );
 }

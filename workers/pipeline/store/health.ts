@@ -18,21 +18,26 @@ export interface Health {
   last_batch_events: number;
   lag_ms: number | null;
   dirty_slices: number;
-  totals: Record<
-    "accepted" | "processed" | "duplicates" | "quarantined" | "unmapped" | "dead_lettered",
-    number
-  >;
-  sources: {
-    name: string;
-    last_seen_at: string | null;
-    accepted: number;
-    processed: number;
-    duplicates: number;
-    quarantined: number;
-    unmapped: number;
-    dead_lettered: number;
-  }[];
+  totals: Record<LedgerField, number>;
+  sources: ({ name: string; last_seen_at: string | null } & Record<LedgerField, number>)[];
 }
+
+/**
+ * The ledger, per source: every event the webhook accepted (receipts: valid ones and the rejected
+ * ones it kept) is stored in bronze (processed, or a duplicate of one stored before), quarantined,
+ * unmapped, dead-lettered — or still in flight (on the queue, waiting for a retry):
+ * `accepted = processed + duplicates + quarantined + unmapped + dead_lettered + in_flight`.
+ * In flight is what the others do not account for; it returns to 0 once the queue is drained,
+ * and a value below 0 would mean an event counted twice.
+ */
+type LedgerField =
+  | "accepted"
+  | "processed"
+  | "duplicates"
+  | "quarantined"
+  | "unmapped"
+  | "dead_lettered"
+  | "in_flight";
 
 export async function readHealth(db: Db): Promise<Health> {
   const state = await db.query<{ last_batch_at: Date; last_batch_events: number; last_batch_lag_ms: number }>(
@@ -50,29 +55,38 @@ export async function readHealth(db: Db): Promise<Health> {
     dead_lettered: string;
   }>(
     `WITH names AS (SELECT name FROM sources UNION SELECT source FROM source_stats
-                    UNION SELECT DISTINCT source_system FROM quarantine WHERE replayed_at IS NULL)
+                    UNION SELECT DISTINCT source FROM ingest_receipts
+                    UNION SELECT DISTINCT source_system FROM quarantine WHERE replayed_at IS NULL
+                    UNION SELECT DISTINCT source FROM dead_letters WHERE source IS NOT NULL AND replayed_at IS NULL),
+          receipts AS (SELECT source, sum(events) AS events FROM ingest_receipts GROUP BY source)
      SELECT n.name, s.last_seen_at,
-            coalesce(st.accepted, 0) AS accepted, coalesce(st.processed, 0) AS processed,
+            coalesce(r.events, 0) AS accepted, coalesce(st.processed, 0) AS processed,
             coalesce(st.duplicates, 0) AS duplicates,
             (SELECT count(*) FROM quarantine q WHERE q.source_system = n.name AND q.replayed_at IS NULL) AS quarantined,
             (SELECT count(*) FROM bronze_sales_events b WHERE b.source_system = n.name AND b.status = 'unmapped') AS unmapped,
-            (SELECT count(*) FROM dead_letters d WHERE d.source = n.name AND d.replayed_at IS NULL) AS dead_lettered
+            (SELECT coalesce(sum(d.events), 0) FROM dead_letters d
+              WHERE d.source = n.name AND d.replayed_at IS NULL AND d.queue NOT LIKE 'alert%') AS dead_lettered
        FROM names n LEFT JOIN sources s ON s.name = n.name LEFT JOIN source_stats st ON st.source = n.name
+            LEFT JOIN receipts r ON r.source = n.name
       ORDER BY n.name`,
   );
   const unattributed = await db.query<{ n: string }>(
-    "SELECT count(*) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
+    "SELECT coalesce(sum(events), 0) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
   );
-  const sources = perSource.rows.map((r) => ({
-    name: r.name,
-    last_seen_at: r.last_seen_at?.toISOString() ?? null,
-    accepted: Number(r.accepted),
-    processed: Number(r.processed),
-    duplicates: Number(r.duplicates),
-    quarantined: Number(r.quarantined),
-    unmapped: Number(r.unmapped),
-    dead_lettered: Number(r.dead_lettered),
-  }));
+  const sources = perSource.rows.map((r) => {
+    const row = {
+      name: r.name,
+      last_seen_at: r.last_seen_at?.toISOString() ?? null,
+      accepted: Number(r.accepted),
+      processed: Number(r.processed),
+      duplicates: Number(r.duplicates),
+      quarantined: Number(r.quarantined),
+      unmapped: Number(r.unmapped),
+      dead_lettered: Number(r.dead_lettered),
+    };
+    const accounted = row.processed + row.duplicates + row.quarantined + row.unmapped + row.dead_lettered;
+    return { ...row, in_flight: row.accepted - accounted };
+  });
   const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
   const row = state.rows[0];
   return {
@@ -87,6 +101,7 @@ export async function readHealth(db: Db): Promise<Health> {
       quarantined: sum("quarantined"),
       unmapped: sum("unmapped"),
       dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
+      in_flight: sum("in_flight"),
     },
     sources,
   };
