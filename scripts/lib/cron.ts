@@ -44,5 +44,9 @@ export function startCronTicker(options: {
         }
       }),
   );
-  return { stop: () => jobs.forEach((job) => job.stop()) };
+  return {
+    stop() {
+      for (const job of jobs) job.stop();
+    },
+  };
 }
