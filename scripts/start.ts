@@ -201,6 +201,7 @@ async function main(): Promise<void> {
     pgProxy: proxy.address,
     viewerToken: credentials.viewerToken,
     adminToken: credentials.adminToken,
+    secretKey: credentials.secretKey,
     onLine: forwardWranglerLine,
     onSpawn: (child) => {
       wrangler = child;

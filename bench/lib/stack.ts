@@ -13,6 +13,9 @@ import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
 
+/** The bench Worker's SECRET_KEY (32 fixed bytes, base64; benches only). */
+export const BENCH_SECRET_KEY = btoa("pulse-bench-secret-key-32-bytes!");
+
 export interface BenchStack {
   baseUrl: string;
   databaseKind: string;
@@ -64,6 +67,7 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
       pgProxy: proxy.address,
       viewerToken,
       adminToken: "bench-admin",
+      secretKey: BENCH_SECRET_KEY,
       ...(options.vars ? { vars: options.vars } : {}),
       // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
       ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),

@@ -16,9 +16,16 @@ export interface Credentials {
   sources: Record<string, string>;
   viewerToken: string;
   adminToken: string;
+  /** The Worker's SECRET_KEY (32 random bytes, base64): signs sessions, encrypts source secrets. */
+  secretKey: string;
 }
 
 export const DEMO_SOURCE = "demo";
+
+/** A SECRET_KEY: 32 random bytes, base64. */
+export function newSecretKey(): string {
+  return randomBytes(32).toString("base64");
+}
 
 /** 32 random bytes, base64url. */
 export function newToken(): string {
@@ -71,9 +78,13 @@ export function loadOrCreateCredentials(
 ): { credentials: Credentials; created: boolean } {
   const created = !existsSync(path);
   const credentials: Credentials = created
-    ? { baseUrl, sources: {}, viewerToken: newToken(), adminToken: newToken() }
+    ? { baseUrl, sources: {}, viewerToken: newToken(), adminToken: newToken(), secretKey: newSecretKey() }
     : readCredentials(path);
   let changed = created;
+  if (!credentials.secretKey) {
+    credentials.secretKey = newSecretKey();
+    changed = true;
+  }
   if (credentials.baseUrl !== baseUrl) {
     credentials.baseUrl = baseUrl;
     changed = true;

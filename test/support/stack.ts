@@ -14,7 +14,7 @@ import { inject } from "vitest";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
-import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "./tokens.ts";
+import { TEST_ADMIN_TOKEN, TEST_SECRET_KEY, TEST_VIEWER_TOKEN } from "./tokens.ts";
 
 const require = createRequire(import.meta.url);
 const pg = require("pg") as typeof import("pg");
@@ -39,6 +39,7 @@ export async function startStack(): Promise<Stack> {
     pgProxy: inject("pgProxy"),
     viewerToken: TEST_VIEWER_TOKEN,
     adminToken: TEST_ADMIN_TOKEN,
+    secretKey: TEST_SECRET_KEY,
     onLine: (line) => {
       logs.push(line);
       if (/error/i.test(line)) console.error(`[wrangler] ${line}`);
