@@ -10,9 +10,12 @@ import { kpis } from "../kpi/route.ts";
 import { live } from "../live/route.ts";
 import { pipelineApi } from "../pipeline/health-api.ts";
 import { notFound, onError } from "./errors.ts";
+import { securityHeaders } from "./headers.ts";
 import { session } from "./session.ts";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+app.use("*", securityHeaders);
 
 app.route("/", ingest);
 app.route("/", kpis);
