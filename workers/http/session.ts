@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { authenticate, authOf, requireRole, roleOf, SESSION_COOKIE_NAME } from "./auth.ts";
+import { authenticate, authOf, requireRole, roleOf, SESSION_COOKIE_NAME, sameOrigin } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 import { issueSession, revokeSession, SESSION_SECONDS } from "./session-token.ts";
 
@@ -16,6 +16,10 @@ export const session = new Hono<{ Bindings: Env }>();
 const signIn = z.object({ token: z.string().min(1, "token is required") });
 
 session.post("/api/v1/session", async (c) => {
+  // A browser always sends Origin on a POST: another site must not sign this browser in.
+  if (c.req.header("origin") && !sameOrigin(c)) {
+    throw new ApiError(403, "cross_origin", "Sign in from this site's own sign-in screen.");
+  }
   const body = signIn.safeParse(await c.req.json().catch(() => undefined));
   if (!body.success) throw new ApiError(400, "invalid_body", 'Send {"token": "<viewer or admin token>"}.');
   const role = roleOf(body.data.token, c.env);
