@@ -7,6 +7,7 @@ import type { AlertMessage } from "./alerts/messages.ts";
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { pruneRevokedSessions } from "./http/session-token.ts";
+import { clearExpiredSecrets } from "./ingest/sources.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
@@ -44,6 +45,7 @@ export default {
       while ((await transaction(db, (tx) => recomputeDirtySlices(tx, 500))) > 0) {}
       await pruneLiveMinutes(db);
       await pruneRevokedSessions(db);
+      await clearExpiredSecrets(db);
       // Reconcile the live room with the source of truth: corrects and reports any drift (a missed
       // or failed update); everything it keeps once an hour, the recent window otherwise.
       const deep = new Date(controller.scheduledTime).getUTCMinutes() < 5;

@@ -11,6 +11,7 @@ import { runMigrations } from "../../scripts/lib/migrate.ts";
 import { startPgProxy } from "../../scripts/lib/pg-proxy.ts";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+import { sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
 
 /** The bench Worker's SECRET_KEY (32 fixed bytes, base64; benches only). */
@@ -82,7 +83,8 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
   }
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: "bench", secret: newWebhookSecret() };
-  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
+  const sealed = await sealSecret({ SECRET_KEY: BENCH_SECRET_KEY }, source.name, source.secret);
+  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, sealed]);
   return {
     baseUrl: worker.baseUrl,
     databaseKind: embedded ? "pglite" : "postgres-server",

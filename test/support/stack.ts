@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+import { sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
 import { TEST_ADMIN_TOKEN, TEST_SECRET_KEY, TEST_VIEWER_TOKEN } from "./tokens.ts";
 
@@ -48,7 +49,8 @@ export async function startStack(): Promise<Stack> {
   const url = new URL(worker.baseUrl);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: `e2e-${crypto.randomUUID().slice(0, 8)}`, secret: newWebhookSecret() };
-  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
+  const sealed = await sealSecret({ SECRET_KEY: TEST_SECRET_KEY }, source.name, source.secret);
+  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, sealed]);
   return {
     url,
     source,

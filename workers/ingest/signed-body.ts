@@ -8,7 +8,7 @@ import { ApiError } from "../http/errors.ts";
 import { eventChecksum } from "./checksum.ts";
 import { BodyError, type Change, identityOf, parseEvent, splitBody } from "./events.ts";
 import { verifySignature } from "./signature.ts";
-import { findSource } from "./sources.ts";
+import { findSource, unknownSourceSecrets } from "./sources.ts";
 
 export interface Limits {
   maxBytes: number;
@@ -43,14 +43,9 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > limits.maxBytes) throw tooLarge(declared, limits);
 
+  // An unknown name is verified against a secret nobody has: the same 401 as a wrong signature,
+  // so answers do not tell which source names exist.
   let { source, cached } = await findSource(c.env, name);
-  if (!source) {
-    throw new ApiError(
-      404,
-      "unknown_source",
-      `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`,
-    );
-  }
 
   const body = await c.req.text();
   const bytes = new TextEncoder().encode(body).length;
@@ -61,12 +56,18 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
     "webhook-timestamp": c.req.header("webhook-timestamp") ?? "",
     "webhook-signature": c.req.header("webhook-signature") ?? "",
   };
-  let verified = verifySignature(source.secrets, body, headers);
-  if (!verified.ok && cached) {
+  let verified = verifySignature(source?.secrets ?? unknownSourceSecrets(), body, headers);
+  if (!verified.ok && cached && source) {
     ({ source, cached } = await findSource(c.env, name, { fresh: true }));
     if (source) verified = verifySignature(source.secrets, body, headers);
   }
-  if (!verified.ok) throw new ApiError(401, "invalid_signature", verified.reason);
+  if (!verified.ok || !source) {
+    throw new ApiError(
+      401,
+      "invalid_signature",
+      verified.ok ? "webhook-signature does not match the body with this source's secret" : verified.reason,
+    );
+  }
 
   let raws: unknown[];
   try {
