@@ -31,6 +31,12 @@ export default defineConfig({
                 ALERT_RECEIVER_URL: inject("alertReceiver"),
                 ALERT_RETRY_BASE_SECONDS: "1",
               },
+              // Small limits, so the rate-limit tests reach them (their requests carry an IP or a
+              // source of their own; other tests send neither that many nor an IP).
+              ratelimits: {
+                API_IP_LIMIT: { namespace_id: "1001", simple: { limit: 50, period: 10 } },
+                WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 200, period: 10 } },
+              },
             },
           })),
         ],

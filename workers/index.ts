@@ -14,6 +14,7 @@ import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
 import { processCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
+export { WebhookReplayGuard } from "./ingest/replay-guard.ts";
 export { KpiRoom } from "./live/kpi-room.ts";
 
 export default {

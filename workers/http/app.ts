@@ -11,11 +11,13 @@ import { live } from "../live/route.ts";
 import { pipelineApi } from "../pipeline/health-api.ts";
 import { notFound, onError } from "./errors.ts";
 import { securityHeaders } from "./headers.ts";
+import { ipRateLimit } from "./rate-limit.ts";
 import { session } from "./session.ts";
 
 export const app = new Hono<{ Bindings: Env }>();
 
 app.use("*", securityHeaders);
+app.use("/api/*", ipRateLimit);
 
 app.route("/", ingest);
 app.route("/", kpis);

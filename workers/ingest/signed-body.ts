@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { ApiError } from "../http/errors.ts";
 import { eventChecksum } from "./checksum.ts";
 import { BodyError, type Change, identityOf, parseEvent, splitBody } from "./events.ts";
+import { guardVerifiedWebhook } from "./guard.ts";
 import { verifySignature } from "./signature.ts";
 import { findSource, unknownSourceSecrets } from "./sources.ts";
 
@@ -68,6 +69,7 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
       verified.ok ? "webhook-signature does not match the body with this source's secret" : verified.reason,
     );
   }
+  await guardVerifiedWebhook(c, name, headers);
 
   let raws: unknown[];
   try {
