@@ -11,6 +11,7 @@ import { live } from "../live/route.ts";
 import { pipelineApi } from "../pipeline/health-api.ts";
 import { notFound, onError } from "./errors.ts";
 import { securityHeaders } from "./headers.ts";
+import { health } from "./health.ts";
 import { ipRateLimit } from "./rate-limit.ts";
 import { session } from "./session.ts";
 
@@ -29,6 +30,6 @@ app.route("/", pipelineApi);
 app.route("/", alertsApi);
 app.route("/", askApi);
 app.route("/", insightsApi);
-app.get("/api/v1/health", (c) => c.json({ ok: true }));
+app.get("/api/v1/health", health);
 app.notFound(notFound);
 app.onError(onError);
