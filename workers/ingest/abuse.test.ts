@@ -88,7 +88,8 @@ describe("replayed webhooks", () => {
     const headers = signedHeaders(source.secret, body);
     const forged = {
       ...headers,
-      "webhook-signature": signedHeaders(source.secret, "other", headers["webhook-id"])["webhook-signature"] ?? "",
+      "webhook-signature":
+        signedHeaders(source.secret, "other", headers["webhook-id"])["webhook-signature"] ?? "",
     };
     expect((await postSigned(source, body, forged)).status).toBe(401);
     expect((await postSigned(source, body, headers)).status).toBe(202);
