@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "./test/support/tokens.ts";
+import { TEST_ADMIN_TOKEN, TEST_SECRET_KEY, TEST_VIEWER_TOKEN } from "./test/support/tokens.ts";
 
 export default defineConfig({
   test: {
@@ -24,11 +24,18 @@ export default defineConfig({
                 PG_WS_PROXY: inject("pgProxy"),
                 VIEWER_TOKEN: TEST_VIEWER_TOKEN,
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                SECRET_KEY: TEST_SECRET_KEY,
                 // Sharded, so the tests cover the root → shard forwarding and reconciliation.
                 LIVE_SHARDS: "2",
                 // Alert deliveries go to a real local receiver; retries start after 1 s.
                 ALERT_RECEIVER_URL: inject("alertReceiver"),
                 ALERT_RETRY_BASE_SECONDS: "1",
+              },
+              // Small limits, so the rate-limit tests reach them (their requests carry an IP or a
+              // source of their own; other tests send neither that many nor an IP).
+              ratelimits: {
+                API_IP_LIMIT: { namespace_id: "1001", simple: { limit: 50, period: 10 } },
+                WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 200, period: 10 } },
               },
             },
           })),

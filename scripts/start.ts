@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   // 3. Credentials and the demo source
   const credentialsPath = join(dataDir, "credentials.json");
   const { credentials, created } = loadOrCreateCredentials(credentialsPath, baseUrl);
-  await upsertSources(databaseUrl, credentials.sources);
+  await upsertSources(databaseUrl, credentials.sources, credentials.secretKey);
   await halted();
   say(`credentials ${created ? "created in" : "read from"} ${rel(credentialsPath)}`);
 
@@ -201,6 +201,7 @@ async function main(): Promise<void> {
     pgProxy: proxy.address,
     viewerToken: credentials.viewerToken,
     adminToken: credentials.adminToken,
+    secretKey: credentials.secretKey,
     onLine: forwardWranglerLine,
     onSpawn: (child) => {
       wrangler = child;

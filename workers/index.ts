@@ -7,6 +7,8 @@ import type { AlertMessage } from "./alerts/messages.ts";
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
 import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
+import { pruneRevokedSessions } from "./http/session-token.ts";
+import { clearExpiredSecrets } from "./ingest/sources.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
@@ -14,6 +16,7 @@ import { handleCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { repeatBounded, runSteps } from "./pipeline/steps.ts";
 import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
+export { WebhookReplayGuard } from "./ingest/replay-guard.ts";
 export { KpiRoom } from "./live/kpi-room.ts";
 
 export default {
@@ -57,6 +60,8 @@ export default {
           ),
       ],
       ["live minutes", () => withDb(env, (db) => pruneLiveMinutes(db))],
+      ["revoked sessions", () => withDb(env, (db) => pruneRevokedSessions(db))],
+      ["expired source secrets", () => withDb(env, (db) => clearExpiredSecrets(db))],
       // Reconcile the live room with the source of truth: corrects and reports any drift (a missed
       // or failed update); everything it keeps once an hour, the recent window otherwise.
       ["live room", () => withDb(env, (db) => reconcileLiveRoom(env, db, deep))],

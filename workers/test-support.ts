@@ -6,13 +6,15 @@ import { env, exports } from "cloudflare:workers";
 import { randomPastDay } from "../test/support/events.ts";
 import { TEST_ADMIN_TOKEN } from "../test/support/tokens.ts";
 import { withDb } from "./db/client.ts";
+import { sealSecret } from "./ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "./ingest/signature.ts";
 
 /** Creates a source with a fresh secret and a unique name (each test owns its source). */
 export async function createSource(prefix = "test"): Promise<{ name: string; secret: string }> {
   const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
   const secret = newWebhookSecret();
-  await withDb(env, (db) => db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [name, secret]));
+  const sealed = await sealSecret(env, name, secret);
+  await withDb(env, (db) => db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [name, sealed]));
   return { name, secret };
 }
 

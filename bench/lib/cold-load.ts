@@ -38,14 +38,16 @@ export async function signedInContext(
 ): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   if (by === "cookie") {
+    // A real session, as the sign-in screen gets one.
+    const signIn = await fetch(`${stack.baseUrl}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: stack.viewerToken }),
+    });
+    const value = /^[^=]+=([^;]*)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1];
+    if (!signIn.ok || !value) throw new Error(`sign-in failed: HTTP ${signIn.status}`);
     await context.addCookies([
-      {
-        name: SESSION_COOKIE,
-        value: stack.viewerToken,
-        url: stack.baseUrl,
-        httpOnly: true,
-        sameSite: "Strict",
-      },
+      { name: SESSION_COOKIE, value, url: stack.baseUrl, httpOnly: true, secure: true, sameSite: "Strict" },
     ]);
   }
   await context.addInitScript(installProbe);

@@ -11,7 +11,11 @@ import { runMigrations } from "../../scripts/lib/migrate.ts";
 import { startPgProxy } from "../../scripts/lib/pg-proxy.ts";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+import { sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
+
+/** The bench Worker's SECRET_KEY (32 fixed bytes, base64; benches only). */
+export const BENCH_SECRET_KEY = btoa("pulse-bench-secret-key-32-bytes!");
 
 export interface BenchStack {
   baseUrl: string;
@@ -64,6 +68,7 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
       pgProxy: proxy.address,
       viewerToken,
       adminToken: "bench-admin",
+      secretKey: BENCH_SECRET_KEY,
       ...(options.vars ? { vars: options.vars } : {}),
       // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
       ...(process.env.BENCH_VERBOSE ? { onLine: (line: string) => console.error(`[wrangler] ${line}`) } : {}),
@@ -78,7 +83,8 @@ export async function startBenchStack(options: { vars?: Record<string, string> }
   }
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: "bench", secret: newWebhookSecret() };
-  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
+  const sealed = await sealSecret({ SECRET_KEY: BENCH_SECRET_KEY }, source.name, source.secret);
+  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, sealed]);
   return {
     baseUrl: worker.baseUrl,
     databaseKind: embedded ? "pglite" : "postgres-server",

@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { isSealed, openSecret, sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret } from "../../workers/ingest/signature.ts";
 
 export interface Credentials {
@@ -16,9 +17,16 @@ export interface Credentials {
   sources: Record<string, string>;
   viewerToken: string;
   adminToken: string;
+  /** The Worker's SECRET_KEY (32 random bytes, base64): signs sessions, encrypts source secrets. */
+  secretKey: string;
 }
 
 export const DEMO_SOURCE = "demo";
+
+/** A SECRET_KEY: 32 random bytes, base64. */
+export function newSecretKey(): string {
+  return randomBytes(32).toString("base64");
+}
 
 /** 32 random bytes, base64url. */
 export function newToken(): string {
@@ -71,9 +79,13 @@ export function loadOrCreateCredentials(
 ): { credentials: Credentials; created: boolean } {
   const created = !existsSync(path);
   const credentials: Credentials = created
-    ? { baseUrl, sources: {}, viewerToken: newToken(), adminToken: newToken() }
+    ? { baseUrl, sources: {}, viewerToken: newToken(), adminToken: newToken(), secretKey: newSecretKey() }
     : readCredentials(path);
   let changed = created;
+  if (!credentials.secretKey) {
+    credentials.secretKey = newSecretKey();
+    changed = true;
+  }
   if (credentials.baseUrl !== baseUrl) {
     credentials.baseUrl = baseUrl;
     changed = true;
@@ -90,18 +102,31 @@ export function loadOrCreateCredentials(
   return { credentials, created };
 }
 
-/** Creates or updates the `sources` rows so the Worker accepts these secrets. */
-export async function upsertSources(databaseUrl: string, sources: Record<string, string>): Promise<void> {
+/**
+ * Creates or updates the `sources` rows so the Worker accepts these secrets, encrypted with the
+ * Worker's `secretKey` as it stores them. A row that already holds the same secret is left alone.
+ */
+export async function upsertSources(
+  databaseUrl: string,
+  sources: Record<string, string>,
+  secretKey: string,
+): Promise<void> {
+  const env = { SECRET_KEY: secretKey };
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     for (const [name, secret] of Object.entries(sources)) {
+      const stored = (
+        await client.query<{ secret: string }>("SELECT secret FROM sources WHERE name = $1", [name])
+      ).rows[0]?.secret;
+      const current =
+        stored && isSealed(stored) ? await openSecret(env, name, stored).catch(() => undefined) : stored;
+      if (current === secret && stored && isSealed(stored)) continue;
       await client.query(
         `INSERT INTO sources (name, secret) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET secret = excluded.secret,
-           previous_secret = NULL, previous_secret_expires_at = NULL
-         WHERE sources.secret IS DISTINCT FROM excluded.secret`,
-        [name, secret],
+           previous_secret = NULL, previous_secret_expires_at = NULL`,
+        [name, await sealSecret(env, name, secret)],
       );
     }
   } finally {

@@ -22,6 +22,8 @@ export interface WranglerDevOptions {
   pgProxy: string;
   viewerToken: string;
   adminToken: string;
+  /** The Worker's SECRET_KEY (session signing, source secrets at rest). */
+  secretKey: string;
   /** Overrides of `[vars]` (`--var KEY:VALUE`). */
   vars?: Record<string, string>;
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
@@ -67,6 +69,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
         DATABASE_URL: options.databaseUrl,
         VIEWER_TOKEN: options.viewerToken,
         ADMIN_TOKEN: options.adminToken,
+        SECRET_KEY: options.secretKey,
         PG_WS_PROXY: options.pgProxy,
       },
       onLine: options.onLine ?? (() => undefined),

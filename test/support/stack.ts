@@ -13,8 +13,9 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { freePort } from "../../scripts/lib/processes.ts";
 import { startWranglerDev } from "../../scripts/lib/wrangler-dev.ts";
+import { sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.ts";
-import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "./tokens.ts";
+import { TEST_ADMIN_TOKEN, TEST_SECRET_KEY, TEST_VIEWER_TOKEN } from "./tokens.ts";
 
 const require = createRequire(import.meta.url);
 const pg = require("pg") as typeof import("pg");
@@ -49,6 +50,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pgProxy: inject("pgProxy"),
     viewerToken: TEST_VIEWER_TOKEN,
     adminToken: TEST_ADMIN_TOKEN,
+    secretKey: TEST_SECRET_KEY,
     onLine: (line) => {
       logs.push(line);
       if (options.echoErrors !== false && /error/i.test(line)) console.error(`[wrangler] ${line}`);
@@ -57,7 +59,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const url = new URL(worker.baseUrl);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   const source = { name: `e2e-${crypto.randomUUID().slice(0, 8)}`, secret: newWebhookSecret() };
-  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, source.secret]);
+  const sealed = await sealSecret({ SECRET_KEY: TEST_SECRET_KEY }, source.name, source.secret);
+  await db.query("INSERT INTO sources (name, secret) VALUES ($1, $2)", [source.name, sealed]);
   return {
     url,
     source,

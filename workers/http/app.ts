@@ -11,9 +11,15 @@ import { kpis } from "../kpi/route.ts";
 import { live } from "../live/route.ts";
 import { pipelineApi } from "../pipeline/health-api.ts";
 import { notFound, onError } from "./errors.ts";
+import { securityHeaders } from "./headers.ts";
+import { health } from "./health.ts";
+import { ipRateLimit } from "./rate-limit.ts";
 import { session } from "./session.ts";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+app.use("*", securityHeaders);
+app.use("/api/*", ipRateLimit);
 
 app.route("/", ingest);
 app.route("/", kpis);
@@ -26,6 +32,6 @@ app.route("/", alertsApi);
 app.route("/", askApi);
 app.route("/", insightsApi);
 app.route("/", subscriptionsApi);
-app.get("/api/v1/health", (c) => c.json({ ok: true }));
+app.get("/api/v1/health", health);
 app.notFound(notFound);
 app.onError(onError);

@@ -29,6 +29,7 @@ export function errorBody(code: string, message: string, details?: unknown[]): E
 
 export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
+    if ("retryAfter" in err) c.header("Retry-After", String(err.retryAfter));
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
   console.error(

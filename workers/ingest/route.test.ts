@@ -76,13 +76,18 @@ describe("POST /api/v1/cdc/:source", () => {
     expect(await bronzeCount(event.payload.sale_id)).toBe(0);
   });
 
-  it("answers 404 for an unknown source", async () => {
+  it("answers an unknown source with the 401 of a wrong signature (names are not disclosed)", async () => {
     const response = await postSigned(
       { name: "no-such-source", secret: source.secret },
       JSON.stringify(saleEvent()),
     );
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: "unknown_source" } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "invalid_signature",
+        message: "webhook-signature does not match the body with this source's secret",
+      },
+    });
   });
 
   it("answers 400 for malformed JSON and stores nothing", async () => {

@@ -7,8 +7,9 @@ import type { Context } from "hono";
 import { ApiError } from "../http/errors.ts";
 import { eventChecksum } from "./checksum.ts";
 import { BodyError, type Change, identityOf, parseEvent, splitBody } from "./events.ts";
+import { guardVerifiedWebhook } from "./guard.ts";
 import { verifySignature } from "./signature.ts";
-import { findSource } from "./sources.ts";
+import { findSource, unknownSourceSecrets } from "./sources.ts";
 import { inspectEvent } from "./storable.ts";
 
 export interface Limits {
@@ -91,14 +92,9 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > limits.maxBytes) throw tooLarge(declared, limits);
 
+  // An unknown name is verified against a secret nobody has: the same 401 as a wrong signature,
+  // so answers do not tell which source names exist.
   let { source, cached } = await lookUpSource(c.env, name);
-  if (!source) {
-    throw new ApiError(
-      404,
-      "unknown_source",
-      `No source named "${name}". Create it with PUT /api/v1/sources/${name}.`,
-    );
-  }
 
   const body = await readBody(c.req.raw, limits);
 
@@ -107,12 +103,19 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
     "webhook-timestamp": c.req.header("webhook-timestamp") ?? "",
     "webhook-signature": c.req.header("webhook-signature") ?? "",
   };
-  let verified = verifySignature(source.secrets, body, headers);
-  if (!verified.ok && cached) {
+  let verified = verifySignature(source?.secrets ?? unknownSourceSecrets(), body, headers);
+  if (!verified.ok && cached && source) {
     ({ source, cached } = await lookUpSource(c.env, name, { fresh: true }));
     if (source) verified = verifySignature(source.secrets, body, headers);
   }
-  if (!verified.ok) throw new ApiError(401, "invalid_signature", verified.reason);
+  if (!verified.ok || !source) {
+    throw new ApiError(
+      401,
+      "invalid_signature",
+      verified.ok ? "webhook-signature does not match the body with this source's secret" : verified.reason,
+    );
+  }
+  await guardVerifiedWebhook(c, name, headers);
 
   let raws: unknown[];
   try {

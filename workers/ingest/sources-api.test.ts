@@ -78,7 +78,7 @@ describe("source management", () => {
     const name = unique("old");
     const { secret } = await create(name);
     expect((await admin(`/api/v1/sources/${name}`, { method: "DELETE" })).status).toBe(204);
-    expect((await postSigned({ name, secret }, JSON.stringify(saleEvent()))).status).toBe(404);
+    expect((await postSigned({ name, secret }, JSON.stringify(saleEvent()))).status).toBe(401);
     expect((await admin(`/api/v1/sources/${name}`, { method: "DELETE" })).status).toBe(404);
   });
 

@@ -14,6 +14,7 @@ import { takeBronzeForReplay } from "../pipeline/store/bronze.ts";
 import { eventChecksum } from "./checksum.ts";
 import { ENTITIES, entityFields } from "./entities.ts";
 import { identityOf, parseEvent } from "./events.ts";
+import { sealSecret } from "./secret-box.ts";
 import { newWebhookSecret } from "./signature.ts";
 import { forgetSource } from "./sources.ts";
 
@@ -72,13 +73,15 @@ sourcesApi.put("/api/v1/sources/:name", async (c) => {
   const name = sourceName(c.req.param("name"));
   const { rotate, grace_seconds: grace } = await body(c.req.raw, putSource);
   const secret = newWebhookSecret();
+  // Stored encrypted: the plain secret is in this answer only, never in the database or a log.
+  const sealed = await sealSecret(c.env, name, secret);
   const result = await withDb(c.env, async (db) => {
     if (rotate) {
       const rotated = await db.query<{ expires: Date }>(
         `UPDATE sources SET previous_secret = secret, secret = $2,
                 previous_secret_expires_at = now() + make_interval(secs => $3)
           WHERE name = $1 RETURNING previous_secret_expires_at AS expires`,
-        [name, secret, grace],
+        [name, sealed, grace],
       );
       const row = rotated.rows[0];
       if (!row) throw new ApiError(404, "unknown_source", `No source named "${name}" to rotate.`);
@@ -86,7 +89,7 @@ sourcesApi.put("/api/v1/sources/:name", async (c) => {
     }
     const created = await db.query(
       "INSERT INTO sources (name, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      [name, secret],
+      [name, sealed],
     );
     if (created.rowCount === 0) {
       throw new ApiError(

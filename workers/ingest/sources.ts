@@ -2,49 +2,108 @@
  * Source systems and their webhook secrets, read from Postgres and cached per isolate for a short
  * time so the webhook path rarely touches the database. A failed verification against a cached
  * entry re-reads the source once, so a rotated secret works at once.
+ *
+ * Secrets are stored encrypted (secret-box.ts) and opened here only. A previous secret whose grace
+ * period has ended is cleared from the row when next read (and by the scheduled job).
+ *
+ * Names that are not sources are remembered too (a negative cache, `UNKNOWN_TTL_MS`, bounded), so
+ * requests to made-up names cost no database round trip each.
  */
-import { eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
-import { sources } from "../../drizzle/schema.ts";
 import { type DbEnv, withDb } from "../db/client.ts";
+import type { KeyEnv } from "../http/keys.ts";
+import { isSealed, openSecret, sealSecret } from "./secret-box.ts";
+import { newWebhookSecret } from "./signature.ts";
 
 export interface SourceSecrets {
   name: string;
   secrets: string[];
 }
 
-const TTL_MS = 30_000;
-const cache = new Map<string, { value: SourceSecrets; expires: number }>();
+export type SourceEnv = DbEnv & KeyEnv;
 
-async function load(env: DbEnv, name: string): Promise<SourceSecrets | undefined> {
-  const row = await withDb(env, async (pool) => {
-    const [found] = await drizzle(pool).select().from(sources).where(eq(sources.name, name)).limit(1);
-    return found;
+const TTL_MS = 30_000;
+/** How long a name found not to be a source is answered from memory. */
+export const UNKNOWN_TTL_MS = 10_000;
+const MAX_UNKNOWN = 10_000;
+
+const cache = new Map<string, { value: SourceSecrets; expires: number }>();
+const unknown = new Map<string, number>();
+
+interface Row {
+  name: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_live: boolean;
+  previous_expired: boolean;
+}
+
+async function load(env: SourceEnv, name: string): Promise<SourceSecrets | undefined> {
+  const row = await withDb(env, async (db) => {
+    const found = await db.query<Row>(
+      `SELECT name, secret, previous_secret,
+              previous_secret_expires_at > now() AS previous_live,
+              previous_secret IS NOT NULL AND NOT (previous_secret_expires_at > now()) AS previous_expired
+         FROM sources WHERE name = $1`,
+      [name],
+    );
+    const row = found.rows[0];
+    if (row?.previous_expired) await clearExpiredSecrets(db, name);
+    if (row && !isSealed(row.secret)) await sealStored(env, db, row);
+    return row;
   });
   if (!row) {
     cache.delete(name);
+    rememberUnknown(name);
     return undefined;
   }
-  const secrets = [row.secret];
-  if (
-    row.previousSecret &&
-    row.previousSecretExpiresAt &&
-    row.previousSecretExpiresAt.getTime() > Date.now()
-  ) {
-    secrets.push(row.previousSecret);
-  }
+  unknown.delete(name);
+  const secrets = [await openStored(env, name, row.secret)];
+  if (row.previous_secret && row.previous_live)
+    secrets.push(await openStored(env, name, row.previous_secret));
   const value = { name: row.name, secrets };
   cache.set(name, { value, expires: Date.now() + TTL_MS });
   return value;
 }
 
+/** Rows written before secrets were encrypted: read as they are, then sealed in place. */
+function openStored(env: KeyEnv, name: string, stored: string): Promise<string> {
+  return isSealed(stored) ? openSecret(env, name, stored) : Promise.resolve(stored);
+}
+
+async function sealStored(env: KeyEnv, db: Queryable, row: Row): Promise<void> {
+  await db.query("UPDATE sources SET secret = $2 WHERE name = $1 AND secret = $3", [
+    row.name,
+    await sealSecret(env, row.name, row.secret),
+    row.secret,
+  ]);
+  if (row.previous_secret && !isSealed(row.previous_secret)) {
+    await db.query("UPDATE sources SET previous_secret = $2 WHERE name = $1 AND previous_secret = $3", [
+      row.name,
+      await sealSecret(env, row.name, row.previous_secret),
+      row.previous_secret,
+    ]);
+  }
+}
+
+function rememberUnknown(name: string): void {
+  if (unknown.size >= MAX_UNKNOWN) {
+    const now = Date.now();
+    for (const [key, until] of unknown) if (until <= now) unknown.delete(key);
+    if (unknown.size >= MAX_UNKNOWN) unknown.clear();
+  }
+  unknown.set(name, Date.now() + UNKNOWN_TTL_MS);
+}
+
 export async function findSource(
-  env: DbEnv,
+  env: SourceEnv,
   name: string,
   options: { fresh?: boolean } = {},
 ): Promise<{ source: SourceSecrets | undefined; cached: boolean }> {
   const hit = cache.get(name);
-  if (!options.fresh && hit && hit.expires > Date.now()) return { source: hit.value, cached: true };
+  if (!options.fresh) {
+    if (hit && hit.expires > Date.now()) return { source: hit.value, cached: true };
+    if ((unknown.get(name) ?? 0) > Date.now()) return { source: undefined, cached: true };
+  }
   try {
     return { source: await load(env, name), cached: false };
   } catch (error) {
@@ -54,7 +113,30 @@ export async function findSource(
   }
 }
 
-/** Drops a source from this isolate's cache (after it was created, rotated or deleted here). */
+/** Drops a source from this isolate's caches (after it was created, rotated or deleted here). */
 export function forgetSource(name: string): void {
   cache.delete(name);
+  unknown.delete(name);
+}
+
+let placeholder: string[] | undefined;
+
+/** A secret for names that are not sources: random per isolate, so nothing ever verifies with it. */
+export function unknownSourceSecrets(): string[] {
+  placeholder ??= [newWebhookSecret()];
+  return placeholder;
+}
+
+interface Queryable {
+  query(text: string, params?: unknown[]): Promise<unknown>;
+}
+
+/** Clears previous secrets whose grace period has ended (one source, or all). */
+export async function clearExpiredSecrets(db: Queryable, name?: string): Promise<void> {
+  await db.query(
+    `UPDATE sources SET previous_secret = NULL, previous_secret_expires_at = NULL
+      WHERE previous_secret IS NOT NULL AND NOT (previous_secret_expires_at > now())
+        ${name === undefined ? "" : "AND name = $1"}`,
+    name === undefined ? [] : [name],
+  );
 }
