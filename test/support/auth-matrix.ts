@@ -266,6 +266,20 @@ export const ENDPOINTS: Endpoint[] = [
     ok: 200,
   },
   {
+    method: "GET",
+    route: "/api/v1/pipeline/dead-letters",
+    access: "admin",
+    sample: { path: "/api/v1/pipeline/dead-letters?source=matrix-nowhere" },
+    ok: 200,
+  },
+  {
+    method: "POST",
+    route: "/api/v1/pipeline/dead-letters/replay",
+    access: "admin",
+    sample: { path: "/api/v1/pipeline/dead-letters/replay?source=matrix-nowhere" },
+    ok: 200,
+  },
+  {
     method: "POST",
     route: "/api/v1/ask",
     access: "viewer",
@@ -278,6 +292,34 @@ export const ENDPOINTS: Endpoint[] = [
     access: "viewer",
     sample: { path: "/api/v1/insights/daily?date=bad" },
     ok: 400,
+  },
+  {
+    method: "GET",
+    route: "/api/v1/insights/subscriptions",
+    access: "viewer",
+    sample: { path: "/api/v1/insights/subscriptions" },
+    ok: 200,
+  },
+  {
+    method: "GET",
+    route: "/api/v1/insights/subscriptions/:id",
+    access: "viewer",
+    sample: { path: "/api/v1/insights/subscriptions/matrix-nowhere" },
+    ok: 404,
+  },
+  {
+    method: "PUT",
+    route: "/api/v1/insights/subscriptions/:id",
+    access: "viewer",
+    sample: { path: "/api/v1/insights/subscriptions/matrix-nowhere", body: "{}" },
+    ok: 400,
+  },
+  {
+    method: "DELETE",
+    route: "/api/v1/insights/subscriptions/:id",
+    access: "viewer",
+    sample: { path: "/api/v1/insights/subscriptions/matrix-nowhere" },
+    ok: 404,
   },
 ];
 
