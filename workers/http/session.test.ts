@@ -39,7 +39,8 @@ function payloadOf(value: string): Record<string, unknown> {
   return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/")));
 }
 
-describe("the session cookie", () => {
+// Database round trips: generous under a loaded machine.
+describe("the session cookie", { timeout: 30_000 }, () => {
   it("is a signed {role, exp, sid}, never the token, with __Host-, Secure, HttpOnly and SameSite=Strict", {
     timeout: 20_000,
   }, async () => {
@@ -120,7 +121,8 @@ describe("the session cookie", () => {
   });
 });
 
-describe("cookie-authenticated changes check Origin", () => {
+// Database round trips: generous under a loaded machine.
+describe("cookie-authenticated changes check Origin", { timeout: 30_000 }, () => {
   it("same origin → allowed; another origin or none → 403", async () => {
     const { value } = await signIn(TEST_ADMIN_TOKEN);
     const reconnect = (headers: Record<string, string>) =>
@@ -151,7 +153,8 @@ describe("cookie-authenticated changes check Origin", () => {
   });
 });
 
-describe("?token= on the WebSocket", () => {
+// Database round trips: generous under a loaded machine.
+describe("?token= on the WebSocket", { timeout: 30_000 }, () => {
   it("works for the viewer token only; the admin token in a URL → 401", async () => {
     const viewerSocket = await call(`/api/v1/live?token=${TEST_VIEWER_TOKEN}`, {
       headers: { upgrade: "websocket" },

@@ -56,7 +56,8 @@ describe("rate limits", () => {
   }, 60_000);
 });
 
-describe("replayed webhooks", () => {
+// Database round trips: generous under a loaded machine.
+describe("replayed webhooks", { timeout: 30_000 }, () => {
   it("the same signed request again is refused (409); the sender's re-signed retry passes", async () => {
     const source = await createSource("replay");
     const body = "[]";
