@@ -187,28 +187,36 @@ export async function lockSlices(tx: Db): Promise<void> {
 }
 
 /**
- * Recomputes the non-additive measures of up to `limit` dirty slices from silver and clears them.
- * Returns how many slices it recomputed.
+ * Recomputes the non-additive measures of up to `limit` dirty slices (the newest days first) from
+ * silver and clears them. Returns how many slices it recomputed.
  */
 export async function recomputeDirtySlices(tx: Db, limit: number): Promise<number> {
   return (await recomputeSlices(tx, limit)).recomputed;
 }
 
+/** One recomputation: how many slices it took, which of them changed, and whether any are left. */
+export interface Recomputation {
+  recomputed: number;
+  /** The slices (`dim|member|day`) whose values changed — the ones the live room needs again. */
+  changed: string[];
+  /** Dirty slices left after this one (as the transaction saw them). */
+  remaining: number;
+}
+
 /**
- * The same, also returning the slices (`dim|member|day`) whose values changed — the ones the live
- * room needs again.
+ * The same, also returning the slices whose values changed and how many are left. Set-based: one
+ * statement reads the picked days' sales once, keeps only the sales of picked slices and
+ * aggregates them per slice, so its cost follows the sales of the slices it takes.
  */
-export async function recomputeSlices(
-  tx: Db,
-  limit: number,
-): Promise<{ recomputed: number; changed: string[] }> {
+export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputation> {
   // The plan's estimates cross the JIT threshold, and compiling costs more (30–100 ms) than running
   // it; LOCAL keeps the setting to this transaction (every caller runs one).
   await tx.query("SET LOCAL jit = off");
   await lockSlices(tx);
-  const result = await tx.query<{ n: number; changed: string[] }>(
-    `WITH picked AS (
-       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC LIMIT $1)
+  const result = await tx.query<{ n: number; changed: string[]; remaining: number }>(
+    `WITH picked AS MATERIALIZED (
+       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (
+         SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC, dim, member LIMIT $1)
        RETURNING dim, member, day),
      -- The picked days' sales, read once through the day index, each with whether it falls on its
      -- customer's first day (an index lookup per sale). Joined to \`picked\` directly, the planner
@@ -219,14 +227,14 @@ export async function recomputeSlices(
               s.sale_date = (SELECT f.first_day FROM customer_first_sale f WHERE f.customer_id = s.customer_id) AS is_first
          FROM silver_sales_clean s
         WHERE s.sale_date = ANY (ARRAY(SELECT DISTINCT day FROM picked)) AND NOT s.is_deleted),
-     -- Each sale under its five slice keys, so slices meet their own sales only.
+     -- Each sale under its five slice keys, kept only where that slice was picked (a hash lookup),
+     -- so a day with one dirty slice does not sort all of its slices' sales.
      sales AS MATERIALIZED (
        SELECT m.dim, m.member, s.day, s.customer_id, s.amount, s.is_first
          FROM day_sales s
         CROSS JOIN LATERAL (VALUES ('all', ''), ('region', s.region), ('segment', s.customer_segment),
-                                   ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)),
-     -- Aggregated before meeting \`picked\`: joined first, every one of the days' sales rows (five per
-     -- sale) went through a hash join with the picked slices and carried their columns into the sort.
+                                   ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)
+        WHERE (m.dim, m.member, s.day) IN (SELECT dim, member, day FROM picked)),
      per_slice AS (
        SELECT s.dim, s.member, s.day,
               count(DISTINCT s.customer_id)::int AS unique_customers,
@@ -248,11 +256,17 @@ export async function recomputeSlices(
               IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
        RETURNING k.dim || '|' || k.member || '|' || k.day AS slice)
      SELECT (SELECT count(*)::int FROM measured) AS n,
-            (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed`,
+            (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed,
+            -- The statement's snapshot still holds the picked rows.
+            (SELECT count(*)::int FROM kpi_dirty) - (SELECT count(*)::int FROM picked) AS remaining`,
     [limit],
   );
   const row = result.rows[0];
-  return { recomputed: row?.n ?? 0, changed: row?.changed ?? [] };
+  return {
+    recomputed: row?.n ?? 0,
+    changed: row?.changed ?? [],
+    remaining: Math.max(0, row?.remaining ?? 0),
+  };
 }
 
 /** A day's absolute totals of the whole business, as sent to the live room. */
