@@ -277,7 +277,8 @@ export interface DayTotals {
   orders: number;
   quantity: number;
   costs: number;
-  uniqueCustomers: number;
+  /** Null while the day awaits its recomputation. */
+  uniqueCustomers: number | null;
   updatedAt: string;
 }
 
@@ -288,15 +289,17 @@ type DayRow = {
   costs: string;
   orders: number;
   quantity: string;
-  unique_customers: number;
+  unique_customers: number | null;
   updated_at: string;
 };
 
 export async function readDailyTotals(db: Db, from: string, to: string): Promise<DayTotals[]> {
   const result = await db.query<DayRow>(
-    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text, unique_customers,
+    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text,
+            CASE WHEN EXISTS (SELECT 1 FROM kpi_dirty x WHERE x.dim = 'all' AND x.member = '' AND x.day = k.day)
+                 THEN NULL ELSE unique_customers END AS unique_customers,
             to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
-       FROM kpi_day_slice WHERE dim = 'all' AND member = '' AND day BETWEEN $1::date AND $2::date ORDER BY day`,
+       FROM kpi_day_slice k WHERE dim = 'all' AND member = '' AND day BETWEEN $1::date AND $2::date ORDER BY day`,
     [from, to],
   );
   return result.rows.map((r) => ({
