@@ -30,9 +30,16 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(options: { vars?: Record<string, string> } = {}): Promise<BenchStack> {
+/**
+ * `database`: "pglite" forces the embedded database; otherwise BENCH_DATABASE_URL, else the
+ * machine's server when one answers, else PGlite.
+ */
+export async function startBenchStack(
+  options: { vars?: Record<string, string>; database?: "pglite" | "server" } = {},
+): Promise<BenchStack> {
   const state = mkdtempSync(join(tmpdir(), "pulse-bench-"));
-  let databaseUrl = process.env.BENCH_DATABASE_URL ?? (await localServer()) ?? "";
+  let databaseUrl =
+    options.database === "pglite" ? "" : (process.env.BENCH_DATABASE_URL ?? (await localServer()) ?? "");
   const embedded = databaseUrl ? undefined : await startEmbeddedPostgres();
   let dropDatabase: (() => Promise<void>) | undefined;
   if (embedded) {

@@ -60,14 +60,32 @@ function silverFrom(metrics: Metric[]): string {
   return `silver_sales_clean s${firstSale}`;
 }
 
-const aggregates = (metrics: Metric[], path: Path) =>
-  metrics.map((m) => `${path.kind === "slice" ? m.slice!.sql : m.silver} AS ${m.name}`).join(", ");
+/**
+ * A metric's aggregate over slices: a recomputed measure reads null for a bucket with any slice
+ * still awaiting its recomputation (`x`, the slice's `kpi_dirty` row) — never a stale figure.
+ */
+function sliceAggregate(m: Metric): string {
+  const sql = m.slice!.sql;
+  return m.slice!.recomputed ? `CASE WHEN bool_or(x.day IS NOT NULL) THEN NULL ELSE ${sql} END` : sql;
+}
 
-/** A metric column as text (exact numerics), with the model's value for an empty bucket. */
+/** Whether a slice read needs the slices' pending marks joined (as `x`). */
+const needsPending = (metrics: Metric[]) => metrics.some((m) => m.slice?.recomputed);
+const PENDING_JOIN = "LEFT JOIN kpi_dirty x ON x.dim = k.dim AND x.member = k.member AND x.day = k.day";
+
+const aggregates = (metrics: Metric[], path: Path) =>
+  metrics.map((m) => `${path.kind === "slice" ? sliceAggregate(m) : m.silver} AS ${m.name}`).join(", ");
+
+/**
+ * A metric column as text (exact numerics), with the model's value for an empty bucket (one
+ * without a data row: a null in a data row is a pending value and stays null).
+ */
 const output = (metrics: Metric[]) =>
   metrics
     .map((m) =>
-      m.empty === 0 ? `coalesce(d.${m.name}, 0)::text AS ${m.name}` : `d.${m.name}::text AS ${m.name}`,
+      m.empty === 0
+        ? `(CASE WHEN d.period IS NULL THEN 0 ELSE d.${m.name} END)::text AS ${m.name}`
+        : `d.${m.name}::text AS ${m.name}`,
     )
     .join(", ");
 
@@ -112,7 +130,7 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
   const to = b.p(range.to, "::date");
   const source =
     path.kind === "slice"
-      ? `kpi_day_slice k JOIN periods p ON p.date = k.day
+      ? `kpi_day_slice k JOIN periods p ON p.date = k.day ${needsPending(metrics) ? PENDING_JOIN : ""}
          WHERE k.dim = ${b.p(path.dim)} AND k.member = ${b.p(path.member)} AND k.day BETWEEN ${from} AND ${to}`
       : `${silverFrom(metrics)} JOIN periods p ON p.date = s.sale_date WHERE ${silverConditions(b, filters, range)}`;
   const text = `
@@ -172,8 +190,8 @@ export function compileBreakdown(r: BreakdownRequest, path: Path): SqlQuery {
   const b = new Binder();
   const members =
     path.kind === "slice"
-      ? `SELECT k.member, ${r.metric.slice!.sql} AS value FROM kpi_day_slice k
-          WHERE k.dim = ${b.p(path.dim)} AND k.day BETWEEN ${b.p(r.range.from, "::date")} AND ${b.p(r.range.to, "::date")}
+      ? `SELECT k.member, ${sliceAggregate(r.metric)} AS value FROM kpi_day_slice k
+          ${needsPending([r.metric]) ? PENDING_JOIN : ""} WHERE k.dim = ${b.p(path.dim)} AND k.day BETWEEN ${b.p(r.range.from, "::date")} AND ${b.p(r.range.to, "::date")}
           GROUP BY k.member HAVING sum(k.orders) > 0`
       : `SELECT ${r.by.silver} AS member, ${r.metric.silver} AS value FROM ${silverFrom([r.metric])}
           WHERE ${silverConditions(b, r.filters, r.range)} GROUP BY 1`;

@@ -7,7 +7,8 @@
  * - `slice`: over `kpi_day_slice k` (the pipeline's incremental daily rollups, one dimension at a
  *   time), used for day-and-coarser grains with at most one slice filter. `dayOnly` marks measures
  *   that are not additive across days (distinct customers, percentiles): they are read from the
- *   slice only at the day grain.
+ *   slice only at the day grain. `recomputed` marks measures the pipeline recomputes after the
+ *   batch (distinct counts, percentiles): while a slice awaits that (`kpi_dirty`), they read null.
  * - `silver`: over the live sales `silver_sales_clean s` (with `customer_first_sale f` joined when
  *   `needsFirstSale`), used for hours and minutes, products, several filters at once and the
  *   non-additive measures over longer buckets.
@@ -29,7 +30,7 @@ export interface Metric {
   additive: boolean;
   /** The value of a bucket without sales: 0 for sums and counts, null for ratios and percentiles. */
   empty: 0 | null;
-  slice?: { sql: string; dayOnly?: boolean };
+  slice?: { sql: string; dayOnly?: boolean; recomputed?: boolean };
   silver: string;
   needsFirstSale?: boolean;
 }
@@ -176,7 +177,7 @@ const METRIC_LIST: Metric[] = [
     format: "integer",
     additive: false,
     empty: 0,
-    slice: { sql: "sum(k.unique_customers)", dayOnly: true },
+    slice: { sql: "sum(k.unique_customers)", dayOnly: true, recomputed: true },
     silver: "count(DISTINCT s.customer_id)",
   },
   {
@@ -210,7 +211,7 @@ const METRIC_LIST: Metric[] = [
     format: "currency",
     additive: false,
     empty: null,
-    slice: { sql: "max(k.median_order_value)", dayOnly: true },
+    slice: { sql: "max(k.median_order_value)", dayOnly: true, recomputed: true },
     silver: percentile(0.5),
   },
   {
@@ -222,7 +223,7 @@ const METRIC_LIST: Metric[] = [
     format: "currency",
     additive: false,
     empty: null,
-    slice: { sql: "max(k.p90_order_value)", dayOnly: true },
+    slice: { sql: "max(k.p90_order_value)", dayOnly: true, recomputed: true },
     silver: percentile(0.9),
   },
   {
@@ -242,7 +243,7 @@ const METRIC_LIST: Metric[] = [
     additive: true,
     empty: 0,
     // A customer has one first day, so daily counts add up across days.
-    slice: { sql: "sum(k.new_customers)" },
+    slice: { sql: "sum(k.new_customers)", recomputed: true },
     silver: "count(DISTINCT s.customer_id) FILTER (WHERE f.first_day = s.sale_date)",
     needsFirstSale: true,
   },
@@ -453,7 +454,7 @@ export const DAY_MEASURES = [
 export const FISCAL_YEAR_START_MONTH = 1;
 
 /** Bumped when a definition changes, so cached answers computed with the old one are not served. */
-export const MODEL_VERSION = "2026-11-25.1";
+export const MODEL_VERSION = "2026-12-03.1";
 
 export function metric(name: string): Metric {
   const m = METRICS.get(name);

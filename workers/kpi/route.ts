@@ -32,7 +32,8 @@ kpis.get("/api/v1/kpis/summary", requireRole("viewer"), async (c) => {
     net_revenue: row?.netRevenue ?? 0,
     orders: row?.orders ?? 0,
     quantity: row?.quantity ?? 0,
-    unique_customers: row?.uniqueCustomers ?? 0,
+    // Null while the day's distinct count is being recomputed (seconds after a batch), never stale.
+    unique_customers: row ? row.uniqueCustomers : 0,
     as_of: new Date().toISOString(),
     last_change: row?.updatedAt ?? null,
   });

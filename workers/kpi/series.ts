@@ -18,7 +18,8 @@ export interface Day {
   fiscalYear: number | null;
   fiscalQuarter: number | null;
   orders: number;
-  uniqueCustomers: number;
+  /** Null while the day's slice awaits its recomputation (as are `median` and `p90`). */
+  uniqueCustomers: number | null;
   quantity: number;
   revenue: number;
   netRevenue: number;
@@ -36,7 +37,7 @@ export interface DailyRow {
   fiscal_year: number | null;
   fiscal_quarter: number | null;
   orders: number;
-  unique_customers: number;
+  unique_customers: number | null;
   total_quantity: number;
   total_revenue: number;
   net_revenue: number;
@@ -56,7 +57,7 @@ export interface DailyRow {
 export interface AdvancedRow {
   date: string;
   total_revenue: number;
-  unique_customers: number;
+  unique_customers: number | null;
   avg_order_value: number | null;
   day_over_day_pct: number | null;
   week_over_week_pct: number | null;

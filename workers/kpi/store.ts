@@ -26,9 +26,23 @@ export interface Freshness {
   pipeline_lag_ms: number | null;
   /** The newest change to the rollups the answer depends on. */
   last_change: string | null;
-  /** Slices whose distinct counts and percentiles await recomputation (normally 0). */
+  /** Slices whose distinct counts and percentiles await recomputation, in the whole pipeline (normally 0). */
   pending_recompute: number;
+  /**
+   * The slices this answer read whose distinct counts, new customers and percentiles are not yet
+   * exact (the newest first, at most `MAX_PENDING_LISTED`): the answer has null for those measures
+   * there until the recomputation (seconds) — never a stale figure. Empty for answers from silver.
+   */
+  pending: PendingSlice[];
 }
+
+export interface PendingSlice {
+  dim: string;
+  member: string;
+  day: string;
+}
+
+export const MAX_PENDING_LISTED = 1_000;
 
 export interface DataVersion {
   /** Changes whenever data the answer depends on changes: part of the ETag and the cache key. */
@@ -43,13 +57,18 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 /**
  * The version of everything up to `to`: the newest `updated_at` of the whole-business slice (every
  * live sale, and every correction to one, touches it) and of the slice asked about, with that
- * slice's first day of history — a late sale before it changes the answer's first rows. One index
- * range scan per slice: cheap enough to run before every cached read.
+ * slice's first day of history — a late sale before it changes the answer's first rows — and the
+ * slice's days awaiting recomputation (their measures read null until then, so they are part of
+ * the version too). One index range scan per slice: cheap enough to run before every cached read.
+ * `slice`: the slice the answer reads (none when it reads silver, which is always exact);
+ * `pendingOf`: the slices whose pending days to list instead (every member of a dimension, for a
+ * breakdown), from `from` on.
  */
 export async function readVersion(
   db: Db,
   to: string,
   slice?: { dim: string; member: string },
+  pendingOf: { dim: string; member?: string; from?: string } | undefined = slice,
 ): Promise<DataVersion> {
   const { dim, member } = slice ?? { dim: "all", member: "" };
   const result = await db.query<{
@@ -58,6 +77,7 @@ export async function readVersion(
     last_batch_at: string | null;
     last_batch_lag_ms: number | null;
     pending: number;
+    pending_slices: PendingSlice[] | null;
   }>(
     `WITH v AS (
        SELECT max(updated_at) AS last_change,
@@ -66,19 +86,26 @@ export async function readVersion(
         WHERE day <= $1::date AND ((dim = 'all' AND member = '') OR (dim = $2 AND member = $3)))
      SELECT to_char(v.last_change AT TIME ZONE 'UTC', ${ISO}) AS last_change, v.history_start::text AS history_start,
             to_char(p.last_batch_at AT TIME ZONE 'UTC', ${ISO}) AS last_batch_at, p.last_batch_lag_ms,
-            (SELECT count(*)::int FROM (SELECT 1 FROM kpi_dirty LIMIT 10000) AS x) AS pending
+            (SELECT count(*)::int FROM (SELECT 1 FROM kpi_dirty LIMIT 10000) AS x) AS pending,
+            (SELECT json_agg(json_build_object('dim', d.dim, 'member', d.member, 'day', d.day::text))
+               FROM (SELECT dim, member, day FROM kpi_dirty
+                      WHERE dim = $4 AND ($5::text IS NULL OR member = $5)
+                        AND day BETWEEN coalesce($6::date, '-infinity'::date) AND $1::date
+                      ORDER BY day DESC, member LIMIT ${MAX_PENDING_LISTED}) AS d) AS pending_slices
        FROM v LEFT JOIN pipeline_state p ON p.id = 1`,
-    [to, dim, member],
+    [to, dim, member, pendingOf?.dim ?? null, pendingOf?.member ?? null, pendingOf?.from ?? null],
   );
   const r = result.rows[0]!;
+  const pending = r.pending_slices ?? [];
   return {
-    key: `${r.last_change ?? "-"}|${r.history_start ?? "-"}`,
+    key: `${r.last_change ?? "-"}|${r.history_start ?? "-"}|${pending.map((p) => `${p.member}@${p.day}`).join(",")}`,
     historyStart: r.history_start,
     freshness: {
       last_batch_at: r.last_batch_at,
       pipeline_lag_ms: r.last_batch_lag_ms,
       last_change: r.last_change,
       pending_recompute: r.pending,
+      pending,
     },
   };
 }
@@ -111,7 +138,7 @@ export async function readDays(db: Db, request: SeriesRequest, path: Path): Prom
     fiscalYear: num(r.fiscal_year),
     fiscalQuarter: num(r.fiscal_quarter),
     orders: Number(r.orders),
-    uniqueCustomers: Number(r.unique_customers),
+    uniqueCustomers: num(r.unique_customers),
     quantity: Number(r.quantity),
     revenue: cents(r.revenue),
     netRevenue: cents(r.net_revenue),

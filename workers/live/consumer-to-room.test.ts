@@ -6,15 +6,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { saleEvent } from "../../test/support/events.ts";
+import { deleteEvent, saleEvent } from "../../test/support/events.ts";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { withDb } from "../db/client.ts";
 import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
 import type { CdcMessage } from "../pipeline/message.ts";
-import { eventually, query } from "../test-support.ts";
+import { createSource, eventually, postSigned, query } from "../test-support.ts";
 import { minuteOf } from "./buckets.ts";
 import { COALESCE_MS } from "./kpi-room.ts";
+import type { DaySeries } from "./protocol.ts";
 import { reconcileLiveRoom } from "./reconcile.ts";
 import { fnv1a, liveRoom, shardRooms } from "./room-stub.ts";
 import { connect, member, sleep, today } from "./test-room.ts";
@@ -169,6 +170,92 @@ describe("consumer → live room", () => {
     first.close();
     second.close();
   });
+
+  it("ends exact for a dashboard subscribed during a burst over many days", async () => {
+    const region = member("NA");
+    const client = await connect(liveRoom(env));
+    await client.subscribe({ filter: { region }, minutes: 0, days: 30 });
+    // 30 days of sales by 12 customers (so distinct counts differ from orders), then updates and
+    // deletes of some, in twelve requests posted at once.
+    const customers = Array.from({ length: 12 }, (_, i) => `${region}-c${i}`);
+    const t0 = Date.now() - 60_000;
+    const sales = Array.from({ length: 360 }, (_, i) =>
+      saleEvent({
+        region,
+        customerId: customers[(i * 7) % customers.length],
+        saleTimestamp: new Date(t0 - (i % 30) * 86_400_000 - (i % 5) * 60_000).toISOString(),
+        eventTimestamp: new Date(t0 - 10_000).toISOString(),
+        quantity: 1 + (i % 4),
+        unitPrice: 5 + (i % 9),
+      }),
+    );
+    const changes = sales.flatMap((e, i) =>
+      i % 9 === 0
+        ? [deleteEvent(e.payload.sale_id, new Date(t0).toISOString())]
+        : i % 7 === 0
+          ? [
+              saleEvent({
+                ...e.payload,
+                saleId: e.payload.sale_id,
+                customerId: customers[0],
+                region,
+                eventType: "UPDATE",
+                saleTimestamp: e.payload.sale_timestamp,
+                eventTimestamp: new Date(t0).toISOString(),
+                unitPrice: 50,
+              }),
+            ]
+          : [],
+    );
+    const burst = [...sales, ...changes];
+    const source = await createSource("live-burst");
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, k) => {
+        const part = burst.filter((_, i) => i % 12 === k);
+        expect((await postSigned(source, JSON.stringify(part))).status).toBe(202);
+      }),
+    );
+    // What silver says, per day (the independent computation).
+    const wanted = async () =>
+      query<{ day: string; orders: number; unique_customers: number; median: number }>(
+        `SELECT sale_date::text AS day, count(*)::int AS orders, count(DISTINCT customer_id)::int AS unique_customers,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY quantity * unit_price)::float8 AS median
+           FROM silver_sales_clean WHERE region = $1 AND NOT is_deleted GROUP BY 1 ORDER BY 1`,
+        [region],
+      );
+    // The dashboard's state: its snapshot, then every delta's absolute day values.
+    const seen = () => {
+      const days = new Map<string, { orders: number; unique_customers: number; median: number | null }>();
+      for (const frame of client.frames) {
+        if (frame.type !== "snapshot" && frame.type !== "delta") continue;
+        const d: DaySeries = frame.days;
+        d.day.forEach((day, i) => {
+          days.set(day, {
+            orders: d.orders[i]!,
+            unique_customers: d.unique_customers[i]!,
+            median: d.median_order_value[i] ?? null,
+          });
+        });
+      }
+      return [...days]
+        .filter(([, v]) => v.orders > 0)
+        .map(([day, v]) => ({ day, ...v }))
+        .sort((a, b) => a.day.localeCompare(b.day));
+    };
+    const expected = await eventually(
+      wanted,
+      (rows) => rows.reduce((n, r) => n + r.orders, 0) === 360 - 40,
+      30_000,
+    );
+    expect(expected.length).toBe(30);
+    const state = await eventually(
+      async () => seen(),
+      (rows) => JSON.stringify(rows) === JSON.stringify(expected),
+      30_000,
+    );
+    expect(state).toEqual(expected);
+    client.close();
+  }, 60_000);
 
   it("reconciles the room with Postgres on schedule and reports no drift when none", async () => {
     const region = member("LATAM");

@@ -54,10 +54,26 @@ export const COALESCE_MS = 100;
 /** A client further behind than this many updates gets a snapshot instead of a delta. */
 export const MAX_RESYNC_SEQS = 5_000;
 const MAX_MESSAGE_BYTES = 4_096;
-/** At most one recomputation of non-additive measures per this many milliseconds. */
+/** A recomputation a batch asks for runs at most once per this many milliseconds (a drain goes on at once). */
 const RECOMPUTE_EVERY_MS = 1_000;
-/** Dirty slices one recomputation takes (live traffic touches a handful; the rest wait for the scheduled pass). */
-const RECOMPUTE_LIMIT = 200;
+/**
+ * While the queue reports a backlog, a batch's request waits this long (each such request pushes it
+ * back): the batches would re-dirty what it recomputes. The batch that drains the queue asks for it
+ * at once; should none say so, the deferred run still comes.
+ */
+const RECOMPUTE_DEFER_MS = 2_000;
+/** After a failed recomputation, the next try. */
+const RECOMPUTE_RETRY_MS = 2_000;
+/**
+ * Dirty slices per chunk (one short transaction each): starts at `CHUNK_START`, then adapts so a
+ * chunk takes about `CHUNK_TARGET_MS` — batches wait for the slices' lock at most that long.
+ */
+const CHUNK_START = 400;
+const CHUNK_MIN = 50;
+const CHUNK_MAX = 8_000;
+const CHUNK_TARGET_MS = 300;
+/** One alarm runs chunks for about this long, then re-arms itself (frames and other work interleave). */
+const DRAIN_SLICE_MS = 1_500;
 
 export interface DriftReport {
   at: string;
@@ -94,11 +110,11 @@ export class KpiRoom extends DurableObject<Env> {
    */
   async apply(
     buckets: LiveBuckets,
-    options: { recompute?: boolean } = {},
+    options: { recompute?: boolean; backlog?: number } = {},
   ): Promise<{ applied: number; seq: number }> {
     // A root without sockets (sharded) still fills itself: rules read its windows.
     this.ctx.waitUntil(this.hydrateIfEmpty());
-    if (options.recompute) await this.requestRecompute();
+    if (options.recompute) await this.requestRecompute((options.backlog ?? 0) > 0);
     const result = await this.write(buckets, false, true);
     // Only the root forwards (rooms made by tests or tools under other names stay alone).
     if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
@@ -162,6 +178,12 @@ export class KpiRoom extends DurableObject<Env> {
       buckets: this.store.counts(),
       hydrated_at: this.store.meta("hydrated") ?? null,
       last_reconcile: lastReconcile ? (JSON.parse(lastReconcile) as DriftReport) : null,
+      recompute: {
+        due: this.store.meta("recompute_due") === "1",
+        /** Dirty slices the last run left for the next one. */
+        remaining: Number(this.store.meta("recompute_remaining") ?? 0),
+        chunk: Number(this.store.meta("recompute_chunk") ?? CHUNK_START),
+      },
     };
   }
 
@@ -263,12 +285,8 @@ export class KpiRoom extends DurableObject<Env> {
     const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
     if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
     if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
-    const housekeeping = Number(this.store.meta("housekeeping_due"));
-    // A request that came in while this alarm ran (or too soon after the last run) is served next.
-    const recompute =
-      this.store.meta("recompute_due") === "1" ? this.recomputeAt() : Number.POSITIVE_INFINITY;
-    const flush = pending() ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
-    await this.ctx.storage.setAlarm(Math.min(housekeeping, flush, recompute));
+    // A request that came in while this alarm ran, or dirty slices left, are served next.
+    await this.ctx.storage.setAlarm(this.nextAlarm());
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
@@ -418,33 +436,88 @@ export class KpiRoom extends DurableObject<Env> {
    * The consumer sends additive values, which are final at commit, and asks for the non-additive
    * ones (unique and new customers, median and p90 order value) to be recomputed from silver. That
    * costs a read of the touched days' sales (and the slices' lock, which batches wait for), so it
-   * runs here, from an alarm, at most once a second: requests that arrive meanwhile fold into the
-   * next run, and the consumer goes on with its batches.
+   * runs here, from an alarm: requests that arrive meanwhile fold into the next run, and the
+   * consumer goes on with its batches. Once started, the run drains every dirty slice — its own
+   * and any other (a bulk load's, a failed run's) — in bounded chunks, the newest days first,
+   * re-arming the alarm until none is left; the scheduled job is only the safety net.
+   *
+   * `deferred`: asked during a backlog — wait (and let later such requests push the run back)
+   * unless a run is already due sooner.
    */
-  private async requestRecompute(): Promise<void> {
+  private async requestRecompute(deferred = false): Promise<void> {
+    const now = Date.now();
+    const due = this.store.meta("recompute_due") === "1";
+    const scheduled = due ? this.recomputeAt() : Number.POSITIVE_INFINITY;
+    const wasDeferred = due && this.store.meta("recompute_deferred") === "1";
+    let at: number;
+    if (deferred) {
+      // Pushes an earlier deferred run back; never delays a run that is due anyway.
+      at = wasDeferred ? now + RECOMPUTE_DEFER_MS : Math.min(scheduled, now + RECOMPUTE_DEFER_MS);
+      this.store.setMeta("recompute_deferred", wasDeferred || !due ? "1" : "0");
+    } else {
+      const throttled = Math.max(now, Number(this.store.meta("recomputed_at") ?? 0) + RECOMPUTE_EVERY_MS);
+      at = wasDeferred ? throttled : Math.min(scheduled, throttled);
+      this.store.setMeta("recompute_deferred", "0");
+    }
     this.store.setMeta("recompute_due", "1");
-    const due = this.recomputeAt();
-    const alarm = await this.ctx.storage.getAlarm();
-    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
+    this.store.setMeta("recompute_next", String(at));
+    await this.ctx.storage.setAlarm(this.nextAlarm());
   }
 
-  /** When the next recomputation may run: at most one per `RECOMPUTE_EVERY_MS`. */
+  /** The earliest thing the alarm has to do: a recomputation, a coalesced frame, housekeeping. */
+  private nextAlarm(): number {
+    const pending = this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
+    const housekeeping = Number(this.store.meta("housekeeping_due") ?? Date.now());
+    const recompute =
+      this.store.meta("recompute_due") === "1" ? this.recomputeAt() : Number.POSITIVE_INFINITY;
+    const flush = pending ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
+    return Math.min(housekeeping, flush, recompute);
+  }
+
+  /** When the next recomputation runs (meaningful while one is due). */
   private recomputeAt(): number {
-    return Math.max(Date.now(), Number(this.store.meta("recomputed_at") ?? 0) + RECOMPUTE_EVERY_MS);
+    return Number(this.store.meta("recompute_next") ?? 0);
   }
 
+  /**
+   * One run: chunks of dirty slices, each its own short transaction, for up to `DRAIN_SLICE_MS`;
+   * each chunk's changed values go to the dashboards at once. Dirty slices left (or a failure)
+   * leave a run due, so the alarm comes back.
+   */
   private async recompute(): Promise<void> {
     this.store.setMeta("recompute_due", "0");
-    this.store.setMeta("recomputed_at", String(Date.now()));
+    this.store.setMeta("recompute_deferred", "0");
+    const started = Date.now();
+    this.store.setMeta("recomputed_at", String(started));
+    let remaining = 0;
     try {
-      const buckets = await withDb(this.env, async (db) => {
-        const { changed } = await transaction(db, (tx) => recomputeSlices(tx, RECOMPUTE_LIMIT));
-        return readTouchedBuckets(db, { days: changed, minutes: [] });
+      remaining = await withDb(this.env, async (db) => {
+        for (;;) {
+          const limit = Number(this.store.meta("recompute_chunk") ?? CHUNK_START);
+          const t0 = Date.now();
+          const chunk = await transaction(db, (tx) => recomputeSlices(tx, limit));
+          this.store.setMeta("recompute_chunk", String(nextChunk(limit, chunk.recomputed, Date.now() - t0)));
+          const buckets = await readTouchedBuckets(db, { days: chunk.changed, minutes: [] });
+          if (buckets.days.length > 0) await this.apply(buckets);
+          if (chunk.remaining === 0 || chunk.recomputed === 0) return 0;
+          if (Date.now() - started >= DRAIN_SLICE_MS) return chunk.remaining;
+        }
       });
-      if (buckets.days.length > 0) await this.apply(buckets);
     } catch (error) {
-      // The slices stay marked dirty: the next request or the scheduled job recomputes them.
+      // The slices stay marked dirty: the room tries again shortly (the scheduled job is the backstop).
       console.error(JSON.stringify({ msg: "live recomputation failed", error: String(error) }));
+      this.store.setMeta("recompute_due", "1");
+      this.store.setMeta("recompute_next", String(Date.now() + RECOMPUTE_RETRY_MS));
+      return;
+    }
+    this.store.setMeta("recompute_remaining", String(remaining));
+    if (remaining > 0 && this.store.meta("recompute_due") !== "1") {
+      this.store.setMeta("recompute_due", "1");
+      this.store.setMeta("recompute_next", String(Date.now()));
+    } else if (remaining > 0) {
+      // A request came in meanwhile; the drain goes on now whatever it asked.
+      this.store.setMeta("recompute_next", String(Date.now()));
+      this.store.setMeta("recompute_deferred", "0");
     }
   }
 
@@ -475,6 +548,14 @@ export class KpiRoom extends DurableObject<Env> {
   private today(): string {
     return dayIn(Date.now(), this.env.REPORTING_TZ);
   }
+}
+
+/** The next chunk size: scaled towards `CHUNK_TARGET_MS` per chunk, within bounds. */
+export function nextChunk(limit: number, recomputed: number, ms: number): number {
+  // A short chunk (the last of a drain) says nothing about the size: keep it.
+  if (recomputed < limit) return limit;
+  const scaled = Math.round(limit * Math.min(2, Math.max(0.5, CHUNK_TARGET_MS / Math.max(ms, 1))));
+  return Math.min(CHUNK_MAX, Math.max(CHUNK_MIN, scaled));
 }
 
 function sendRaw(ws: WebSocket, frame: string): void {

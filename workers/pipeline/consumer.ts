@@ -119,11 +119,11 @@ export interface Receipt {
 }
 
 /**
- * `backlog`: messages still waiting behind this batch (the queue's own metric). While the consumer
- * is catching up it does not ask for the recomputation of non-additive measures (it would compete
- * with the next batches for the same slices): the slices stay marked dirty, the batch that finds the
- * queue empty asks for them (the most recent first) and the scheduled job takes any left over.
- * Additive values still reach the room after every batch.
+ * `backlog`: messages still waiting behind this batch (the queue's own metric). Every batch asks the
+ * room to recompute the non-additive measures; while the consumer is catching up the room defers
+ * that run (it would compete with the next batches for the same slices), and the batch that finds
+ * the queue empty has it start at once. The room then drains every dirty slice, newest days first.
+ * Additive values reach the room after every batch.
  */
 export async function processCdcBatch(
   env: Env,
@@ -140,7 +140,7 @@ export async function processCdcBatch(
       return insertQuarantine(tx, rejected);
     });
     const result = await processIsolated(env, db, items, options);
-    await refreshLive(env, db, result.touchedLive, { recompute: backlog === 0 });
+    await refreshLive(env, db, result.touchedLive, { backlog });
     return { ...result, quarantined: result.quarantined + quarantined };
   });
 }
@@ -308,26 +308,32 @@ export async function refreshLive(
   env: Env,
   db: Db,
   touched: LiveTouch,
-  { recompute = true }: { recompute?: boolean } = {},
+  { recompute = true, backlog = 0 }: { recompute?: boolean; backlog?: number } = {},
 ): Promise<void> {
   if (touched.days.length === 0 && touched.minutes.length === 0) return;
   await sendToRoom(env, () => readTouchedBuckets(db, touched), {
     recompute: recompute && touched.days.length > 0,
+    backlog,
   });
 }
 
-/** After a bulk load: send the room its whole window (420 days, 48 hours) from Postgres. */
+/**
+ * After a bulk load: send the room its whole window (420 days, 48 hours) from Postgres, and have it
+ * drain whatever slices are still dirty.
+ */
 export async function refreshLiveWindow(env: Env, db: Db): Promise<void> {
   const today = dayIn(Date.now(), env.REPORTING_TZ);
-  await sendToRoom(env, () =>
-    readLiveWindow(db, daysBefore(today, DAY_RETENTION), minuteOf(Date.now()) - MINUTE_WINDOW * 60),
+  await sendToRoom(
+    env,
+    () => readLiveWindow(db, daysBefore(today, DAY_RETENTION), minuteOf(Date.now()) - MINUTE_WINDOW * 60),
+    { recompute: true },
   );
 }
 
 async function sendToRoom(
   env: Env,
   read: () => Promise<LiveBuckets>,
-  options: { recompute?: boolean } = {},
+  options: { recompute?: boolean; backlog?: number } = {},
 ): Promise<void> {
   let buckets: LiveBuckets;
   try {

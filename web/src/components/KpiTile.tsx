@@ -1,6 +1,6 @@
 /**
  * One KPI over the selected range: its value (updated in place, announced politely, briefly in the
- * accent colour when it moves), the change against the comparison period, a sparkline of the
+ * accent colour when it moves; "updating…" while the API recomputes it), the change against the comparison period, a sparkline of the
  * range, and — for revenue — the seed's flags in words and colour.
  */
 import { useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -42,6 +42,7 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         class="tile__value"
         data-testid={testId}
         data-value={value ?? undefined}
+        data-pending={value === null && figure?.pending ? "" : undefined}
         data-flash={flash}
         data-figure=""
         data-full={fitted.compact ? fitted.full : undefined}
@@ -52,7 +53,12 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         aria-atomic="true"
       >
         {value === null ? (
-          "—"
+          figure?.pending ? (
+            // Being recomputed after new data (seconds): never shown as 0 or a stale figure.
+            <span class="muted">updating…</span>
+          ) : (
+            "—"
+          )
         ) : fitted.compact ? (
           <>
             <span aria-hidden="true">{fitted.text}</span>

@@ -92,6 +92,8 @@ const freshness = z.object({
   pipeline_lag_ms: z.nullable(z.number()),
   last_change: z.nullable(z.string()),
   pending_recompute: z.number(),
+  /** Slices read whose distinct counts and percentiles are being recomputed (null in the answer). */
+  pending: z.optional(z.array(z.object({ dim: z.string(), member: z.string(), day: z.string() }))),
 });
 export type Freshness = z.infer<typeof freshness>;
 

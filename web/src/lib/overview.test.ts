@@ -47,6 +47,19 @@ describe("tileFigures", () => {
     expect(f.unique_customers.spark).toEqual([2, 0, 2]);
   });
 
+  it("marks a figure the API is still recomputing as pending, not as a value", () => {
+    const pending = { dim: "all", member: "", day: "2026-11-24" };
+    const updating: Answer = {
+      ...totals,
+      data: totals.columns.map((c, i) => (c.name === "unique_customers" ? [null] : totals.data[i]!)),
+      freshness: { ...totals.freshness, pending_recompute: 1, pending: [pending] },
+    };
+    const f = tileFigures(updating, days, null);
+    expect(f.unique_customers).toMatchObject({ value: null, pending: true });
+    expect(f.revenue.pending).toBeUndefined();
+    expect(tileFigures(totals, days, null).unique_customers.pending).toBeUndefined();
+  });
+
   it("folds in what the live room has seen today beyond the API's today bucket", () => {
     const live = {
       date: "2026-11-26",

@@ -46,6 +46,8 @@ export interface TileFigure {
   /** Change against the comparison period in percent; null when there is nothing to compare. */
   changePct: number | null;
   spark: (number | null)[];
+  /** No value yet because the figure is being recomputed (seconds after new data): "updating…". */
+  pending?: boolean;
 }
 
 export type Figures = Record<TileMetric, TileFigure>;
@@ -130,7 +132,14 @@ export function tileFigures(totals: Answer, days: Answer | null, live: LiveToday
       }
     }
     const previous = total(`${metric}_previous`);
-    figures[metric] = { value, previous, changePct: growthPct(value, previous), spark: line };
+    const pending = value === null && (totals.freshness.pending?.length ?? 0) > 0;
+    figures[metric] = {
+      value,
+      previous,
+      changePct: growthPct(value, previous),
+      spark: line,
+      ...(pending ? { pending } : {}),
+    };
   }
   return figures;
 }

@@ -28,6 +28,7 @@ async function version(db: Db): Promise<DataVersion> {
       pipeline_lag_ms: null,
       last_change: state.refreshed_at,
       pending_recompute: 0,
+      pending: [],
     },
   };
 }

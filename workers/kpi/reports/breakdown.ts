@@ -102,8 +102,16 @@ export const breakdownReport: Report<BreakdownRequest> = {
   params: PARAMS,
   parse: parseBreakdown,
   // Every change to a sale touches the whole-business slice of its day, so its version covers any
-  // member of any dimension.
-  version: (db: Db, r: BreakdownRequest) => readVersion(db, r.range.to),
+  // member of any dimension; read from slices, the dimension's pending slices are listed too.
+  version: (db: Db, r: BreakdownRequest) =>
+    readVersion(
+      db,
+      r.range.to,
+      undefined,
+      r.kind === "members" && r.path.kind === "slice" && r.metric.slice?.recomputed
+        ? { dim: r.path.dim, from: r.range.from }
+        : undefined,
+    ),
   async run(db, r, _v, ctx) {
     const page = { limit: r.limit, offset: r.offset };
     const common = {

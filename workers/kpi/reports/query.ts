@@ -66,7 +66,9 @@ export const queryReport: Report<QueryRequest> = {
     };
   },
   version(db: Db, r: QueryRequest) {
-    return readVersion(db, r.range.to, r.path.kind === "slice" ? r.path : undefined);
+    const slice = r.path.kind === "slice" ? r.path : undefined;
+    // Only the recomputed measures (distinct counts, percentiles) can be pending.
+    return readVersion(db, r.range.to, slice, r.metrics.some((m) => m.slice?.recomputed) ? slice : undefined);
   },
   async run(db, r, _v, ctx) {
     const series = (range: Range) =>

@@ -187,28 +187,36 @@ export async function lockSlices(tx: Db): Promise<void> {
 }
 
 /**
- * Recomputes the non-additive measures of up to `limit` dirty slices from silver and clears them.
- * Returns how many slices it recomputed.
+ * Recomputes the non-additive measures of up to `limit` dirty slices (the newest days first) from
+ * silver and clears them. Returns how many slices it recomputed.
  */
 export async function recomputeDirtySlices(tx: Db, limit: number): Promise<number> {
   return (await recomputeSlices(tx, limit)).recomputed;
 }
 
+/** One recomputation: how many slices it took, which of them changed, and whether any are left. */
+export interface Recomputation {
+  recomputed: number;
+  /** The slices (`dim|member|day`) whose values changed — the ones the live room needs again. */
+  changed: string[];
+  /** Dirty slices left after this one (as the transaction saw them). */
+  remaining: number;
+}
+
 /**
- * The same, also returning the slices (`dim|member|day`) whose values changed — the ones the live
- * room needs again.
+ * The same, also returning the slices whose values changed and how many are left. Set-based: one
+ * statement reads the picked days' sales once, keeps only the sales of picked slices and
+ * aggregates them per slice, so its cost follows the sales of the slices it takes.
  */
-export async function recomputeSlices(
-  tx: Db,
-  limit: number,
-): Promise<{ recomputed: number; changed: string[] }> {
+export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputation> {
   // The plan's estimates cross the JIT threshold, and compiling costs more (30–100 ms) than running
   // it; LOCAL keeps the setting to this transaction (every caller runs one).
   await tx.query("SET LOCAL jit = off");
   await lockSlices(tx);
-  const result = await tx.query<{ n: number; changed: string[] }>(
-    `WITH picked AS (
-       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC LIMIT $1)
+  const result = await tx.query<{ n: number; changed: string[]; remaining: number }>(
+    `WITH picked AS MATERIALIZED (
+       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (
+         SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC, dim, member LIMIT $1)
        RETURNING dim, member, day),
      -- The picked days' sales, read once through the day index, each with whether it falls on its
      -- customer's first day (an index lookup per sale). Joined to \`picked\` directly, the planner
@@ -225,15 +233,17 @@ export async function recomputeSlices(
          FROM day_sales s
         CROSS JOIN LATERAL (VALUES ('all', ''), ('region', s.region), ('segment', s.customer_segment),
                                    ('category', s.product_category), ('sales_rep', s.sales_rep)) AS m(dim, member)),
-     -- Aggregated before meeting \`picked\`: joined first, every one of the days' sales rows (five per
-     -- sale) went through a hash join with the picked slices and carried their columns into the sort.
+     -- Only the picked slices' sales are aggregated (a day with one dirty slice does not sort all of
+     -- its slices' sales): one hash join on the whole key. Written as \`IN\`, the planner joined on
+     -- the day alone and filtered the rest, millions of comparisons a chunk.
      per_slice AS (
        SELECT s.dim, s.member, s.day,
               count(DISTINCT s.customer_id)::int AS unique_customers,
               count(DISTINCT s.customer_id) FILTER (WHERE s.is_first)::int AS new_customers,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY s.amount) AS median,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY s.amount) AS p90
-         FROM sales s GROUP BY s.dim, s.member, s.day),
+         FROM sales s JOIN picked p ON p.dim::text = s.dim AND p.member::text = s.member AND p.day = s.day
+        GROUP BY s.dim, s.member, s.day),
      -- A picked slice left without sales (all deleted or moved away) gets zeros.
      measured AS (
        SELECT p.dim, p.member, p.day, coalesce(m.unique_customers, 0) AS unique_customers,
@@ -248,11 +258,17 @@ export async function recomputeSlices(
               IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
        RETURNING k.dim || '|' || k.member || '|' || k.day AS slice)
      SELECT (SELECT count(*)::int FROM measured) AS n,
-            (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed`,
+            (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed,
+            -- The statement's snapshot still holds the picked rows.
+            (SELECT count(*)::int FROM kpi_dirty) - (SELECT count(*)::int FROM picked) AS remaining`,
     [limit],
   );
   const row = result.rows[0];
-  return { recomputed: row?.n ?? 0, changed: row?.changed ?? [] };
+  return {
+    recomputed: row?.n ?? 0,
+    changed: row?.changed ?? [],
+    remaining: Math.max(0, row?.remaining ?? 0),
+  };
 }
 
 /** A day's absolute totals of the whole business, as sent to the live room. */
@@ -263,7 +279,8 @@ export interface DayTotals {
   orders: number;
   quantity: number;
   costs: number;
-  uniqueCustomers: number;
+  /** Null while the day awaits its recomputation. */
+  uniqueCustomers: number | null;
   updatedAt: string;
 }
 
@@ -274,15 +291,17 @@ type DayRow = {
   costs: string;
   orders: number;
   quantity: string;
-  unique_customers: number;
+  unique_customers: number | null;
   updated_at: string;
 };
 
 export async function readDailyTotals(db: Db, from: string, to: string): Promise<DayTotals[]> {
   const result = await db.query<DayRow>(
-    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text, unique_customers,
+    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text,
+            CASE WHEN EXISTS (SELECT 1 FROM kpi_dirty x WHERE x.dim = 'all' AND x.member = '' AND x.day = k.day)
+                 THEN NULL ELSE unique_customers END AS unique_customers,
             to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
-       FROM kpi_day_slice WHERE dim = 'all' AND member = '' AND day BETWEEN $1::date AND $2::date ORDER BY day`,
+       FROM kpi_day_slice k WHERE dim = 'all' AND member = '' AND day BETWEEN $1::date AND $2::date ORDER BY day`,
     [from, to],
   );
   return result.rows.map((r) => ({
