@@ -35,7 +35,7 @@ export default defineConfig({
               // source of their own; other tests send neither that many nor an IP).
               ratelimits: {
                 API_IP_LIMIT: { namespace_id: "1001", simple: { limit: 50, period: 10 } },
-                WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 200, period: 10 } },
+                WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 50, period: 10 } },
               },
             },
           })),
