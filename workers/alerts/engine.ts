@@ -32,6 +32,9 @@ export interface EngineEnv {
   ALERTS_QUEUE: Queue<AlertMessage>;
 }
 
+/** An update judges the rules when it changed a minute at most this old. */
+const RECENT_MS = 2 * 60_000;
+
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
 function inQuietHours(rule: Rule, now: number, offsetMinutes: number): boolean {
@@ -73,6 +76,10 @@ export class AlertEngine implements RuleEvaluator {
     for (const b of [...update.changed.minutes, ...update.changed.days]) this.learnMember(b);
     for (const b of update.changed.minutes) this.memory.get(sliceKey(b))?.applyMinute(b);
     for (const b of update.changed.days) this.memory.get(sliceKey(b))?.applyDay(b);
+    // Alerts judge the present: an update that only fills in the past (a history load, a late
+    // correction) is remembered but judged nothing on — its "last 15 minutes" are a gap, not a drop.
+    const recent = update.at - RECENT_MS;
+    if (!update.changed.minutes.some((b) => b.minute * 1000 >= recent)) return;
     this.latest = update;
     if (this.running) return;
     this.running = (async () => {
