@@ -32,6 +32,8 @@ export interface EngineEnv {
   ALERTS_QUEUE: Queue<AlertMessage>;
 }
 
+/** The engine's memory of a slice is read from the room again after this long. */
+const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
 
@@ -217,7 +219,7 @@ export class AlertEngine implements RuleEvaluator {
           for (const member of this.seen.get(dim) ?? [])
             this.sliceMemory({ dim, member }, room, now, today, history);
       }
-    }
+    } else if (now - mem.hydratedAt > REHYDRATE_MS) mem.hydrate(room, now, today);
     const loaded = history ? currentHistory(this.env, slice, now) : null;
     if (loaded) mem.attach(loaded);
     mem.prune(now);

@@ -132,8 +132,8 @@ export function currentHistory(
       .then((value) => {
         const caughtUp = historyCaughtUp(value, now);
         // A history still being loaded (oldest first) would make the missing recent weeks look like
-        // silence: judge nothing on it, and read it again soon.
-        entry.value = caughtUp ? value : null;
+        // silence: judge nothing on it (keep what was read before, if anything), read it again soon.
+        if (caughtUp) entry.value = value;
         entry.loadedAt = caughtUp ? Date.now() : Date.now() - HISTORY_TTL_MS + CATCH_UP_RETRY_MS;
       })
       .catch((error: unknown) => {
