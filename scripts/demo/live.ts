@@ -87,8 +87,27 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
   return stats;
 }
 
+/**
+ * Posts events of the recent past through the webhook, as the live demo would have (the live room
+ * and the alert rules see them the way they see live sales); false when the demo stopped.
+ */
+export async function postThroughWebhook(
+  options: Pick<LiveOptions, "url" | "secret" | "signal" | "log">,
+  events: readonly NativeEvent[],
+): Promise<boolean> {
+  const stats: LiveStats = { requests: 0, events: 0, sales: 0, failedRequests: 0 };
+  for (const request of requestsOf(events)) {
+    if (!(await deliver(options, request, stats))) return false;
+  }
+  return true;
+}
+
 /** Posts one request until it is accepted (true) or the demo stops (false). */
-async function deliver(options: LiveOptions, events: NativeEvent[], stats: LiveStats): Promise<boolean> {
+async function deliver(
+  options: Pick<LiveOptions, "url" | "secret" | "signal" | "log">,
+  events: NativeEvent[],
+  stats: LiveStats,
+): Promise<boolean> {
   const { body, contentType } = encodeBatch(events, Math.random);
   const webhookId = `msg_${crypto.randomUUID()}`;
   for (let failures = 0; !options.signal.aborted; ) {

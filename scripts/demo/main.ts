@@ -7,8 +7,9 @@
  *      gap since the last run;
  *   2. then the live demo: the same stream going on, each event posted when its time comes.
  *
- * Configuration (environment): PULSE_DEMO_SPEED (1: ~750 orders a day; 10 → ten times the
- * business, in the history and live alike), PULSE_DEMO_HISTORY_DAYS (90; 0 = none),
+ * Configuration (environment): PULSE_DEMO_SPEED (5: ~3,750 orders a day, enough for a region's
+ * five quiet minutes to stand out at its busy hours; 1 → ~750, 10 → ~7,500, in the history and
+ * live alike), PULSE_DEMO_HISTORY_DAYS (90; 0 = none),
  * PULSE_DEMO_INCIDENTS (on/off), PULSE_DEMO_INCIDENT_MINUTES (5), PULSE_DEMO_SEED (7),
  * PULSE_DEMO_STATE (the state file), PULSE_BASE_URL, PULSE_CREDENTIALS / PULSE_DATA_DIR.
  */
@@ -17,16 +18,18 @@ import { z } from "zod";
 import { DEMO_SOURCE, defaultCredentialsPath, readCredentials } from "../lib/credentials.ts";
 import { loadHistory } from "./history.ts";
 import { IncidentPlan } from "./incidents.ts";
-import { runLive } from "./live.ts";
+import { postThroughWebhook, runLive } from "./live.ts";
 import { type DemoState, readState, writeState } from "./state.ts";
 import { DemoStream } from "./stream.ts";
 
 const DAY_MS = 86_400_000;
+/** The history's last 48 hours (the live room's minute window) go through the webhook, not the bulk endpoint. */
+const RECENT_THROUGH_WEBHOOK_MS = 48 * 3_600_000;
 const off = (v: string) => ["off", "0", "false", "no"].includes(v.toLowerCase());
 
 const env = z
   .object({
-    PULSE_DEMO_SPEED: z.coerce.number().positive().max(1_000).default(1),
+    PULSE_DEMO_SPEED: z.coerce.number().positive().max(1_000).default(5),
     PULSE_DEMO_HISTORY_DAYS: z.coerce.number().int().min(0).max(3_650).default(90),
     PULSE_DEMO_INCIDENTS: z.string().default("on"),
     PULSE_DEMO_INCIDENT_MINUTES: z.coerce.number().min(1).max(1_440).default(5),
@@ -144,6 +147,8 @@ async function main(): Promise<void> {
       `(~${Math.round(stream.level(now))} orders a day at speed ${state.speed}; PULSE_DEMO_SPEED to change)` +
       (incidents ? `; a staged incident every ${config.PULSE_DEMO_INCIDENT_MINUTES} min` : ""),
   );
+  // The staged incidents run on the live demo's clock: the first a minute after it begins.
+  incidents?.startAt(Date.now());
   await runLive({
     url,
     secret: secret!,
@@ -178,6 +183,10 @@ async function history(
   const started = performance.now();
   const gap = state.postedUntil !== null;
   const stream = new DemoStream({ seed: state.seed, epoch: state.epoch, speed: state.speed, incidents });
+  // The last hours go through the webhook, as live sales do: the bulk endpoint writes Postgres
+  // only, and the live room (its minutes, the alert rules' "last 15 minutes") would otherwise see
+  // a hole until its next reconciliation — a drop that never happened.
+  const recent = Math.max(from, to - RECENT_THROUGH_WEBHOOK_MS);
   log(
     `history: loading ${gap ? `the ${span(to - from)} since the last run` : `${config.PULSE_DEMO_HISTORY_DAYS} days`} in the background…`,
   );
@@ -187,7 +196,7 @@ async function history(
     target: { baseUrl, source: DEMO_SOURCE, secret: secret!, adminToken: credentials.adminToken },
     stream,
     from,
-    to,
+    to: recent,
     withCatalog: catalog,
     onProgress: (share, events, seconds) => {
       const percent = Math.floor(share * 100);
@@ -199,13 +208,19 @@ async function history(
       );
     },
   });
+  const recentEvents = [...stream.until(to)].filter((e) => Date.parse(e.event_timestamp) >= from);
+  const posted = await postThroughWebhook(
+    { url: `${baseUrl}/api/v1/cdc/${DEMO_SOURCE}`, secret: secret!, signal: controller.signal, log },
+    recentEvents,
+  );
+  if (!posted) throw new Error("stopped while posting the last hours");
   state.postedUntil = to;
   writeState(statePath, state);
   const sinceStart = config.PULSE_STARTED_AT
     ? `, ${((Date.now() - config.PULSE_STARTED_AT) / 1000).toFixed(1)} s after start`
     : "";
   log(
-    `history loaded: ${result.events.toLocaleString("en-US")} events (${result.duplicates.toLocaleString("en-US")} already there) ` +
+    `history loaded: ${(result.events + recentEvents.length).toLocaleString("en-US")} events (the last ${span(to - recent)} through the webhook) (${result.duplicates.toLocaleString("en-US")} already there) ` +
       `in ${((performance.now() - started) / 1000).toFixed(1)} s${sinceStart}`,
   );
   return stream;

@@ -4,7 +4,7 @@
  * sales rep for business orders — and, for a few, a later correction or cancellation, as source
  * systems send them.
  */
-import { CATEGORIES, type Catalog, type Product, type Segment } from "./catalog.ts";
+import { CATEGORIES, type Catalog, type Category, type Product, type Segment } from "./catalog.ts";
 import type { Customer } from "./customers.ts";
 import { between, cents, pick, pickWeighted, type Random, uuidFrom } from "./random.ts";
 
@@ -46,8 +46,11 @@ export class SaleMaker {
     );
   }
 
-  sale(customer: Customer, at: number, random: Random): Sale {
-    const { product } = pickWeighted(this.weights.get(customer.segment)!, (p) => p.weight, random);
+  /** One sale; `category` restricts the product to that category (a glitch's bargain hunters). */
+  sale(customer: Customer, at: number, random: Random, category?: Category): Sale {
+    const all = this.weights.get(customer.segment)!;
+    const choices = category ? all.filter((w) => w.product.category === category) : all;
+    const { product } = pickWeighted(choices.length > 0 ? choices : all, (p) => p.weight, random);
     const quantity = this.quantity(customer.segment, product, random);
     const discount =
       random() < DISCOUNT_CHANCE[customer.segment]

@@ -115,19 +115,19 @@ describe("staged live incidents", () => {
   };
   const withIncidents = run(plan);
 
-  it("follow a fixed schedule: quiet region, price glitch, surge, in turn", () => {
+  it("follow a fixed schedule: price glitch, quiet region, surge, in turn", () => {
     expect([0, 1, 2, 3].map((k) => plan.incident(k).kind)).toEqual([
-      "quiet-region",
       "price-glitch",
-      "surge",
       "quiet-region",
+      "surge",
+      "price-glitch",
     ]);
     expect(plan.incident(1).start - plan.incident(0).start).toBe(5 * 60_000);
     expect(plan.at(liveStart)).toBeNull();
   });
 
-  it("silence the quiet region and sell the glitched category at a tenth of its price", () => {
-    const quiet = plan.incident(0);
+  it("silence the busiest region, and sell the glitched category at a tenth of its price to a rush", () => {
+    const quiet = plan.incident(1);
     const during = (s: Record<string, unknown>, i: { start: number; end: number }) => {
       const t = Date.parse(String(s.sale_timestamp));
       return t >= i.start && t < i.end;
@@ -135,12 +135,17 @@ describe("staged live incidents", () => {
     expect(withIncidents.filter((s) => during(s, quiet) && s.region === quiet.region)).toHaveLength(0);
     expect(run(null).filter((s) => during(s, quiet) && s.region === quiet.region).length).toBeGreaterThan(0);
 
-    const glitch = plan.incident(1);
+    const glitch = plan.incident(0);
     const catalog = demoCatalog().products;
     const glitched = withIncidents.filter(
       (s) => during(s, glitch) && catalog.find((p) => p.id === s.product_id)?.category === glitch.category,
     );
     expect(glitched.length).toBeGreaterThan(0);
+    // Bargain hunters: the glitched category sells several times as often as without the glitch.
+    const normally = run(null).filter(
+      (s) => during(s, glitch) && catalog.find((p) => p.id === s.product_id)?.category === glitch.category,
+    );
+    expect(glitched.length).toBeGreaterThan(3 * normally.length);
     for (const s of glitched) {
       const list = catalog.find((p) => p.id === s.product_id)!.unitPrice;
       expect(Number(s.unit_price)).toBeCloseTo(Math.max(0.01, list * GLITCH_PRICE_FACTOR), 1);

@@ -6,7 +6,7 @@
  * region and channel a Poisson number of orders around the rhythm's expectation, each with its
  * customer (a new one first posts its customer record), its sale and maybe a later correction.
  */
-import { type Catalog, demoCatalog, REGION_CODES, REGIONS, type Region } from "./catalog.ts";
+import { type Catalog, type Category, demoCatalog, REGION_CODES, REGIONS, type Region } from "./catalog.ts";
 import { type Customer, CustomerBase } from "./customers.ts";
 import type { IncidentPlan } from "./incidents.ts";
 import { mix, poisson, prng, type Random } from "./random.ts";
@@ -75,6 +75,9 @@ export class DemoStream {
     this.customers = new CustomerBase(this.random);
     this.sales = new SaleMaker(this.catalog);
     this.cursor = Math.floor(options.epoch / MINUTE) * MINUTE;
+    options.incidents?.useOrderRates((region, at) =>
+      CHANNELS.reduce((sum, channel) => sum + this.rhythm.expected(region, channel, at), 0),
+    );
     const baseCount = Math.round(BASE_CUSTOMERS_PER_DAILY_ORDER * ORDERS_PER_DAY * options.speed);
     this.base = this.customers.seedBase(baseCount, options.epoch - 86_400_000);
   }
@@ -121,22 +124,30 @@ export class DemoStream {
 
   private generateMinute(minute: number): void {
     const incidents = this.options.incidents;
-    const arrivals: { at: number; region: Region; channel: Channel }[] = [];
+    const arrivals: { at: number; region: Region; channel: Channel; category?: Category }[] = [];
+    const rush = incidents?.rush(minute) ?? null;
     for (const region of REGION_CODES) {
       for (const channel of CHANNELS) {
         const factor = incidents ? incidents.rateFactor(region, channel, minute) : 1;
-        const orders = poisson(this.rhythm.expected(region, channel, minute) * factor, this.random);
+        const expected = this.rhythm.expected(region, channel, minute);
+        const orders = poisson(expected * factor, this.random);
         for (let i = 0; i < orders; i++) {
           arrivals.push({ at: minute + Math.floor(this.random() * MINUTE), region, channel });
+        }
+        // The glitch's bargain hunters (drawn only during one, so the stream is unchanged otherwise).
+        const extra = rush ? poisson(expected * rush.factor, this.random) : 0;
+        for (let i = 0; i < extra; i++) {
+          const at = minute + Math.floor(this.random() * MINUTE);
+          arrivals.push({ at, region, channel, category: rush!.category });
         }
       }
     }
     // In time order, so a returning customer's order never comes before their first one.
     arrivals.sort((a, b) => a.at - b.at);
-    for (const { at, region, channel } of arrivals) {
+    for (const { at, region, channel, category } of arrivals) {
       const { customer, isNew } = this.customers.next(region, channel, at);
       if (isNew) this.schedule(at, customerEvent(customer));
-      const sale = this.sales.sale(customer, at, this.random);
+      const sale = this.sales.sale(customer, at, this.random, category);
       if (incidents) {
         const product = this.catalog.products.find((p) => p.id === sale.product_id)!;
         sale.unit_price = incidents.price(product.category, sale.unit_price, at);

@@ -103,14 +103,24 @@ alertsApi.delete("/api/v1/alerts/rules/:id", async (c) => {
   return c.body(null, 204);
 });
 
-/** When would the rule have fired over the last `days` days? Replays it on hourly history. */
+/**
+ * When would the rule have fired over the last `days` days? Replays it on hourly history. With a
+ * JSON body (a rule as PUT takes it) the draft is replayed instead of the stored rule, so an edit
+ * can be tried before it is saved; the answer's `series` has every replayed evaluation's figures.
+ */
 alertsApi.post("/api/v1/alerts/rules/:id/preview", async (c) => {
   const id = idParam(c.req.param("id"), "rule");
   const days = Number(c.req.query("days") ?? "30");
   if (!Number.isInteger(days) || days < 1 || days > 62) {
     throw new ApiError(400, "invalid_days", "`days` is a whole number of days from 1 to 62.");
   }
-  const rule = await withDb(c.env, (db) => store.getRule(db, id));
+  const draft =
+    (await c.req.raw.clone().text()).trim() === ""
+      ? null
+      : await parseBody(c.req.raw, ruleInputSchema, "invalid_rule", "rule");
+  const rule: Rule | undefined = draft
+    ? { ...draft, id, version: 0 }
+    : await withDb(c.env, (db) => store.getRule(db, id));
   if (!rule) throw new ApiError(404, "unknown_rule", `No alert rule "${id}".`);
   const now = Date.now();
   const from = now - days * 86_400_000;
@@ -124,7 +134,9 @@ alertsApi.post("/api/v1/alerts/rules/:id/preview", async (c) => {
     to: now,
     everyMs,
     utcOffsetMinutes: utcOffsetMinutes(c.env.REPORTING_TZ, now),
+    points: true,
   });
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
   return c.json({
     rule: ruleJson(rule),
     from: new Date(from).toISOString(),
@@ -132,6 +144,13 @@ alertsApi.post("/api/v1/alerts/rules/:id/preview", async (c) => {
     evaluations: result.evaluations,
     breaches: result.breaches,
     unjudged: result.unjudged,
+    draft: draft !== null,
+    series: {
+      t: result.points.map((p) => Math.round(p.at / 1000)),
+      observed: result.points.map((p) => round(p.observed)),
+      expected: result.points.map((p) => round(p.expected)),
+      breach: result.points.map((p) => p.breach),
+    },
     incidents: result.transitions
       .filter((t) => t.kind !== "renotify")
       .map((t) => ({

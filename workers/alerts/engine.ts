@@ -32,6 +32,11 @@ export interface EngineEnv {
   ALERTS_QUEUE: Queue<AlertMessage>;
 }
 
+/** The engine's memory of a slice is read from the room again after this long. */
+const REHYDRATE_MS = 5 * 60_000;
+/** An update judges the rules when it changed a minute at most this old. */
+const RECENT_MS = 2 * 60_000;
+
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
 function inQuietHours(rule: Rule, now: number, offsetMinutes: number): boolean {
@@ -73,6 +78,10 @@ export class AlertEngine implements RuleEvaluator {
     for (const b of [...update.changed.minutes, ...update.changed.days]) this.learnMember(b);
     for (const b of update.changed.minutes) this.memory.get(sliceKey(b))?.applyMinute(b);
     for (const b of update.changed.days) this.memory.get(sliceKey(b))?.applyDay(b);
+    // Alerts judge the present: an update that only fills in the past (a history load, a late
+    // correction) is remembered but judged nothing on — its "last 15 minutes" are a gap, not a drop.
+    const recent = update.at - RECENT_MS;
+    if (!update.changed.minutes.some((b) => b.minute * 1000 >= recent)) return;
     this.latest = update;
     if (this.running) return;
     this.running = (async () => {
@@ -210,7 +219,7 @@ export class AlertEngine implements RuleEvaluator {
           for (const member of this.seen.get(dim) ?? [])
             this.sliceMemory({ dim, member }, room, now, today, history);
       }
-    }
+    } else if (now - mem.hydratedAt > REHYDRATE_MS) mem.hydrate(room, now, today);
     const loaded = history ? currentHistory(this.env, slice, now) : null;
     if (loaded) mem.attach(loaded);
     mem.prune(now);

@@ -9,7 +9,8 @@
 import type { Detector, Verdict } from "./detect/detector.ts";
 import { breachZ } from "./detect/index.ts";
 import { describePace, deviationPct } from "./detect/pacing.ts";
-import { seasonalVerdict } from "./detect/seasonal.ts";
+import { robustBaseline, SEASONAL_DEFAULTS, seasonalVerdict } from "./detect/seasonal.ts";
+import { poissonZ, scoreOfZ } from "./detect/stats.ts";
 import { zscoreDetector } from "./detect/zscore.ts";
 import type { Rule } from "./rules.ts";
 import { type Measures, type MetricName, metricOf, type SliceHistory, unitOf, windowSum } from "./series.ts";
@@ -19,6 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const BASELINE_WEEKS = 8;
+const DISPERSION_WINDOW = 24 * HOUR;
 
 export interface Moment {
   now: number;
@@ -91,22 +93,71 @@ const median = (xs: number[]) => {
       : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function seasonalCheck(rule: Rule, h: SliceHistory, from: number, to: number, label: string) {
+/**
+ * The noise of one minute's value, as an event size: half the mean squared change between
+ * consecutive minutes of the last `DISPERSION_WINDOW`, over the mean (an index of dispersion that
+ * the slow daily rhythm does not inflate). For a count of independent orders it is about 1; for
+ * money it is E[order²] / E[order], which a few large orders make far larger than the average order
+ * — so one enterprise deal in a quiet hour is not an anomaly.
+ */
+export function minuteDispersion(h: SliceHistory, metric: MetricName, now: number): number {
+  const to = Math.floor(now / MINUTE) * MINUTE;
+  const from = Math.max(h.minutesFrom, to - DISPERSION_WINDOW);
+  let n = 0;
+  let sum = 0;
+  let squares = 0;
+  let previous: number | null = null;
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t < to; t += MINUTE) {
+    const m = h.minutes.get(t);
+    const value = m ? (metricOf(m, metric) ?? 0) : 0;
+    n++;
+    sum += value;
+    if (previous !== null) squares += (value - previous) ** 2;
+    previous = value;
+  }
+  if (n < 60 || sum <= 0) return 0;
+  return squares / (2 * (n - 1)) / (sum / n);
+}
+
+/**
+ * Where count noise is what bounds the spread (few events in the window), the deviation is judged
+ * on the Poisson odds of the events seen rather than the normal approximation, which understates
+ * how unlikely silence is and overstates a handful of extra events.
+ */
+function countNoise(v: Verdict, values: readonly number[], unit: number): Verdict {
+  if (v.state !== "ready" || v.expected === null || v.z === null || unit <= 0) return v;
+  const lambda = Math.abs(v.expected) / unit;
+  if (lambda >= 200) return v;
+  const { spread } = robustBaseline(values, SEASONAL_DEFAULTS.minRelativeSpread, 0);
+  const countSpread = Math.sqrt(Math.abs(v.expected) * unit);
+  if (countSpread * Math.sqrt(1 + Math.PI / (2 * values.length)) < spread) return v;
+  const uncertainty = Math.sqrt(1 + Math.PI / (2 * values.length));
+  const z = poissonZ(Math.max(0, v.observed) / unit, lambda) / uncertainty;
+  return { ...v, z, score: scoreOfZ(z) };
+}
+
+function seasonalCheck(
+  rule: Rule,
+  h: SliceHistory,
+  from: number,
+  to: number,
+  label: string,
+  dispersion: number,
+) {
   const metric = rule.metric as MetricName;
   const sums = windowSum(h, from, to);
   const weeks = earlierWeeks(h, from, to).filter((w) => metricOf(w.sums, metric) !== null);
   const expectedOrders = median(weeks.map((w) => w.sums.orders));
   const observed = sums ? metricOf(sums, metric) : null;
-  const verdict = seasonalVerdict(
-    observed ?? 0,
-    weeks.map((w) => metricOf(w.sums, metric)!),
-    {
-      unit: unitOf(
-        metric,
-        weeks.map((w) => w.sums),
-      ),
-    },
+  const values = weeks.map((w) => metricOf(w.sums, metric)!);
+  const unit = Math.max(
+    unitOf(
+      metric,
+      weeks.map((w) => w.sums),
+    ),
+    dispersion,
   );
+  const verdict = countNoise(seasonalVerdict(observed ?? 0, values, { unit }), values, unit);
   const lowVolume = verdict.state === "ready" && expectedOrders < rule.min_volume;
   return { verdict: { ...verdict, observed: observed ?? 0 }, weeks, lowVolume, label, from, to };
 }
@@ -118,13 +169,16 @@ function anomalySeasonal(
   sensitivity: "low" | "medium" | "high",
 ): Evaluation {
   const limit = breachZ("seasonal", sensitivity);
+  const metric = rule.metric as MetricName;
+  const dispersion = metric === "avg_order_value" ? 0 : minuteDispersion(h, metric, m.now);
   const checks = [
-    seasonalCheck(rule, h, m.now - 15 * MINUTE, m.now, "the last 15 minutes"),
-    seasonalCheck(rule, h, m.now - HOUR, m.now, "the last hour"),
-    seasonalCheck(rule, h, m.dayStart, m.now, "today so far"),
+    seasonalCheck(rule, h, m.now - 5 * MINUTE, m.now, "the last 5 minutes", dispersion),
+    seasonalCheck(rule, h, m.now - 15 * MINUTE, m.now, "the last 15 minutes", dispersion),
+    seasonalCheck(rule, h, m.now - HOUR, m.now, "the last hour", dispersion),
+    seasonalCheck(rule, h, m.dayStart, m.now, "today so far", dispersion),
   ];
   const ready = checks.filter((c) => c.verdict.state === "ready" && !c.lowVolume);
-  const [, hour, pace] = checks;
+  const [, , hour, pace] = checks;
   // Today's pace keeps the memory of the morning: it counts only while the last hour still leans
   // the same way, so a slow bleed fires but a surge that is over does not keep the alert open.
   const paceCounts =

@@ -1,7 +1,8 @@
 /**
  * What the alert engine reads from Postgres, shared by every room of an isolate and loaded in the
  * background, one query at a time: the rules with the firing incidents and the slices' members
- * (every 10 s), and each slice's hourly history (every 6 hours). In production one room evaluates;
+ * (every 10 s), and each slice's hourly history (every 6 hours; every minute until it reaches the
+ * present). In production one room evaluates;
  * where many rooms share an isolate (tests, shards) they share one set of reads.
  */
 import { eq, gte } from "drizzle-orm";
@@ -20,6 +21,20 @@ const HISTORY_TTL_MS = 6 * 3_600_000;
 const HISTORY_WEEKS = 8;
 /** A failed load is tried again after this long (not on every update). */
 const RETRY_MS = 5_000;
+/** A history that does not reach the last few days yet is read again after this long. */
+const CATCH_UP_RETRY_MS = 60_000;
+const CAUGHT_UP_WITHIN_MS = 3 * 86_400_000;
+
+/**
+ * Whether a slice's hourly history reaches the present: its newest hour with orders is within the
+ * last three days. A history loading oldest first (a backfill, the demo's first start) does not,
+ * until it is in; neither does a slice without sales for days, which has nothing to judge against.
+ */
+export function historyCaughtUp(history: SliceHistory, now: number): boolean {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const [t, m] of history.hours) if (m.orders !== 0 && t > newest) newest = t;
+  return newest >= now - CAUGHT_UP_WITHIN_MS;
+}
 export const MEMBER_DIMS: LiveDim[] = ["region", "segment", "category"];
 
 export interface RuleSet {
@@ -115,8 +130,11 @@ export function currentHistory(
       ),
     )
       .then((value) => {
-        entry.value = value;
-        entry.loadedAt = Date.now();
+        const caughtUp = historyCaughtUp(value, now);
+        // A history still being loaded (oldest first) would make the missing recent weeks look like
+        // silence: judge nothing on it (keep what was read before, if anything), read it again soon.
+        if (caughtUp) entry.value = value;
+        entry.loadedAt = caughtUp ? Date.now() : Date.now() - HISTORY_TTL_MS + CATCH_UP_RETRY_MS;
       })
       .catch((error: unknown) => {
         console.error(JSON.stringify({ msg: "alert history load failed", slice: key, error: String(error) }));

@@ -28,8 +28,18 @@ export interface SimulatedTransition extends Transition {
   evaluation: Evaluation;
 }
 
+/** One replayed evaluation's figures (for a preview plot). */
+export interface SimulatedPoint {
+  at: number;
+  observed: number | null;
+  expected: number | null;
+  breach: boolean;
+}
+
 export interface Simulation {
   transitions: SimulatedTransition[];
+  /** Every evaluation's figures, when asked for (`points: true`). */
+  points: SimulatedPoint[];
   evaluations: number;
   breaches: number;
   /** Evaluations that gave no verdict (warming up or below the minimum volume). */
@@ -40,12 +50,13 @@ export interface Simulation {
 export function simulate(
   rule: Rule,
   history: SliceHistory,
-  range: { from: number; to: number; everyMs: number; utcOffsetMinutes?: number },
+  range: { from: number; to: number; everyMs: number; utcOffsetMinutes?: number; points?: boolean },
   start: AlertState = INITIAL,
 ): Simulation {
   let state = start;
   let counter = 0;
   const transitions: SimulatedTransition[] = [];
+  const points: SimulatedPoint[] = [];
   const feed: StreamingFeed = { detector: createDetector("streaming"), nextMinute: 0, last: null };
   let evaluations = 0;
   let breaches = 0;
@@ -54,10 +65,18 @@ export function simulate(
     const evaluation = evaluateRule(rule, history, momentAt(now, range.utcOffsetMinutes), feed);
     evaluations++;
     if (evaluation.breach) breaches++;
+    if (range.points) {
+      points.push({
+        at: now,
+        observed: evaluation.observed,
+        expected: evaluation.expected,
+        breach: evaluation.breach,
+      });
+    }
     if (evaluation.state !== "ready") unjudged++;
     const next = step(state, evaluation, rule, now, () => `${rule.id}-sim-${++counter}`);
     state = next.state;
     if (next.transition) transitions.push({ ...next.transition, evaluation });
   }
-  return { transitions, evaluations, breaches, unjudged, state };
+  return { transitions, points, evaluations, breaches, unjudged, state };
 }

@@ -20,8 +20,16 @@ export class SliceMemory {
     this.slice = slice;
   }
 
-  /** Fills minutes and days from the room's own storage (after a cold start). */
+  /** When `hydrate` last read the room (epoch ms). */
+  hydratedAt = 0;
+
+  /**
+   * Fills minutes and days from the room's own storage: after a cold start, and again now and then
+   * (the engine calls it every few minutes), so what reached the room without passing through the
+   * rules — a reconciliation with Postgres after a bulk load — reaches them too.
+   */
   hydrate(room: RoomReader, now: number, today: string): void {
+    this.hydratedAt = now;
     const fromDay = new Date(Date.parse(`${today}T00:00:00Z`) - 40 * 86_400_000).toISOString().slice(0, 10);
     const { minutes, days } = room.series(this.slice, {
       minuteFrom: Math.floor((now - MINUTE_WINDOW_MS) / 1000),

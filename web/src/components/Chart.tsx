@@ -2,10 +2,12 @@
  * One uPlot chart in a <figure>: created once when it mounts, then fed with `setData` — a new
  * series never rebuilds it. It follows its container's width and the colour theme, describes
  * itself in words for screen readers (and under the title, for everyone), and downloads as a PNG.
+ * Alert markers (where incidents started and ended) are lines over the plot, placed on each draw.
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
+import type { Marker } from "../lib/alerts.ts";
 import { drawnValues, palette } from "../lib/charts.ts";
 import { downloadChartPng } from "../lib/png.ts";
 
@@ -21,6 +23,36 @@ interface Props {
   attributes?: Record<string, string | number>;
   class?: string;
   children?: ComponentChildren;
+  /** Incident starts and ends to mark (x in the chart's own units: epoch seconds). */
+  markers?: readonly Marker[];
+}
+
+/** Lays the markers over the plot as lines (DOM, so they carry a title and tests can find them). */
+function placeMarkers(u: uPlot, markers: readonly Marker[]): void {
+  const layer =
+    u.over.querySelector<HTMLDivElement>(".chart__markers") ??
+    u.over.appendChild(Object.assign(document.createElement("div"), { className: "chart__markers" }));
+  const { min, max } = u.scales.x ?? {};
+  // A marker just past the last bucket (an alert a few seconds into the current minute) still
+  // belongs on the chart: within one bucket either side, it is drawn at the edge.
+  const step =
+    min == null || max == null
+      ? 0
+      : Math.max(60, ((max - min) / Math.max(1, (u.data[0]?.length ?? 1) - 1)) * 1.5);
+  const shown =
+    min == null || max == null ? [] : markers.filter((m) => m.t >= min - step && m.t <= max + step);
+  layer.replaceChildren(
+    ...shown.map((m) => {
+      const line = document.createElement("div");
+      line.className = `chart__marker chart__marker--${m.kind}`;
+      line.dataset.testid = "chart-marker";
+      line.dataset.kind = m.kind;
+      line.dataset.alertId = m.alertId;
+      line.title = `${m.kind === "start" ? "Alert started" : "Alert resolved"}: ${m.label}`;
+      line.style.left = `${u.valToPos(Math.min(max!, Math.max(min!, m.t)), "x")}px`;
+      return line;
+    }),
+  );
 }
 
 export function Chart({
@@ -33,11 +65,12 @@ export function Chart({
   attributes,
   class: className,
   children,
+  markers,
 }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
-  const latest = useRef({ data, onDraw });
-  latest.current = { data, onDraw };
+  const latest = useRef({ data, onDraw, markers });
+  latest.current = { data, onDraw, markers };
 
   useLayoutEffect(() => {
     const element = host.current;
@@ -49,7 +82,12 @@ export function Chart({
       if (key === "x" && min != null && max != null)
         element.parentElement?.setAttribute("data-x-span", String(max - min));
     };
-    opts.hooks = { ...opts.hooks, setScale: [...(opts.hooks?.setScale ?? []), recordSpan] };
+    const mark = (u: uPlot) => placeMarkers(u, latest.current.markers ?? []);
+    opts.hooks = {
+      ...opts.hooks,
+      setScale: [...(opts.hooks?.setScale ?? []), recordSpan],
+      draw: [...(opts.hooks?.draw ?? []), mark],
+    };
     const created = new uPlot(opts, latest.current.data, element);
     chart.current = created;
     latest.current.onDraw?.(created);
@@ -81,6 +119,10 @@ export function Chart({
     latest.current.onDraw?.(current);
   }, [data]);
 
+  useLayoutEffect(() => {
+    if (chart.current) placeMarkers(chart.current, markers ?? []);
+  }, [markers]);
+
   // uPlot's legend has no accessible role; hide its cursor readout from screen readers.
   useEffect(() => {
     host.current?.querySelector(".u-legend")?.setAttribute("aria-hidden", "true");
@@ -95,7 +137,13 @@ export function Chart({
   const drawn = drawnValues((data[1] ?? []) as (number | null)[]);
   return (
     // data-drawn: how many values the plot draws (tests check the canvas is not blank when > 0).
-    <figure class={`chart card ${className ?? ""}`} data-testid={testId} data-drawn={drawn} {...attributes}>
+    <figure
+      class={`chart card ${className ?? ""}`}
+      data-testid={testId}
+      data-drawn={drawn}
+      data-markers={markers?.length ?? 0}
+      {...attributes}
+    >
       <figcaption class="chart__head">
         <h3 class="chart__title">{title}</h3>
         <button type="button" class="button button--quiet button--small" onClick={download}>

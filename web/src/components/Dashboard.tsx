@@ -6,15 +6,21 @@
  * most every few seconds while sales flow, to reconcile what can't be folded in live.
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useAlerts } from "../hooks/useAlerts.ts";
 import { useAnswer } from "../hooks/useAnswer.ts";
 import { useLiveKpis } from "../hooks/useLiveKpis.ts";
 import { useNow } from "../hooks/useNow.ts";
 import { useViewState } from "../hooks/useViewState.ts";
+import { dayMarkers, markersIn, ordered } from "../lib/alerts.ts";
 import { apiUrl, fetchSession, loadingHistory, type Role } from "../lib/api.ts";
+import { daySeconds } from "../lib/charts.ts";
 import { formatShortDay } from "../lib/format.ts";
 import { OVERVIEW_METRICS, revenueFlags, TILE_SPECS, tileFigures } from "../lib/overview.ts";
 import { apiParams, dayIn, liveFilter, PRESET_LABELS, resolveRange } from "../lib/url-state.ts";
+import { AlertBanner } from "./AlertBanner.tsx";
+import { AlertsPanel } from "./AlertsPanel.tsx";
 import { AppHeader } from "./AppHeader.tsx";
+import { LazyRuleEditor } from "./alerts/LazyRuleEditor.tsx";
 import { LazyAskPanel } from "./ask/LazyAskPanel.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
 import { DrillDown } from "./DrillDown.tsx";
@@ -66,6 +72,21 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
 
   const role = useRole();
   const health = useHealth();
+  const alerts = useAlerts();
+  const { firing } = ordered(alerts.incidents ?? []);
+  const liveSlice = live
+    ? Object.entries(live).map(([dim, member]) => ({ dim, member: String(member) }))[0]
+    : null;
+  // Markers: incidents of the slice on screen and of the whole business, on the live minutes
+  // (epoch seconds) and on the per-day chart (each moved to its reporting day).
+  const liveMarkers = useMemo(
+    () => markersIn(alerts.incidents ?? [], 0, Number.MAX_SAFE_INTEGER, liveSlice),
+    [alerts.incidents, liveKey],
+  );
+  const revenueMarkers = useMemo(
+    () => dayMarkers(liveMarkers, (t) => daySeconds(dayIn(t * 1000, timeZone.value))),
+    [liveMarkers, timeZone.value],
+  );
   const { view: liveView } = feed;
   const liveToday =
     live !== null && liveView.source === "live" && liveView.tiles && liveView.date === range.to
@@ -107,6 +128,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
             <UpdatedAgo changedAt={liveView.changedAt} asOf={liveView.asOf} />
           </div>
         </div>
+        <AlertBanner firing={firing} />
         <StaleBanner heardAt={feed.heardAt} />
         {loadingHistory(health.health) && (
           <p class="note" role="status" data-testid="loading-history">
@@ -140,8 +162,11 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
           ))}
         </section>
         <section class="charts" aria-label="Charts">
-          {daily.answer && <RevenueChart daily={daily.answer} advanced={advanced.answer} />}
+          {daily.answer && (
+            <RevenueChart daily={daily.answer} advanced={advanced.answer} markers={revenueMarkers} />
+          )}
           <LiveChart
+            markers={liveMarkers}
             minutes={liveView.minutes}
             asOf={liveView.asOf}
             arrivedAt={feed.arrivedAt}
@@ -165,6 +190,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
             </>
           )}
         </section>
+        <AlertsPanel alerts={alerts} editor={role === "admin" ? <LazyRuleEditor /> : undefined} />
         <DrillDown
           range={range}
           filters={view.filters}

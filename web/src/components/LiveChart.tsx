@@ -9,6 +9,7 @@
 import { useCallback, useMemo, useRef } from "preact/hooks";
 import type uPlot from "uplot";
 import type { MinuteSeries } from "../../../workers/live/protocol.ts";
+import type { Marker } from "../lib/alerts.ts";
 import { chartOptions } from "../lib/charts.ts";
 import { formatValue } from "../lib/format.ts";
 import { denseMinutes } from "../lib/overview.ts";
@@ -26,9 +27,11 @@ interface Props {
   arrivedAt: number | null;
   /** What the figures cover: "all sales", "region EMEA"… */
   scope: string;
+  /** Where alert incidents started and ended (epoch seconds). */
+  markers?: readonly Marker[];
 }
 
-export function LiveChart({ minutes, asOf, arrivedAt, scope }: Props) {
+export function LiveChart({ minutes, asOf, arrivedAt, scope, markers }: Props) {
   const data = useMemo<uPlot.AlignedData>(
     () => denseMinutes(minutes, asOf === null ? Date.now() : Date.parse(asOf), WINDOW),
     [minutes, asOf],
@@ -52,6 +55,7 @@ export function LiveChart({ minutes, asOf, arrivedAt, scope }: Props) {
       summary={`${formatValue(total, "currency")} in the last hour (${scope}); ${sold} of ${WINDOW} minutes with sales; this minute ${formatValue(latest, "currency")}.`}
       data={data}
       onDraw={measure}
+      markers={markers}
       testId="live-chart"
       class="chart--wide"
       attributes={{

@@ -5,6 +5,7 @@
  */
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
+import type { Marker } from "../lib/alerts.ts";
 import { type Answer, column } from "../lib/api.ts";
 import { describeSeries } from "../lib/chart-words.ts";
 import { chartOptions, daySeconds } from "../lib/charts.ts";
@@ -79,7 +80,16 @@ function tooltip(series: { current: Series }): uPlot.Plugin {
   };
 }
 
-export function RevenueChart({ daily, advanced }: { daily: Answer; advanced: Answer | null }) {
+export function RevenueChart({
+  daily,
+  advanced,
+  markers,
+}: {
+  daily: Answer;
+  advanced: Answer | null;
+  /** Alert incidents' starts and ends, at their days' midnights (epoch seconds). */
+  markers?: readonly Marker[];
+}) {
   const series = useMemo(() => seriesOf(daily, advanced), [daily, advanced]);
   const ref = useMemo(() => ({ current: series }), []);
   ref.current = series;
@@ -104,6 +114,7 @@ export function RevenueChart({ daily, advanced }: { daily: Answer; advanced: Ans
       summary={summary}
       data={data}
       testId="revenue-chart"
+      markers={markers}
       class="chart--wide"
       attributes={{ "data-anomalies": anomalies }}
       options={(width) =>
