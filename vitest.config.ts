@@ -44,6 +44,10 @@ export default defineConfig({
           name: "workers",
           include: ["workers/**/*.test.ts"],
           exclude: ["workers/**/*.unit.test.ts"],
+          // Each test makes real database and Durable Object round trips; on a loaded 2-core
+          // machine the first request of a file alone can take seconds. Timeouts guard against
+          // hangs, not speed (the benches measure that).
+          testTimeout: 20_000,
         },
       },
       {
