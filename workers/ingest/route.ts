@@ -61,26 +61,41 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
 });
 
 const RECEIPT_TIMEOUT_MS = 2_000;
+/** Receipts of the requests answered within this window go to the database together. */
+const RECEIPT_FLUSH_MS = 25;
+
+type Receipts = Parameters<typeof insertReceipts>[1];
+let waiting: Receipts = [];
+let flushing: Promise<void> | undefined;
 
 /**
- * Counts what was just queued in the ledger, beside the answer. The queue message is the record:
- * when the database cannot take the receipt, the consumer writes it when the message lands (the
- * message carries its delivery id), so the answer is 202 either way.
+ * Counts what was just queued in the ledger, beside the answer: the receipts of the requests an
+ * isolate answers within a few milliseconds share one connection and one insert. The queue message
+ * is the record: when the database cannot take the receipts, the consumer writes them when the
+ * messages land (each carries its delivery id), so the answer is 202 either way.
  */
-async function recordReceipts(env: Env, receipts: Parameters<typeof insertReceipts>[1]): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      withDb(env, (db) => insertReceipts(db, receipts)),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("receipt timed out")), RECEIPT_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (error) {
-    console.warn(JSON.stringify({ msg: "receipt deferred to the consumer", error: String(error) }));
-  } finally {
-    clearTimeout(timer);
-  }
+function recordReceipts(env: Env, receipts: Receipts): Promise<void> {
+  waiting.push(...receipts);
+  flushing ??= (async () => {
+    await scheduler.wait(RECEIPT_FLUSH_MS);
+    const batch = waiting;
+    waiting = [];
+    flushing = undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        withDb(env, (db) => insertReceipts(db, batch)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("receipt timed out")), RECEIPT_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      console.warn(JSON.stringify({ msg: "receipts deferred to the consumer", error: String(error) }));
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
+  return flushing;
 }
 
 ingest.post("/api/v1/cdc/:source/bulk", async (c) => {

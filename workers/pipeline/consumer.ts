@@ -133,15 +133,12 @@ export async function processCdcBatch(
   const options = pipelineOptions(env);
   const { items, rejected, receipts } = readMessages(messages);
   return withDb(env, async (db) => {
-    // The receipts (a no-op for those the webhook wrote) and what the webhook rejected, first and on
-    // their own: both are keyed by delivery, so a redelivery records nothing twice.
-    const quarantined = await transaction(db, async (tx) => {
-      await insertReceipts(tx, receipts);
-      return insertQuarantine(tx, rejected);
-    });
-    const result = await processIsolated(env, db, items, options);
+    // The receipts (a no-op for those the webhook wrote) and what the webhook rejected ride with
+    // the first transaction that commits: both are keyed by delivery, so a redelivery records
+    // nothing twice.
+    const result = await processIsolated(env, db, items, options, { receipts, rejected });
     await refreshLive(env, db, result.touchedLive, { backlog });
-    return { ...result, quarantined: result.quarantined + quarantined };
+    return result;
   });
 }
 
@@ -172,35 +169,39 @@ export async function processIsolated(
   db: Db,
   items: Item[],
   options: ProcessOptions,
+  extras: Extras = { receipts: [], rejected: [] },
 ): Promise<ProcessOutcome> {
   try {
-    return await processInTransactions(env, db, items, options);
+    return await processInTransactions(env, db, items, options, extras);
   } catch (error) {
     if (!isPoison(error) || items.length === 0) throw error;
     if (items.length === 1) {
       const item = items[0]!;
       const reason = `the database refused the event: ${String((error as Error).message ?? error)}`;
       console.warn(JSON.stringify({ msg: "event refused by the database", source: item.source, reason }));
-      const quarantined = await transaction(db, (tx) =>
-        insertQuarantine(tx, [
-          {
-            source: item.source,
-            sourceTable: item.change.table,
-            entity: item.change.format === "native" ? item.change.table : null,
-            rule: REFUSED_BY_DATABASE,
-            reason,
-            raw: item.raw,
-            checksum: item.checksum,
-            receivedAt: item.receivedAt,
-            // A replay takes the event out of bronze once: nothing to deduplicate.
-            delivery: item.delivery ? `${item.delivery}/${item.checksum}` : null,
-          },
-        ]),
+      const quarantined = await transaction(
+        db,
+        async (tx) =>
+          (await insertExtras(tx, extras)) +
+          (await insertQuarantine(tx, [
+            {
+              source: item.source,
+              sourceTable: item.change.table,
+              entity: item.change.format === "native" ? item.change.table : null,
+              rule: REFUSED_BY_DATABASE,
+              reason,
+              raw: item.raw,
+              checksum: item.checksum,
+              receivedAt: item.receivedAt,
+              // A replay takes the event out of bronze once: nothing to deduplicate.
+              delivery: item.delivery ? `${item.delivery}/${item.checksum}` : null,
+            },
+          ])),
       );
       return { ...emptyOutcome(), events: 1, quarantined };
     }
     const half = Math.ceil(items.length / 2);
-    const first = await processIsolated(env, db, items.slice(0, half), options);
+    const first = await processIsolated(env, db, items.slice(0, half), options, extras);
     const second = await processIsolated(env, db, items.slice(half), options);
     return mergeOutcomes([first, second]);
   }
@@ -218,25 +219,37 @@ function emptyOutcome(): ProcessOutcome {
   };
 }
 
+/** Receipts and webhook rejections of a batch: written once, with its first transaction. */
+export interface Extras {
+  receipts: Receipt[];
+  rejected: QuarantineRow[];
+}
+
+async function insertExtras(tx: Db, extras: Extras): Promise<number> {
+  await insertReceipts(tx, extras.receipts);
+  return insertQuarantine(tx, extras.rejected);
+}
+
 /**
  * Processes items in the transactions `planTransactions` lays out (the first part of each stage on
- * `db`, the others on connections of their own); `rejected` is quarantined with the first.
+ * `db`, the others on connections of their own); `extras` are written with the first.
  */
 export async function processInTransactions(
   env: Env,
   db: Db,
   items: Item[],
   options: ProcessOptions,
-  rejected: QuarantineRow[] = [],
+  extras: Extras = { receipts: [], rejected: [] },
 ): Promise<ProcessOutcome> {
   const stages = planTransactions(items);
   const results: ProcessOutcome[] = [];
   let first = true;
   for (const stage of stages) {
-    const run = (conn: Db, part: Item[], withRejected: boolean) =>
+    const run = (conn: Db, part: Item[], withExtras: boolean) =>
       transaction(conn, async (tx) => {
-        if (withRejected) await insertQuarantine(tx, rejected);
-        return processItems(tx, part, options);
+        const quarantined = withExtras ? await insertExtras(tx, extras) : 0;
+        const outcome = await processItems(tx, part, options);
+        return { ...outcome, quarantined: outcome.quarantined + quarantined };
       });
     const [head = [], ...others] = stage;
     results.push(
@@ -247,7 +260,6 @@ export async function processInTransactions(
     );
     first = false;
   }
-  if (first && rejected.length > 0) await transaction(db, (tx) => insertQuarantine(tx, rejected));
   return mergeOutcomes(results);
 }
 
