@@ -11,6 +11,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ORDERS_PER_DAY } from "../scripts/demo/rhythm.ts";
 import { DemoStream } from "../scripts/demo/stream.ts";
+import { type Ledger, readLedger } from "../test/support/ledger.ts";
 import { signedHeaders } from "../workers/ingest/signature.ts";
 import { runtimeUrl } from "./lib/cpu.ts";
 import { liveSocketUrl } from "./lib/live-client.ts";
@@ -35,24 +36,14 @@ function durationSeconds(args: string[]): number {
 const progress = (message: string) => console.error(`[soak] ${message}`);
 const round = (v: number) => Math.round(v * 10) / 10;
 
-interface LedgerRow {
-  name: string;
-  accepted: number;
-  processed: number;
-  duplicates: number;
-  quarantined: number;
-  unmapped: number;
-  dead_lettered: number;
-  in_flight: number;
-}
-
-async function ledger(stack: BenchStack): Promise<LedgerRow | undefined> {
-  const response = await fetch(`${stack.baseUrl}/api/v1/pipeline/health`, {
-    headers: { authorization: `Bearer ${stack.viewerToken}` },
-  });
-  const body = (await response.json()) as { sources: LedgerRow[] };
-  return body.sources.find((s) => s.name === stack.source.name);
-}
+const ledger = (stack: BenchStack): Promise<Ledger> =>
+  readLedger(
+    () =>
+      fetch(`${stack.baseUrl}/api/v1/pipeline/health`, {
+        headers: { authorization: `Bearer ${stack.viewerToken}` },
+      }),
+    stack.source.name,
+  );
 
 /** The dashboards, in a child process of their own (so they do not share the poster's event loop). */
 function openDashboards(url: string, count: number) {
@@ -158,22 +149,14 @@ export async function benchSoak(args: string[] = []): Promise<void> {
     const kept = accepted + rejected;
     const drainStart = performance.now();
     let last = await ledger(stack);
-    while (!(last && last.accepted === kept && last.in_flight === 0)) {
+    while (!(last.accepted === kept && last.in_flight === 0)) {
       if (performance.now() - drainStart > DRAIN_TIMEOUT_MS) break;
       await new Promise((r) => setTimeout(r, 500));
       last = await ledger(stack);
     }
     const drainMs = performance.now() - drainStart;
     const updates = await dashboards.report();
-    const l = last ?? {
-      accepted: 0,
-      processed: 0,
-      duplicates: 0,
-      quarantined: 0,
-      unmapped: 0,
-      dead_lettered: 0,
-      in_flight: 0,
-    };
+    const l = last;
     const landed = l.processed + l.duplicates + l.quarantined + l.unmapped;
     const rows: Row[] = [
       { metric: "events offered", value: lines.length, unit: "events", note: `${RATE}/s for ${seconds} s` },

@@ -3,7 +3,7 @@
  * acknowledging one, and the pure helpers the panel, the banner and the chart markers share.
  */
 import * as z from "zod/mini";
-import { ApiError } from "./api.ts";
+import { call } from "./api.ts";
 
 const num = z.nullable(z.number());
 
@@ -47,33 +47,12 @@ const incident = z.object({
 });
 export type Incident = z.infer<typeof incident>;
 
+/** Alert state changes under the page's feet: never from the HTTP cache. */
+export const requestJson = <T>(path: string, schema: z.ZodMiniType<T>, init: RequestInit = {}): Promise<T> =>
+  call(path, schema, { cache: "no-store", ...init });
+
 const listBody = z.object({ alerts: z.array(incident) });
 const ackBody = z.object({ alert_id: z.string(), acknowledged_at: z.nullable(z.string()) });
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-export async function requestJson<T>(
-  path: string,
-  schema: z.ZodMiniType<T>,
-  init: RequestInit = {},
-): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, { credentials: "same-origin", cache: "no-store", ...init });
-  } catch (error) {
-    if (init.signal?.aborted) throw error;
-    throw new ApiError(0, "network", "Pulse can't reach its server. Check your connection.");
-  }
-  const body: unknown = response.status === 204 ? null : await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const parsed = z.safeParse(errorBody, body);
-    throw parsed.success
-      ? new ApiError(response.status, parsed.data.error.code, parsed.data.error.message)
-      : new ApiError(response.status, "http_error", `The server answered ${response.status}.`);
-  }
-  const parsed = z.safeParse(schema, body);
-  if (!parsed.success) throw new ApiError(0, "invalid_response", `Unexpected response from ${path}.`);
-  return parsed.data;
-}
 
 /** Incidents that started in the last `days` days, newest first. */
 export function fetchAlerts(days: number, signal?: AbortSignal): Promise<Incident[]> {

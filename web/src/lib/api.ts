@@ -43,7 +43,8 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(path: string, schema: z.ZodMiniType<T>, init: RequestInit = {}): Promise<T> {
+/** A request to the API, its answer parsed with `schema`; errors become `ApiError`s that say what to do. */
+export async function call<T>(path: string, schema: z.ZodMiniType<T>, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { credentials: "same-origin", ...init });
