@@ -59,6 +59,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A browser on a loaded 2-core machine can take seconds to render what a poll waits
+          // for; vitest's 1 s default made unrelated load fail tests. Guards hangs, not speed.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
