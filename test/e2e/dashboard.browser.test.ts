@@ -412,6 +412,17 @@ describe.runIf(browserTestsRun())("dashboard", () => {
     await expect
       .poll(() => row.locator('[data-column="quarantined"]').textContent(), { timeout: 10_000 })
       .toBe("1");
+    // The row is the source's ledger: once nothing is in flight, what it accepted is accounted for.
+    const cell = async (column: string) =>
+      Number((await row.locator(`[data-column="${column}"]`).textContent())?.replace(/\D/g, ""));
+    await expect.poll(() => cell("in_flight"), { timeout: 15_000 }).toBe(0);
+    const accounted =
+      (await cell("stored")) +
+      (await cell("quarantined")) +
+      (await cell("unmapped")) +
+      (await cell("dead_lettered"));
+    expect(accounted).toBe(await cell("accepted"));
+    expect(await cell("stored")).toBeGreaterThan(0);
     await expect.poll(() => viewer.page.getByTestId("freshness").textContent()).toMatch(/as of \d+s ago/);
     expect(await viewer.page.getByTestId("health-connection").textContent()).toBe("live");
     expect(await viewer.page.getByTestId("pipeline-lag").textContent()).toMatch(/\d\sms/);

@@ -1,6 +1,7 @@
 /**
- * Data health: how fresh the figures are, the pipeline's lag, and what did not make it in per
- * source (quarantined, unmapped, dead-lettered), beside the live connection's state. Admins also
+ * Data health: how fresh the figures are, the pipeline's lag, and each source's ledger — what it
+ * accepted, what is stored, still in flight, or did not make it in (quarantined, unmapped,
+ * dead-lettered) — beside the live connection's state. Admins also
  * get the operational controls; viewers never see them.
  */
 import { useEffect, useState } from "preact/hooks";
@@ -91,12 +92,26 @@ export function HealthPanel({ confirmedAt, asOf, connection, role, health, error
       {health && (
         <div class="table-scroll">
           <table class="table" data-testid="health-sources">
-            <caption class="visually-hidden">Events that did not make it in, per source</caption>
+            <caption class="visually-hidden">Where each source's accepted events are, per source</caption>
             <thead>
               <tr>
                 <th scope="col">Source</th>
                 <th scope="col" class="num">
                   Ac&shy;cepted
+                </th>
+                <th
+                  scope="col"
+                  class="num"
+                  title="Stored in bronze: processed, or a duplicate of an event stored before"
+                >
+                  Stored
+                </th>
+                <th
+                  scope="col"
+                  class="num"
+                  title="On the queue or waiting for a retry; returns to 0 once the queue is drained"
+                >
+                  In flight
                 </th>
                 <th scope="col" class="num">
                   Quaran&shy;tined
@@ -113,7 +128,15 @@ export function HealthPanel({ confirmedAt, asOf, connection, role, health, error
               {health.sources.map((s) => (
                 <tr key={s.name} data-source={s.name}>
                   <th scope="row">{s.name}</th>
-                  <td class="num">{formatValue(s.accepted, "count")}</td>
+                  <td class="num" data-column="accepted">
+                    {formatValue(s.accepted, "count")}
+                  </td>
+                  <td class="num" data-column="stored">
+                    {formatValue(s.processed + s.duplicates, "count")}
+                  </td>
+                  <td class="num" data-column="in_flight">
+                    {formatValue(s.in_flight, "count")}
+                  </td>
                   <td class="num" data-column="quarantined" data-alert={s.quarantined > 0 || undefined}>
                     {formatValue(s.quarantined, "count")}
                   </td>

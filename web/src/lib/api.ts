@@ -138,9 +138,12 @@ const healthBody = z.object({
       name: z.string(),
       last_seen_at: z.nullable(z.string()),
       accepted: count,
+      processed: count,
+      duplicates: count,
       quarantined: count,
       unmapped: count,
       dead_lettered: count,
+      in_flight: count,
     }),
   ),
 });
