@@ -14,3 +14,16 @@ export const revokedSessions = pgTable(
   },
   (t) => [index("revoked_sessions_expires_idx").on(t.expiresAt)],
 );
+
+/**
+ * When each source secret stopped being valid, by its key (the hex SHA-256 of its stored,
+ * encrypted form). Filled by a trigger on `sources` whenever a secret is rotated away, its grace
+ * ends or its source is deleted (see the migration); the consumer quarantines events a revoked key
+ * signed after `revoked_at`, so a revocation holds at once even where an isolate still caches the
+ * secret. Kept for good: a dead-lettered message can be replayed long after.
+ */
+export const sourceKeyRevocations = pgTable("source_key_revocations", {
+  key: varchar("key", { length: 64 }).primaryKey(),
+  source: varchar("source", { length: 50 }).notNull(),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }).notNull(),
+});

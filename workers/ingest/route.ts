@@ -32,6 +32,7 @@ ingest.post("/api/v1/cdc/:source", async (c) => {
     receivedAt,
     events.accepted.map(({ checksum, raw }) => ({ checksum, raw })),
     events.rejected,
+    events.key,
   );
   for (const group of groupForSend(messages)) {
     await c.env.CDC_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const })));
@@ -99,7 +100,7 @@ function recordReceipts(env: Env, receipts: Receipts): Promise<void> {
 }
 
 ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
-  const events = await readSignedEvents(c, { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS });
+  const events = await readSignedEvents(c, { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS }, { fresh: true });
   const receivedAt = new Date().toISOString();
   const options = pipelineOptions(c.env);
   const totals = { processed: 0, duplicates: 0, quarantined: 0, unmapped: 0 };

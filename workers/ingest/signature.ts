@@ -28,7 +28,8 @@ class RuntimeHmacWebhook extends Webhook {
   }
 }
 
-export type Verification = { ok: true } | { ok: false; reason: string };
+/** `index`: which of the secrets verified the body. */
+export type Verification = { ok: true; index: number } | { ok: false; reason: string };
 
 const reasons: Record<string, string> = {
   "Missing required headers": "webhook-id, webhook-timestamp and webhook-signature headers are required",
@@ -46,10 +47,10 @@ export function verifySignature(
   headers: Record<string, string>,
 ): Verification {
   let reason = "webhook-signature does not match the body with this source's secret";
-  for (const secret of secrets) {
+  for (const [index, secret] of secrets.entries()) {
     try {
       new RuntimeHmacWebhook(secret).verify(body, headers, { jsonParse: false });
-      return { ok: true };
+      return { ok: true, index };
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;
       reason = reasons[error.message] ?? error.message;

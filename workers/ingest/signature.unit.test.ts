@@ -26,11 +26,11 @@ describe("Standard Webhooks signatures", () => {
       "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
       "webhook-signature": new Webhook(secret).sign(id, at, body),
     };
-    expect(verifySignature([secret], body, headers)).toEqual({ ok: true });
+    expect(verifySignature([secret], body, headers)).toEqual({ ok: true, index: 0 });
     expect(verifySignature([secret], `${body} `, headers).ok).toBe(false);
     expect(verifySignature([secret], body, { ...headers, "webhook-id": "msg_2" }).ok).toBe(false);
     expect(verifySignature([newWebhookSecret()], body, headers).ok).toBe(false);
     // During a rotation the previous secret still verifies.
-    expect(verifySignature([newWebhookSecret(), secret], body, headers)).toEqual({ ok: true });
+    expect(verifySignature([newWebhookSecret(), secret], body, headers)).toEqual({ ok: true, index: 1 });
   });
 });

@@ -19,6 +19,8 @@ export interface Limits {
 
 export interface SignedEvents {
   source: string;
+  /** The key of the secret that verified the request (see sources.ts). */
+  key: string;
   accepted: { checksum: string; raw: unknown; change: Change }[];
   rejected: { raw: unknown; rule: string; reasons: string[] }[];
   errors: { index: number; rule: string; reasons: string[] }[];
@@ -87,14 +89,23 @@ async function lookUpSource(env: Env, name: string, options: { fresh?: boolean }
   }
 }
 
-export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Limits): Promise<SignedEvents> {
+/**
+ * `fresh`: read the source's secrets from the database, not this isolate's cache — for requests
+ * whose events are stored without passing the queue's consumer (bulk loads), which is where a
+ * revoked secret is caught otherwise.
+ */
+export async function readSignedEvents(
+  c: Context<{ Bindings: Env }>,
+  limits: Limits,
+  options: { fresh?: boolean } = {},
+): Promise<SignedEvents> {
   const name = c.req.param("source") ?? "";
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > limits.maxBytes) throw tooLarge(declared, limits);
 
   // An unknown name is verified against a secret nobody has: the same 401 as a wrong signature,
   // so answers do not tell which source names exist.
-  let { source, cached } = await lookUpSource(c.env, name);
+  let { source, cached } = await lookUpSource(c.env, name, options);
 
   const body = await readBody(c.req.raw, limits);
 
@@ -132,7 +143,8 @@ export async function readSignedEvents(c: Context<{ Bindings: Env }>, limits: Li
     );
   }
 
-  const result: SignedEvents = { source: name, accepted: [], rejected: [], errors: [], repeated: 0 };
+  const key = source.keys[verified.index] ?? "";
+  const result: SignedEvents = { source: name, key, accepted: [], rejected: [], errors: [], repeated: 0 };
   const seen = new Set<string>();
   for (const [index, raw] of raws.entries()) {
     if (index > 0 && index % YIELD_EVERY === 0) await scheduler.wait(0);

@@ -2,13 +2,15 @@
  * Source secrets at rest and the source look-up: the database holds no secret in the clear (the
  * current one nor the previous during a rotation), the previous one is cleared once its grace
  * ends, rows from before encryption are sealed on first use, and names that are not sources get
- * the wrong-signature 401 from memory without a database read each time.
+ * the wrong-signature 401 from memory without a database read each time; a secret revoked by
+ * another isolate stops storing data at once.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { saleEvent } from "../../test/support/events.ts";
 import { admin, eventually, postSigned, query } from "../test-support.ts";
 import { openSecret, sealSecret } from "./secret-box.ts";
+import { newWebhookSecret } from "./signature.ts";
 import { UNKNOWN_TTL_MS } from "./sources.ts";
 
 const unique = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -135,5 +137,85 @@ describe("unknown source names", { timeout: 30_000 }, () => {
     );
     const secret = await create(name);
     expect((await postSigned({ name, secret }, JSON.stringify(saleEvent()))).status).toBe(202);
+  });
+});
+
+/**
+ * A secret rotated away or a source deleted by another isolate: this isolate still holds the old
+ * secret in its cache for a while and answers 202, as any other isolate might. What it accepted
+ * is quarantined with the reason, never stored; what was signed while the secret was valid is.
+ */
+describe("a revoked secret stops at once, whichever isolate accepts the request", { timeout: 30_000 }, () => {
+  const landed = async (saleId: string) =>
+    (await query("SELECT 1 FROM silver_sales_clean WHERE sale_id = $1", [saleId])).length === 1;
+  const quarantined = async (saleId: string) =>
+    (
+      await query<{ rule: string; reason: string }>(
+        "SELECT rule, reason FROM quarantine WHERE raw_event -> 'payload' ->> 'sale_id' = $1",
+        [saleId],
+      )
+    )[0];
+  /** Posts one sale; answers its id once the consumer has either stored or quarantined it. */
+  async function post(source: { name: string; secret: string }): Promise<string> {
+    const sale = saleEvent();
+    expect((await postSigned(source, JSON.stringify(sale))).status).toBe(202);
+    const id = sale.payload.sale_id;
+    await eventually(
+      async () => (await landed(id)) || (await quarantined(id)) !== undefined,
+      (done) => done,
+      20_000,
+    );
+    return id;
+  }
+  /** Another isolate's rotation: the database changes, this isolate is not told. */
+  async function rotateElsewhere(name: string, graceSeconds: number): Promise<string> {
+    const secret = newWebhookSecret();
+    await query(
+      `UPDATE sources SET previous_secret = secret, secret = $2,
+              previous_secret_expires_at = now() + make_interval(secs => $3) WHERE name = $1`,
+      [name, await sealSecret(env, name, secret), graceSeconds],
+    );
+    return secret;
+  }
+  const ledger = async (name: string) => {
+    const response = await admin("/api/v1/pipeline/health");
+    const health = (await response.json()) as {
+      sources: { name: string; accepted: number; quarantined: number; in_flight: number }[];
+    };
+    return health.sources.find((s) => s.name === name);
+  };
+
+  it("rotated without grace: the old secret's requests are quarantined; the new one's land", async () => {
+    const name = unique("revoked");
+    const old = { name, secret: await create(name) };
+    expect(await landed(await post(old))).toBe(true); // cached in this isolate from here on
+
+    const fresh = { name, secret: await rotateElsewhere(name, 0) };
+    const stale = await post(old);
+    expect(await landed(stale)).toBe(false);
+    expect(await quarantined(stale)).toMatchObject({
+      rule: "revoked_secret",
+      reason: expect.stringContaining(`secret of source "${name}" that stopped being valid`),
+    });
+    expect(await landed(await post(fresh))).toBe(true);
+    expect(await ledger(name)).toMatchObject({ accepted: 3, quarantined: 1, in_flight: 0 });
+  });
+
+  it("rotated with a grace period: the old secret still stores until it ends", async () => {
+    const name = unique("graceful");
+    const old = { name, secret: await create(name) };
+    expect(await landed(await post(old))).toBe(true);
+    await rotateElsewhere(name, 3600);
+    expect(await landed(await post(old))).toBe(true);
+  });
+
+  it("deleted: its last secret's requests are quarantined", async () => {
+    const name = unique("deleted");
+    const source = { name, secret: await create(name) };
+    expect(await landed(await post(source))).toBe(true);
+    await query("DELETE FROM sources WHERE name = $1", [name]);
+    const stale = await post(source);
+    expect(await landed(stale)).toBe(false);
+    expect((await quarantined(stale))?.rule).toBe("revoked_secret");
   });
 });

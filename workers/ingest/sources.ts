@@ -8,6 +8,12 @@
  *
  * Names that are not sources are remembered too (a negative cache, `UNKNOWN_TTL_MS`, bounded), so
  * requests to made-up names cost no database round trip each.
+ *
+ * Each secret has a key: the SHA-256 of its stored (encrypted) form, which the webhook stamps on
+ * the messages it verified with it. Another isolate may hold a secret for up to `TTL_MS` after it
+ * was rotated away or its source deleted; the database records when each key stopped being valid
+ * (`source_key_revocations`, filled by a trigger on `sources`), and the consumer quarantines what
+ * such a key signed after that moment. So a revocation stops the data at once, in every isolate.
  */
 import { type DbEnv, withDb } from "../db/client.ts";
 import type { KeyEnv } from "../http/keys.ts";
@@ -17,6 +23,8 @@ import { newWebhookSecret } from "./signature.ts";
 export interface SourceSecrets {
   name: string;
   secrets: string[];
+  /** Each secret's key (see above), in the same order. */
+  keys: string[];
 }
 
 export type SourceEnv = DbEnv & KeyEnv;
@@ -48,7 +56,7 @@ async function load(env: SourceEnv, name: string): Promise<SourceSecrets | undef
     );
     const row = found.rows[0];
     if (row?.previous_expired) await clearExpiredSecrets(db, name);
-    if (row && !isSealed(row.secret)) await sealStored(env, db, row);
+    if (row && !isSealed(row.secret)) return sealStored(env, db, row);
     return row;
   });
   if (!row) {
@@ -57,10 +65,11 @@ async function load(env: SourceEnv, name: string): Promise<SourceSecrets | undef
     return undefined;
   }
   unknown.delete(name);
-  const secrets = [await openStored(env, name, row.secret)];
-  if (row.previous_secret && row.previous_live)
-    secrets.push(await openStored(env, name, row.previous_secret));
-  const value = { name: row.name, secrets };
+  const stored = [row.secret];
+  if (row.previous_secret && row.previous_live) stored.push(row.previous_secret);
+  const secrets = await Promise.all(stored.map((s) => openStored(env, name, s)));
+  const keys = await Promise.all(stored.map(secretKey));
+  const value = { name: row.name, secrets, keys };
   cache.set(name, { value, expires: Date.now() + TTL_MS });
   return value;
 }
@@ -70,19 +79,26 @@ function openStored(env: KeyEnv, name: string, stored: string): Promise<string> 
   return isSealed(stored) ? openSecret(env, name, stored) : Promise.resolve(stored);
 }
 
-async function sealStored(env: KeyEnv, db: Queryable, row: Row): Promise<void> {
-  await db.query("UPDATE sources SET secret = $2 WHERE name = $1 AND secret = $3", [
-    row.name,
-    await sealSecret(env, row.name, row.secret),
-    row.secret,
-  ]);
-  if (row.previous_secret && !isSealed(row.previous_secret)) {
+/** Seals a row's plain secrets in place; answers the row as now stored. */
+async function sealStored(env: KeyEnv, db: Queryable, row: Row): Promise<Row> {
+  const secret = await sealSecret(env, row.name, row.secret);
+  await db.query("UPDATE sources SET secret = $2 WHERE name = $1 AND secret = $3", [row.name, secret, row.secret]);
+  let previous = row.previous_secret;
+  if (previous && !isSealed(previous)) {
+    previous = await sealSecret(env, row.name, previous);
     await db.query("UPDATE sources SET previous_secret = $2 WHERE name = $1 AND previous_secret = $3", [
       row.name,
-      await sealSecret(env, row.name, row.previous_secret),
+      previous,
       row.previous_secret,
     ]);
   }
+  return { ...row, secret, previous_secret: previous };
+}
+
+/** A secret's key: the hex SHA-256 of its stored form (the trigger computes the same in SQL). */
+export async function secretKey(stored: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(stored));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function rememberUnknown(name: string): void {

@@ -14,6 +14,7 @@ import { DAY_RETENTION, daysBefore, type LiveBuckets, MINUTE_WINDOW, minuteOf } 
 import { liveRoom } from "../live/room-stub.ts";
 import { cdcMessage } from "./message.ts";
 import { type Item, type ProcessOptions, type ProcessOutcome, processItems } from "./process.ts";
+import { REVOKED_SECRET, revocationOf, revokedKeys } from "./revocations.ts";
 import { insertDeadLetters, insertQuarantine, insertReceipts, type QuarantineRow } from "./store/bronze.ts";
 import { type LiveTouch, readLiveWindow, readTouchedBuckets } from "./store/live.ts";
 import { lockBucket } from "./store/sales.ts";
@@ -38,10 +39,14 @@ export function eventsIn(body: unknown): number {
 }
 
 /**
- * Turns queue messages into items, the quarantine rows of events rejected at the webhook, and the
+ * Turns queue messages into items, the quarantine rows of events rejected at the webhook (or
+ * signed with a secret revoked before they arrived: `revoked`, see revocations.ts), and the
  * receipts of their deliveries.
  */
-export function readMessages(messages: readonly { id: string; body: unknown }[]) {
+export function readMessages(
+  messages: readonly { id: string; body: unknown }[],
+  revoked: ReadonlyMap<string, number> = new Map(),
+) {
   const items: Item[] = [];
   const rejected: QuarantineRow[] = [];
   const receipts: Receipt[] = [];
@@ -69,6 +74,27 @@ export function readMessages(messages: readonly { id: string; body: unknown }[])
       events: body.events.length + body.rejected.length,
       receivedAt: body.received_at,
     });
+    const revocation = revocationOf(body, revoked);
+    if (revocation) {
+      const all = [
+        ...body.events.map((e) => ({ raw: e.raw, checksum: e.checksum as string | null })),
+        ...body.rejected.map((r) => ({ raw: r.raw, checksum: null })),
+      ];
+      for (const [index, { raw, checksum }] of all.entries()) {
+        rejected.push({
+          source: body.source,
+          sourceTable: null,
+          entity: null,
+          rule: REVOKED_SECRET,
+          reason: revocation,
+          raw,
+          checksum,
+          receivedAt: body.received_at,
+          delivery: `${delivery}/${checksum ?? index}`,
+        });
+      }
+      continue;
+    }
     for (const [index, { raw, rule, reasons }] of body.rejected.entries()) {
       rejected.push({
         source: body.source,
@@ -131,8 +157,8 @@ export async function processCdcBatch(
   backlog = 0,
 ): Promise<ProcessOutcome> {
   const options = pipelineOptions(env);
-  const { items, rejected, receipts } = readMessages(messages);
   return withDb(env, async (db) => {
+    const { items, rejected, receipts } = readMessages(messages, await revokedKeys(db, messages));
     // The receipts (a no-op for those the webhook wrote) and what the webhook rejected ride with
     // the first transaction that commits: both are keyed by delivery, so a redelivery records
     // nothing twice.

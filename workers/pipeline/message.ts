@@ -14,6 +14,14 @@ export const cdcMessage = z.object({
    */
   id: z.string().min(1).max(80).optional(),
   source: z.string().min(1),
+  /**
+   * The key of the secret that verified the request (sources.ts). The consumer quarantines the
+   * events if that secret had been revoked before `received_at`. (Older messages carry none.)
+   */
+  key: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   received_at: z.iso.datetime({ offset: true }),
   /** Events that passed validation at the webhook, each with its dedup checksum. */
   events: z.array(z.object({ checksum: z.string().regex(/^[0-9a-f]{64}$/), raw: z.unknown() })),
@@ -36,12 +44,14 @@ export function packMessages(
   receivedAt: string,
   accepted: { checksum: string; raw: unknown }[],
   rejected: { raw: unknown; rule: string; reasons: string[] }[],
+  key?: string,
 ): { body: CdcMessage; bytes: number }[] {
   const messages: { body: CdcMessage; bytes: number }[] = [];
   const fresh = () => ({
     v: 1 as const,
     id: crypto.randomUUID(),
     source,
+    ...(key ? { key } : {}),
     received_at: receivedAt,
     events: [],
     rejected: [],
