@@ -100,7 +100,11 @@ function recordReceipts(env: Env, receipts: Receipts): Promise<void> {
 }
 
 ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
-  const events = await readSignedEvents(c, { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS }, { fresh: true });
+  const events = await readSignedEvents(
+    c,
+    { maxBytes: BULK_MAX_BYTES, maxEvents: BULK_MAX_EVENTS },
+    { fresh: true },
+  );
   const receivedAt = new Date().toISOString();
   const options = pipelineOptions(c.env);
   const totals = { processed: 0, duplicates: 0, quarantined: 0, unmapped: 0 };

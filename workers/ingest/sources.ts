@@ -82,7 +82,11 @@ function openStored(env: KeyEnv, name: string, stored: string): Promise<string> 
 /** Seals a row's plain secrets in place; answers the row as now stored. */
 async function sealStored(env: KeyEnv, db: Queryable, row: Row): Promise<Row> {
   const secret = await sealSecret(env, row.name, row.secret);
-  await db.query("UPDATE sources SET secret = $2 WHERE name = $1 AND secret = $3", [row.name, secret, row.secret]);
+  await db.query("UPDATE sources SET secret = $2 WHERE name = $1 AND secret = $3", [
+    row.name,
+    secret,
+    row.secret,
+  ]);
   let previous = row.previous_secret;
   if (previous && !isSealed(previous)) {
     previous = await sealSecret(env, row.name, previous);
