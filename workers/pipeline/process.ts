@@ -45,6 +45,7 @@ import {
   upsertDimSalesReps,
   upsertEntities,
 } from "./store/entities.ts";
+import { applyComboDeltas, comboDeltas, combosOfSlices } from "./store/combos.ts";
 import { recordBatch } from "./store/health.ts";
 import type { LiveTouch } from "./store/live.ts";
 import {
@@ -399,6 +400,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   await lockSlices(tx);
   const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
+  await applyComboDeltas(tx, comboDeltas(before, after), combosOfSlices(firstSaleSlices));
   const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);
