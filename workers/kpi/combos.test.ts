@@ -42,7 +42,12 @@ const CUSTOMERS = Array.from({ length: 14 }, (_, i) => `cc${i}-${tag}`);
 // The last product is never described: its sales are in category "Unknown".
 const PRODUCTS = Array.from({ length: 7 }, (_, i) => `cp${i}-${tag}`);
 
-type Event = { event_type: string; entity: string; event_timestamp: string; payload: Record<string, unknown> };
+type Event = {
+  event_type: string;
+  entity: string;
+  event_timestamp: string;
+  payload: Record<string, unknown>;
+};
 
 async function get(path: string): Promise<Columnar> {
   const response = await viewer(path, { "cache-control": "no-cache" });
@@ -52,7 +57,8 @@ async function get(path: string): Promise<Columnar> {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 function close(a: unknown, b: unknown): boolean {
-  if (typeof a === "number" && typeof b === "number") return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  if (typeof a === "number" && typeof b === "number")
+    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   return a === b;
 }
 
@@ -89,7 +95,11 @@ async function expectedDays(filters: Record<string, string>, from: string, to: s
   );
 }
 
-function differences(actual: Record<string, unknown>[], wanted: Record<string, unknown>[], metrics: string[]) {
+function differences(
+  actual: Record<string, unknown>[],
+  wanted: Record<string, unknown>[],
+  metrics: string[],
+) {
   expect(actual.map((r) => r.period)).toEqual(wanted.map((r) => r.period));
   return actual.flatMap((row, i) =>
     metrics
@@ -98,13 +108,17 @@ function differences(actual: Record<string, unknown>[], wanted: Record<string, u
   );
 }
 
-/** The burst: customers and products first, then sales with every kind of change, shuffled. */
-function burstOf(start: string): { dimensions: Event[]; burst: Event[] } {
+/**
+ * Three waves: customers and products; the sales; then their changes (every kind, with a late
+ * sale and stale updates), so changes meet sales the pipeline already holds.
+ */
+function burstOf(start: string): { dimensions: Event[]; inserts: Event[]; changes: Event[] } {
   const rnd = random(20_261_203);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]) => xs[int(xs.length)]!;
   const day = (i: number) => addDays(start, i);
-  const at = (i: number) => `${day(i)}T${String(int(24)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}:00Z`;
+  const at = (i: number) =>
+    `${day(i)}T${String(int(24)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}:00Z`;
   let clock = Date.parse(`${day(-5)}T00:00:00Z`);
   const eventTime = () => new Date((clock += 1_000)).toISOString();
   const dimensions: Event[] = [
@@ -149,16 +163,31 @@ function burstOf(start: string): { dimensions: Event[]; burst: Event[] } {
   for (const e of inserts) {
     const r = rnd();
     const update = (payload: Record<string, unknown>) =>
-      changes.push({ ...e, event_type: "UPDATE", event_timestamp: eventTime(), payload: { ...e.payload, ...payload } });
+      changes.push({
+        ...e,
+        event_type: "UPDATE",
+        event_timestamp: eventTime(),
+        payload: { ...e.payload, ...payload },
+      });
     if (r < 0.1) update({ quantity: 1 + int(4), unit_price: pick([10, 25, 55.55]) });
     else if (r < 0.16) update({ sale_timestamp: at(int(DAYS)) });
     else if (r < 0.22) update({ region: pick(REGIONS) });
     else if (r < 0.28) update({ product_id: pick(PRODUCTS), customer_id: pick(CUSTOMERS) });
     else if (r < 0.35)
-      changes.push({ ...e, event_type: "DELETE", event_timestamp: eventTime(), payload: { sale_id: e.payload.sale_id } });
+      changes.push({
+        ...e,
+        event_type: "DELETE",
+        event_timestamp: eventTime(),
+        payload: { sale_id: e.payload.sale_id },
+      });
     else if (r < 0.4)
       // Stale: older than the insert, arriving late — it must lose.
-      changes.push({ ...e, event_type: "UPDATE", event_timestamp: `${day(-30)}T00:00:00Z`, payload: { ...e.payload, quantity: 99 } });
+      changes.push({
+        ...e,
+        event_type: "UPDATE",
+        event_timestamp: `${day(-30)}T00:00:00Z`,
+        payload: { ...e.payload, quantity: 99 },
+      });
   }
   // A customer moves to the other segment from day 20 on (earlier sales keep the old one); a
   // product changes category (all its sales move).
@@ -174,14 +203,16 @@ function burstOf(start: string): { dimensions: Event[]; burst: Event[] } {
     event_timestamp: eventTime(),
     payload: { product_id: PRODUCTS[0], product_name: PRODUCTS[0], category: CATEGORIES[1], unit_cost: 3 },
   });
-  // A late sale before the first day, and a tenth of everything again (duplicates).
-  const all = [...inserts, ...changes, sale(-3)];
-  const burst = [...all, ...all.filter(() => rnd() < 0.1)];
-  for (let i = burst.length - 1; i > 0; i--) {
-    const j = int(i + 1);
-    [burst[i], burst[j]] = [burst[j]!, burst[i]!];
-  }
-  return { dimensions, burst };
+  // A late sale before the first day, and a tenth of everything again (duplicates), shuffled.
+  const shuffled = (events: Event[]) => {
+    const out = [...events, ...events.filter(() => rnd() < 0.1)];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = int(i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+  return { dimensions, inserts: shuffled(inserts), changes: shuffled([...changes, sale(-3)]) };
 }
 
 /** Marks (slices or combinations) of this run's members still awaiting recomputation. */
@@ -200,36 +231,33 @@ describe("several filters at once", () => {
 
   beforeAll(async () => {
     start = randomFutureDay();
-    const { dimensions, burst } = burstOf(start);
+    const waves = burstOf(start);
     const source = await createSource("combo");
-    const first = await postSigned(source, JSON.stringify(dimensions));
-    expect(first.status, await first.clone().text()).toBe(202);
-    await eventually(
-      async () => (await query("SELECT 1 FROM dim_product WHERE product_id = $1", [PRODUCTS[5]])).length,
-      (n) => n === 1,
-      20_000,
-    );
-    const requests = 8;
-    const size = Math.ceil(burst.length / requests);
-    await Promise.all(
-      Array.from({ length: requests }, async (_, k) => {
-        const response = await postSigned(source, JSON.stringify(burst.slice(k * size, (k + 1) * size)));
-        expect(response.status, await response.clone().text()).toBe(202);
-      }),
-    );
-    // Every event applied: the bronze rows of the burst are all processed.
-    const events = new Set(burst).size + dimensions.length;
-    await eventually(
-      async () =>
-        (
-          await query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM bronze_sales_events WHERE source_system = $1 AND status = 'processed'",
-            [source.name],
-          )
-        )[0]!.n,
-      (n) => n >= events,
-      60_000,
-    );
+    let sent = 0;
+    for (const wave of [waves.dimensions, waves.inserts, waves.changes]) {
+      const requests = wave === waves.dimensions ? 1 : 6;
+      const size = Math.ceil(wave.length / requests);
+      await Promise.all(
+        Array.from({ length: requests }, async (_, k) => {
+          const response = await postSigned(source, JSON.stringify(wave.slice(k * size, (k + 1) * size)));
+          expect(response.status, await response.clone().text()).toBe(202);
+        }),
+      );
+      // The wave is applied once bronze holds each of its events (duplicates once) as processed.
+      sent += new Set(wave).size;
+      const processed = await eventually(
+        async () =>
+          (
+            await query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM bronze_sales_events WHERE source_system = $1 AND status = 'processed'",
+              [source.name],
+            )
+          )[0]!.n,
+        (n) => n >= sent,
+        60_000,
+      );
+      expect(processed).toBe(sent);
+    }
     // Nobody recomputes here: the live room drains slices, then combinations.
     expect(await eventually(pendingMarks, (n) => n === 0, 60_000)).toBe(0);
   }, 150_000);
@@ -275,7 +303,8 @@ describe("several filters at once", () => {
     }
     const got = rowsOf(months);
     expect(got.map((r) => r.period)).toEqual([...byMonth.keys()]);
-    for (const row of got) for (const m of additive) expect(row[m]).toBeCloseTo(byMonth.get(String(row.period))![m]!, 6);
+    for (const row of got)
+      for (const m of additive) expect(row[m]).toBeCloseTo(byMonth.get(String(row.period))![m]!, 6);
 
     const daily = await get(`/api/v1/kpis/daily?${new URLSearchParams({ ...filters, from: day(0), to })}`);
     expect(daily.meta.source).toBe("combo");
@@ -286,7 +315,11 @@ describe("several filters at once", () => {
     expect(rows.map((r) => r.date)).toEqual(wanted.map((d) => d.period));
     rows.forEach((row, i) => {
       const w = wanted[i]!;
-      expect([row.orders, row.unique_customers, row.total_quantity]).toEqual([w.orders, w.unique_customers, w.quantity]);
+      expect([row.orders, row.unique_customers, row.total_quantity]).toEqual([
+        w.orders,
+        w.unique_customers,
+        w.quantity,
+      ]);
       expect(row.total_revenue).toBeCloseTo(Number(w.revenue), 6);
       expect(row.net_revenue).toBeCloseTo(Number(w.net_revenue), 6);
       expect(row.total_costs).toBeCloseTo(Number(w.cost_of_goods), 6);
@@ -314,7 +347,9 @@ describe("several filters at once", () => {
     rows.forEach((r, i) => expect(r.net_revenue).toBeCloseTo(wanted[i]!.value, 6));
 
     // Distinct customers on one day, by segment within a region.
-    const busy = (await expectedDays({ region: REGIONS[0]! }, day(0), day(DAYS))).find((d) => Number(d.orders) > 4)!;
+    const busy = (await expectedDays({ region: REGIONS[0]! }, day(0), day(DAYS))).find(
+      (d) => Number(d.orders) > 4,
+    )!;
     const one = String(busy.period);
     const segments = await get(
       `/api/v1/breakdown?${new URLSearchParams({ metric: "unique_customers", by: "segment", region: REGIONS[0]!, from: one, to: one })}`,
@@ -355,7 +390,10 @@ describe("several filters at once", () => {
       await tx.query("BEGIN");
       try {
         const before = await ask(tx, queryReport, params);
-        expect(rowsOf(before.table)[0]).toMatchObject({ orders: busy.orders, unique_customers: busy.unique_customers });
+        expect(rowsOf(before.table)[0]).toMatchObject({
+          orders: busy.orders,
+          unique_customers: busy.unique_customers,
+        });
         await tx.query(
           "INSERT INTO kpi_combo_dirty (dims, region, segment, category, day) VALUES ('region+segment', $1, $2, '', $3)",
           [REGIONS[0], SEGMENTS[0], one],
