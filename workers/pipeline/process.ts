@@ -34,6 +34,7 @@ import {
   type QuarantineRow,
   type SourceCounts,
 } from "./store/bronze.ts";
+import { applyComboDeltas, comboDeltas, combosOfSlices } from "./store/combos.ts";
 import {
   applyCustomerVersions,
   type EntityState,
@@ -45,7 +46,6 @@ import {
   upsertDimSalesReps,
   upsertEntities,
 } from "./store/entities.ts";
-import { applyComboDeltas, comboDeltas, combosOfSlices } from "./store/combos.ts";
 import { recordBatch } from "./store/health.ts";
 import type { LiveTouch } from "./store/live.ts";
 import {

@@ -108,13 +108,13 @@ export const breakdownReport: Report<BreakdownRequest> = {
     r.kind === "members" && r.path.kind === "combo"
       ? readComboVersion(db, r.range.to, r.path, Boolean(r.metric.slice?.recomputed), r.range.from)
       : readVersion(
-      db,
-      r.range.to,
-      undefined,
-      r.kind === "members" && r.path.kind === "slice" && r.metric.slice?.recomputed
-        ? { dim: r.path.dim, from: r.range.from }
-        : undefined,
-    ),
+          db,
+          r.range.to,
+          undefined,
+          r.kind === "members" && r.path.kind === "slice" && r.metric.slice?.recomputed
+            ? { dim: r.path.dim, from: r.range.from }
+            : undefined,
+        ),
   async run(db, r, _v, ctx) {
     const page = { limit: r.limit, offset: r.offset };
     const common = {

@@ -32,7 +32,13 @@ export interface ComboKey {
 const SEP = "\u001f";
 const keyOf = (k: ComboKey) => [k.dims, k.region, k.segment, k.category, k.day].join(SEP);
 function parseKey(key: string): ComboKey {
-  const [dims, region, segment, category, day] = key.split(SEP) as [ComboName, string, string, string, string];
+  const [dims, region, segment, category, day] = key.split(SEP) as [
+    ComboName,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { dims, region, segment, category, day };
 }
 
@@ -62,7 +68,13 @@ export function comboDeltas(
     const m = measuresOf(sale);
     for (const combo of combosOf(sale.region ?? "", d.segment, d.category, d.saleDate)) {
       const key = keyOf(combo);
-      const c = deltas.get(key) ?? { orders: 0, quantity: 0, revenueCents: 0, netRevenueCents: 0, costCents: 0 };
+      const c = deltas.get(key) ?? {
+        orders: 0,
+        quantity: 0,
+        revenueCents: 0,
+        netRevenueCents: 0,
+        costCents: 0,
+      };
       c.orders += sign * m.orders;
       c.quantity += sign * m.quantity;
       c.revenueCents += sign * m.revenueCents;
@@ -113,7 +125,11 @@ export async function applyComboDeltas(
   const changed = [...deltas]
     .filter(
       ([, m]) =>
-        m.orders !== 0 || m.quantity !== 0 || m.revenueCents !== 0 || m.netRevenueCents !== 0 || m.costCents !== 0,
+        m.orders !== 0 ||
+        m.quantity !== 0 ||
+        m.revenueCents !== 0 ||
+        m.netRevenueCents !== 0 ||
+        m.costCents !== 0,
     )
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (changed.length > 0) {
@@ -172,7 +188,10 @@ export async function pendingCombos(tx: Db): Promise<number> {
  * read once through the day index, each under its four combinations, aggregated only for the
  * picked ones. The caller holds the slice lock. Returns how many it took and how many are left.
  */
-export async function recomputeCombos(tx: Db, limit: number): Promise<{ recomputed: number; remaining: number }> {
+export async function recomputeCombos(
+  tx: Db,
+  limit: number,
+): Promise<{ recomputed: number; remaining: number }> {
   const result = await tx.query<{ n: number; remaining: number }>(
     `WITH picked AS MATERIALIZED (
        DELETE FROM kpi_combo_dirty WHERE (dims, region, segment, category, day) IN (

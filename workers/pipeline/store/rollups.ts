@@ -268,7 +268,9 @@ export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputat
   const recomputed = row?.n ?? 0;
   // Multi-dimension combinations once no single-dimension slice is left (those are on screens).
   const combos =
-    recomputed === 0 ? await recomputeCombos(tx, limit) : { recomputed: 0, remaining: await pendingCombos(tx) };
+    recomputed === 0
+      ? await recomputeCombos(tx, limit)
+      : { recomputed: 0, remaining: await pendingCombos(tx) };
   return {
     recomputed: recomputed + combos.recomputed,
     changed: row?.changed ?? [],
