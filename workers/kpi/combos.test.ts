@@ -120,7 +120,10 @@ function burstOf(start: string): { dimensions: Event[]; inserts: Event[]; change
   const at = (i: number) =>
     `${day(i)}T${String(int(24)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}:00Z`;
   let clock = Date.parse(`${day(-5)}T00:00:00Z`);
-  const eventTime = () => new Date((clock += 1_000)).toISOString();
+  const eventTime = () => {
+    clock += 1_000;
+    return new Date(clock).toISOString();
+  };
   const dimensions: Event[] = [
     ...CUSTOMERS.map((id, i) => ({
       event_type: "INSERT",
@@ -344,7 +347,9 @@ describe("several filters at once", () => {
     expect(wanted.length).toBeGreaterThan(1);
     const rows = rowsOf(body);
     expect(rows.map((r) => r.member)).toEqual(wanted.map((w) => w.member));
-    rows.forEach((r, i) => expect(r.net_revenue).toBeCloseTo(wanted[i]!.value, 6));
+    rows.forEach((r, i) => {
+      expect(r.net_revenue).toBeCloseTo(wanted[i]!.value, 6);
+    });
 
     // Distinct customers on one day, by segment within a region.
     const busy = (await expectedDays({ region: REGIONS[0]! }, day(0), day(DAYS))).find(
