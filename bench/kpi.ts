@@ -5,7 +5,10 @@
  *
  * - `/kpis/daily` and `/kpis/advanced` for 365 days through `wrangler dev`, cold edge cache
  *   (`Cache-Control: no-cache`: every answer is computed) — target p95 ≤ 50 ms — and, for
- *   reference, a cache hit, a 304 revalidation, one slice filter and two filters (silver);
+ *   reference, a cache hit, a 304 revalidation and one slice filter;
+ * - several filters at once (region, segment, category; 30 days to a year; additive measures,
+ *   distinct customers and percentiles) — target p95 ≤ 100 ms — with, for each, the SQL read
+ *   before (silver) against the one read now (the daily combinations), timed in the same run;
  * - the consumer's cost per 100-event batch (its transaction plus the recomputation of the touched
  *   slices, run in Node over node-postgres with the pipeline's own functions), and the same batch
  *   end to end through the webhook, queue and consumer in the Worker;
