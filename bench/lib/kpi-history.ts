@@ -13,8 +13,8 @@ import { recomputeDirtySlices } from "../../workers/pipeline/store/rollups.ts";
 
 export const HISTORY_DAYS = 730;
 export const REGIONS = ["EMEA", "AMER", "APAC", "LATAM", "NORDICS", "DACH", "UKI", "ANZ"];
-const SEGMENTS = ["Enterprise", "SMB", "Consumer", "Public Sector"];
-const CATEGORIES = [
+export const SEGMENTS = ["Enterprise", "SMB", "Consumer", "Public Sector"];
+export const CATEGORIES = [
   "Electronics",
   "Furniture",
   "Office",
@@ -146,9 +146,35 @@ export async function rebuildRollups(db: pg.Client): Promise<void> {
         WHERE NOT s.is_deleted GROUP BY 1, 2, 3`,
     );
   }
+  // The combinations of several dimensions (`kpi_day_combo`), one at a time for the same reason.
+  await db.query("TRUNCATE kpi_day_combo, kpi_combo_dirty");
+  for (const [dims, region, segment, category] of [
+    ["region+segment", "s.region", "s.customer_segment", "''"],
+    ["region+category", "s.region", "''", "s.product_category"],
+    ["segment+category", "''", "s.customer_segment", "s.product_category"],
+    ["region+segment+category", "s.region", "s.customer_segment", "s.product_category"],
+  ] as const) {
+    await db.query(
+      `INSERT INTO kpi_day_combo (dims, region, segment, category, day, orders, quantity, revenue, net_revenue, costs,
+         unique_customers, new_customers, median_order_value, p90_order_value, updated_at)
+       SELECT '${dims}', ${region}, ${segment}, ${category}, s.sale_date, count(*), sum(s.quantity),
+              sum(${SALE_AMOUNTS.revenue}), sum(${SALE_AMOUNTS.net_revenue}), sum(${SALE_AMOUNTS.cost_of_goods}),
+              count(DISTINCT s.customer_id), count(DISTINCT s.customer_id) FILTER (WHERE f.first_day = s.sale_date),
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY ${SALE_AMOUNTS.revenue}),
+              percentile_cont(0.9) WITHIN GROUP (ORDER BY ${SALE_AMOUNTS.revenue}), now()
+         FROM silver_sales_clean s LEFT JOIN customer_first_sale f ON f.customer_id = s.customer_id
+        WHERE NOT s.is_deleted GROUP BY 1, 2, 3, 4, 5`,
+    );
+  }
   // The steady state a live database reaches: vacuumed (visibility map set) and analysed, and no
   // autovacuum of millions of fresh rows running during the measurements.
-  for (const table of ["silver_sales_clean", "fact_sales_summary", "customer_first_sale", "kpi_day_slice"]) {
+  for (const table of [
+    "silver_sales_clean",
+    "fact_sales_summary",
+    "customer_first_sale",
+    "kpi_day_slice",
+    "kpi_day_combo",
+  ]) {
     await db.query(`VACUUM (ANALYZE) ${table}`);
   }
   await db.query("ANALYZE");

@@ -137,6 +137,13 @@ export function rowsOf(table: Pick<Table, "columns" | "data">): Record<string, u
 
 /** Tables the recorded SQL read (named for the answer's sources). */
 export function tablesOf(statements: Statement[]): string[] {
-  const known = ["kpi_day_slice", "silver_sales_clean", "customer_first_sale", "dim_product", "dim_time"];
+  const known = [
+    "kpi_day_slice",
+    "kpi_day_combo",
+    "silver_sales_clean",
+    "customer_first_sale",
+    "dim_product",
+    "dim_time",
+  ];
   return known.filter((t) => statements.some((s) => new RegExp(`\\b${t}\\b`).test(s.sql)));
 }

@@ -79,7 +79,7 @@ describe("breakdown and export", () => {
     const segments = await get(
       `/api/v1/breakdown?metric=revenue&by=segment&region=${history.region}&${range}`,
     );
-    expect(segments.meta).toMatchObject({ source: "silver", drill: { filter: "segment", next: "product" } });
+    expect(segments.meta).toMatchObject({ source: "combo", drill: { filter: "segment", next: "product" } });
     expect(rowsOf(segments)).toEqual([
       { member: "Unknown", label: "Unknown", revenue: expect.closeTo(total!.revenue, 6), share_pct: 100 },
     ]);

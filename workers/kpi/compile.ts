@@ -5,8 +5,9 @@
  * members, the timezone, limits) travels as a bound parameter.
  *
  * The path: the pipeline's daily slices when they can answer (a calendar grain, at most one filter
- * on a sliced dimension, every metric readable from slices at that grain), live sales in silver
- * otherwise. Both produce the same columns.
+ * on a sliced dimension, every metric readable from slices at that grain), its daily combinations
+ * when several of region, segment and category filter at once (same conditions), live sales in
+ * silver otherwise. All produce the same columns.
  */
 
 import { DIMENSIONS, type Dimension, dimension, type Grain, type Metric, SALE_AMOUNTS } from "./model.ts";
@@ -17,7 +18,31 @@ export interface SqlQuery {
   params: unknown[];
 }
 
-export type Path = { kind: "slice"; dim: string; member: string } | { kind: "silver" };
+/**
+ * `combo`: rows of `kpi_day_combo` of one combination (`dims`), with `members` fixing some or all
+ * of its dimensions (a breakdown leaves its `by` dimension open).
+ */
+export type Path =
+  | { kind: "slice"; dim: string; member: string }
+  | { kind: "combo"; dims: string; members: Partial<Record<ComboDim, string>> }
+  | { kind: "silver" };
+
+/** The dimensions `kpi_day_combo` combines (its columns), in the model's order. */
+export const COMBO_DIMS = ["region", "segment", "category"] as const;
+export type ComboDim = (typeof COMBO_DIMS)[number];
+const isComboDim = (name: string): name is ComboDim => (COMBO_DIMS as readonly string[]).includes(name);
+
+/**
+ * The combination holding `filters` and `extra` (a breakdown's dimension), or undefined when it is
+ * not two or three of region, segment and category.
+ */
+export function comboOf(filters: Filters, extra?: string): Extract<Path, { kind: "combo" }> | undefined {
+  const names = [...filters.map(([name]) => name), ...(extra ? [extra] : [])];
+  if (names.length < 2 || !names.every(isComboDim) || new Set(names).size !== names.length) return undefined;
+  const members: Partial<Record<ComboDim, string>> = {};
+  for (const [name, member] of filters) members[name as ComboDim] = member;
+  return { kind: "combo", dims: COMBO_DIMS.filter((d) => names.includes(d)).join("+"), members };
+}
 
 /** Collects bound parameters: `p(value)` returns its placeholder. */
 class Binder {
@@ -39,9 +64,11 @@ function sliceOf(filters: Filters): { dim: string; member: string } | undefined 
 
 export function choosePath(metrics: Metric[], grain: Grain, filters: Filters): Path {
   const slice = sliceOf(filters);
-  if (!slice || grain.kind === "clock") return { kind: "silver" };
+  const combo = slice ? undefined : comboOf(filters);
+  if ((!slice && !combo) || grain.kind === "clock") return { kind: "silver" };
   const readable = metrics.every((m) => m.slice && (!m.slice.dayOnly || grain.name === "day"));
-  return readable ? { kind: "slice", ...slice } : { kind: "silver" };
+  if (!readable) return { kind: "silver" };
+  return slice ? { kind: "slice", ...slice } : combo!;
 }
 
 /** `WHERE` conditions selecting the live sales of `range` that pass `filters`. */
@@ -72,9 +99,21 @@ function sliceAggregate(m: Metric): string {
 /** Whether a slice read needs the slices' pending marks joined (as `x`). */
 const needsPending = (metrics: Metric[]) => metrics.some((m) => m.slice?.recomputed);
 const PENDING_JOIN = "LEFT JOIN kpi_dirty x ON x.dim = k.dim AND x.member = k.member AND x.day = k.day";
+const COMBO_PENDING_JOIN = `LEFT JOIN kpi_combo_dirty x ON x.dims = k.dims AND x.region = k.region
+  AND x.segment = k.segment AND x.category = k.category AND x.day = k.day`;
+
+/** `kpi_day_combo k` rows of a combination path: its name and the members it fixes. */
+function comboConditions(b: Binder, path: Extract<Path, { kind: "combo" }>): string {
+  const conditions = [`k.dims = ${b.p(path.dims)}`];
+  for (const dim of COMBO_DIMS) {
+    const member = path.members[dim];
+    if (member !== undefined) conditions.push(`k.${dim} = ${b.p(member)}`);
+  }
+  return conditions.join(" AND ");
+}
 
 const aggregates = (metrics: Metric[], path: Path) =>
-  metrics.map((m) => `${path.kind === "slice" ? sliceAggregate(m) : m.silver} AS ${m.name}`).join(", ");
+  metrics.map((m) => `${path.kind === "silver" ? m.silver : sliceAggregate(m)} AS ${m.name}`).join(", ");
 
 /**
  * A metric column as text (exact numerics), with the model's value for an empty bucket (one
@@ -132,7 +171,10 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
     path.kind === "slice"
       ? `kpi_day_slice k JOIN periods p ON p.date = k.day ${needsPending(metrics) ? PENDING_JOIN : ""}
          WHERE k.dim = ${b.p(path.dim)} AND k.member = ${b.p(path.member)} AND k.day BETWEEN ${from} AND ${to}`
-      : `${silverFrom(metrics)} JOIN periods p ON p.date = s.sale_date WHERE ${silverConditions(b, filters, range)}`;
+      : path.kind === "combo"
+        ? `kpi_day_combo k JOIN periods p ON p.date = k.day ${needsPending(metrics) ? COMBO_PENDING_JOIN : ""}
+         WHERE ${comboConditions(b, path)} AND k.day BETWEEN ${from} AND ${to}`
+        : `${silverFrom(metrics)} JOIN periods p ON p.date = s.sale_date WHERE ${silverConditions(b, filters, range)}`;
   const text = `
     WITH cal AS (
       SELECT d::date AS date, t.fiscal_year, t.fiscal_quarter
@@ -175,10 +217,11 @@ export interface BreakdownRequest {
 
 export function breakdownPath(r: Pick<BreakdownRequest, "metric" | "by" | "filters" | "range">): Path {
   const single = r.range.from === r.range.to;
-  if (r.filters.length === 0 && r.by.slice && r.metric.slice && (!r.metric.slice.dayOnly || single)) {
-    return { kind: "slice", dim: r.by.slice, member: "" };
-  }
-  return { kind: "silver" };
+  const readable = r.metric.slice && (!r.metric.slice.dayOnly || single);
+  if (!readable) return { kind: "silver" };
+  if (r.filters.length === 0 && r.by.slice) return { kind: "slice", dim: r.by.slice, member: "" };
+  // A drill-down (region → segment) or a filtered breakdown: the combination of filters and `by`.
+  return comboOf(r.filters, r.by.name) ?? { kind: "silver" };
 }
 
 /**
@@ -193,7 +236,12 @@ export function compileBreakdown(r: BreakdownRequest, path: Path): SqlQuery {
       ? `SELECT k.member, ${sliceAggregate(r.metric)} AS value FROM kpi_day_slice k
           ${needsPending([r.metric]) ? PENDING_JOIN : ""} WHERE k.dim = ${b.p(path.dim)} AND k.day BETWEEN ${b.p(r.range.from, "::date")} AND ${b.p(r.range.to, "::date")}
           GROUP BY k.member HAVING sum(k.orders) > 0`
-      : `SELECT ${r.by.silver} AS member, ${r.metric.silver} AS value FROM ${silverFrom([r.metric])}
+      : path.kind === "combo"
+        ? `SELECT k.${r.by.name as ComboDim}::text AS member, ${sliceAggregate(r.metric)} AS value FROM kpi_day_combo k
+          ${needsPending([r.metric]) ? COMBO_PENDING_JOIN : ""} WHERE ${comboConditions(b, path)}
+            AND k.day BETWEEN ${b.p(r.range.from, "::date")} AND ${b.p(r.range.to, "::date")}
+          GROUP BY 1 HAVING sum(k.orders) > 0`
+        : `SELECT ${r.by.silver} AS member, ${r.metric.silver} AS value FROM ${silverFrom([r.metric])}
           WHERE ${silverConditions(b, r.filters, r.range)} GROUP BY 1`;
   const label = r.by.labelSql ? r.by.labelSql("m.member") : "m.member";
   const share = r.metric.additive ? "(m.value / nullif(sum(m.value) OVER (), 0) * 100)::text" : "NULL::text";

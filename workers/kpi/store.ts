@@ -26,7 +26,10 @@ export interface Freshness {
   pipeline_lag_ms: number | null;
   /** The newest change to the rollups the answer depends on. */
   last_change: string | null;
-  /** Slices whose distinct counts and percentiles await recomputation, in the whole pipeline (normally 0). */
+  /**
+   * Slices and combinations whose distinct counts and percentiles await recomputation, in the whole
+   * pipeline (normally 0).
+   */
   pending_recompute: number;
   /**
    * The slices this answer read whose distinct counts, new customers and percentiles are not yet
@@ -86,7 +89,8 @@ export async function readVersion(
         WHERE day <= $1::date AND ((dim = 'all' AND member = '') OR (dim = $2 AND member = $3)))
      SELECT to_char(v.last_change AT TIME ZONE 'UTC', ${ISO}) AS last_change, v.history_start::text AS history_start,
             to_char(p.last_batch_at AT TIME ZONE 'UTC', ${ISO}) AS last_batch_at, p.last_batch_lag_ms,
-            (SELECT count(*)::int FROM (SELECT 1 FROM kpi_dirty LIMIT 10000) AS x) AS pending,
+            (SELECT count(*)::int FROM (SELECT 1 FROM kpi_dirty LIMIT 10000) AS x)
+              + (SELECT count(*)::int FROM (SELECT 1 FROM kpi_combo_dirty LIMIT 10000) AS x) AS pending,
             (SELECT json_agg(json_build_object('dim', d.dim, 'member', d.member, 'day', d.day::text))
                FROM (SELECT dim, member, day FROM kpi_dirty
                       WHERE dim = $4 AND ($5::text IS NULL OR member = $5)

@@ -34,6 +34,7 @@ import {
   type QuarantineRow,
   type SourceCounts,
 } from "./store/bronze.ts";
+import { applyComboDeltas, comboDeltas, combosOfSlices } from "./store/combos.ts";
 import {
   applyCustomerVersions,
   type EntityState,
@@ -399,6 +400,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   await lockSlices(tx);
   const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
+  await applyComboDeltas(tx, comboDeltas(before, after), combosOfSlices(firstSaleSlices));
   const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);

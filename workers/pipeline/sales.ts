@@ -143,7 +143,7 @@ export interface Deltas {
 /** The dimensions the live room slices by; sales reps are served by the day slices only. */
 const MINUTE_DIMS: ReadonlySet<SliceDim> = new Set(["all", "region", "segment", "category"]);
 
-function measuresOf(sale: SaleState): Measures {
+export function measuresOf(sale: SaleState): Measures {
   const gross = sale.quantity * sale.unitPriceCents;
   return {
     orders: 1,

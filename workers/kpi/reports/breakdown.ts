@@ -6,6 +6,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { ApiError } from "../../http/errors.ts";
+import { readComboVersion } from "../combos.ts";
 import { breakdownPath, type Path, SALE_COLUMNS, SALE_SORTS, type SaleSort } from "../compile.ts";
 import { DIMENSIONS, type Dimension, drillNext, FILTER_NAMES, type Metric } from "../model.ts";
 import {
@@ -104,14 +105,16 @@ export const breakdownReport: Report<BreakdownRequest> = {
   // Every change to a sale touches the whole-business slice of its day, so its version covers any
   // member of any dimension; read from slices, the dimension's pending slices are listed too.
   version: (db: Db, r: BreakdownRequest) =>
-    readVersion(
-      db,
-      r.range.to,
-      undefined,
-      r.kind === "members" && r.path.kind === "slice" && r.metric.slice?.recomputed
-        ? { dim: r.path.dim, from: r.range.from }
-        : undefined,
-    ),
+    r.kind === "members" && r.path.kind === "combo"
+      ? readComboVersion(db, r.range.to, r.path, Boolean(r.metric.slice?.recomputed), r.range.from)
+      : readVersion(
+          db,
+          r.range.to,
+          undefined,
+          r.kind === "members" && r.path.kind === "slice" && r.metric.slice?.recomputed
+            ? { dim: r.path.dim, from: r.range.from }
+            : undefined,
+        ),
   async run(db, r, _v, ctx) {
     const page = { limit: r.limit, offset: r.offset };
     const common = {

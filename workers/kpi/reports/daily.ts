@@ -3,12 +3,14 @@
  * `calculate_advanced_kpis`), with the issue's exact semantics: a dense calendar from the first day
  * with a live sale (for the filter asked) to `to`, windows over all history, then cut to the range.
  *
- * Loading: the day measures come through the model at the day grain — from the filter's slice, or
- * from silver when several filters combine — starting 30 days before `from` (the longest look-back)
+ * Loading: the day measures come through the model at the day grain — from the filter's slice, the
+ * filters' combination (several of region, segment, category), or silver for the other filters
+ * combined — starting 30 days before `from` (the longest look-back)
  * or at the start of history, whichever is later; the window maths is `series.ts`.
  */
 import type { Db } from "../../db/client.ts";
 import { addDays } from "../calendar.ts";
+import { readComboVersion } from "../combos.ts";
 import { choosePath, type Path } from "../compile.ts";
 import { DAY_MEASURES, FILTER_NAMES, GRAINS, metric } from "../model.ts";
 import { type Filters, known, type Params, parseFilters, parseRange, type Range } from "../params.ts";
@@ -42,6 +44,7 @@ function parse(query: Params, ctx: ReportContext): DailyRequest {
 }
 
 async function version(db: Db, r: DailyRequest): Promise<DataVersion> {
+  if (r.path.kind === "combo") return readComboVersion(db, r.range.to, r.path, true);
   return readVersion(db, r.range.to, r.path.kind === "slice" ? r.path : undefined);
 }
 
@@ -52,7 +55,7 @@ async function loadSeries(
   v: DataVersion,
   ctx: ReportContext,
 ): Promise<{ days: Day[]; start: string | null }> {
-  const start = r.path.kind === "slice" ? v.historyStart : await readHistoryStart(db, r.filters);
+  const start = r.path.kind === "silver" ? await readHistoryStart(db, r.filters) : v.historyStart;
   if (start === null || start > r.range.to) return { days: [], start };
   const lookback = addDays(r.range.from, -LOOKBACK_DAYS);
   // ISO dates order as strings.

@@ -6,6 +6,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { addDays, addYears, daysBetween } from "../calendar.ts";
+import { readComboVersion } from "../combos.ts";
 import { choosePath, type Path } from "../compile.ts";
 import { FILTER_NAMES, type Grain, type Metric } from "../model.ts";
 import {
@@ -66,9 +67,11 @@ export const queryReport: Report<QueryRequest> = {
     };
   },
   version(db: Db, r: QueryRequest) {
+    const recomputed = r.metrics.some((m) => m.slice?.recomputed);
+    if (r.path.kind === "combo") return readComboVersion(db, r.range.to, r.path, recomputed);
     const slice = r.path.kind === "slice" ? r.path : undefined;
     // Only the recomputed measures (distinct counts, percentiles) can be pending.
-    return readVersion(db, r.range.to, slice, r.metrics.some((m) => m.slice?.recomputed) ? slice : undefined);
+    return readVersion(db, r.range.to, slice, recomputed ? slice : undefined);
   },
   async run(db, r, _v, ctx) {
     const series = (range: Range) =>

@@ -5,6 +5,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import type { Measures } from "../sales.ts";
+import { pendingCombos, recomputeCombos } from "./combos.ts";
 
 function columns(map: Map<string, Measures>) {
   const keys = [...map.keys()].sort();
@@ -264,10 +265,16 @@ export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputat
     [limit],
   );
   const row = result.rows[0];
+  const recomputed = row?.n ?? 0;
+  // Multi-dimension combinations once no single-dimension slice is left (those are on screens).
+  const combos =
+    recomputed === 0
+      ? await recomputeCombos(tx, limit)
+      : { recomputed: 0, remaining: await pendingCombos(tx) };
   return {
-    recomputed: row?.n ?? 0,
+    recomputed: recomputed + combos.recomputed,
     changed: row?.changed ?? [],
-    remaining: Math.max(0, row?.remaining ?? 0),
+    remaining: Math.max(0, row?.remaining ?? 0) + combos.remaining,
   };
 }
 
