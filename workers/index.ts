@@ -11,6 +11,7 @@ import { clearExpiredSecrets } from "./ingest/sources.ts";
 import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
+import { FAULT_PREFIX, faultInjectionOn, faultRoute } from "./live/fault-injection.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
 import { handleCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { repeatBounded, runSteps } from "./pipeline/steps.ts";
@@ -21,7 +22,12 @@ export { WebhookReplayGuard } from "./ingest/replay-guard.ts";
 export { KpiRoom } from "./live/kpi-room.ts";
 
 export default {
-  fetch: app.fetch,
+  fetch(request, env, ctx) {
+    if (faultInjectionOn(env) && new URL(request.url).pathname.startsWith(FAULT_PREFIX)) {
+      return faultRoute(request, env);
+    }
+    return app.fetch(request, env, ctx);
+  },
 
   async queue(batch, env, _ctx) {
     if (batch.queue.startsWith("alert-deliveries")) {
