@@ -33,10 +33,12 @@ export class Dashboard {
   private stopped = false;
   private ws: InstanceType<typeof WebSocket> | undefined;
 
-  constructor(
-    private readonly url: string,
-    private readonly key: string,
-  ) {
+  private readonly url: string;
+  private readonly key: string;
+
+  constructor(url: string, key: string) {
+    this.url = url;
+    this.key = key;
     this.connect();
   }
 
