@@ -95,6 +95,7 @@ export async function benchSoak(args: string[] = []): Promise<void> {
   }
 
   const stack = await startBenchStack();
+  progress(`database: ${stack.databaseKind}`);
   const base = (await runtimeUrl(stack.workerGroup)) ?? stack.baseUrl;
   const dashboards = openDashboards(liveSocketUrl(base, stack.viewerToken), DASHBOARDS);
   try {
