@@ -95,6 +95,7 @@ export async function benchSoak(args: string[] = []): Promise<void> {
   }
 
   const stack = await startBenchStack();
+  progress(`database: ${stack.databaseKind}`);
   const base = (await runtimeUrl(stack.workerGroup)) ?? stack.baseUrl;
   const dashboards = openDashboards(liveSocketUrl(base, stack.viewerToken), DASHBOARDS);
   try {
@@ -106,6 +107,7 @@ export async function benchSoak(args: string[] = []): Promise<void> {
     let accepted = 0;
     let rejected = 0;
     let failures = 0;
+    const failureKinds = new Map<string, number>();
     const pending = new Set<Promise<void>>();
     const started = performance.now();
     const requests = Math.ceil(lines.length / BATCH);
@@ -133,8 +135,12 @@ export async function benchSoak(args: string[] = []): Promise<void> {
             rejected += answer.rejected ?? 0;
           }
         })
-        .catch(() => {
+        .catch((error: unknown) => {
+          // No answer read (a timeout, a reset): the event may still have been accepted, which the
+          // ledger then shows above the 202s counted here.
           failures++;
+          const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+          failureKinds.set(cause, (failureKinds.get(cause) ?? 0) + 1);
         })
         .finally(() => pending.delete(request));
       pending.add(request);
@@ -183,7 +189,9 @@ export async function benchSoak(args: string[] = []): Promise<void> {
         metric: "requests not 202",
         value: requests - (statuses.get(202) ?? 0),
         unit: "requests",
-        note: JSON.stringify(Object.fromEntries(statuses)) + (failures ? `, ${failures} failed` : ""),
+        note:
+          JSON.stringify(Object.fromEntries(statuses)) +
+          (failures ? `, ${failures} unanswered ${JSON.stringify(Object.fromEntries(failureKinds))}` : ""),
       },
       { metric: "poster behind schedule (max)", value: round(behindMax), unit: "ms" },
       {

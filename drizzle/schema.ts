@@ -231,8 +231,24 @@ export const ingestReceipts = pgTable(
     receivedAt: tstz("received_at").notNull(),
     createdAt: tstz("created_at").notNull().defaultNow(),
   },
-  (t) => [index("idx_ingest_receipts_source").on(t.source)],
+  (t) => [
+    index("idx_ingest_receipts_source").on(t.source),
+    // The scheduled compaction takes the oldest first.
+    index("idx_ingest_receipts_received").on(t.receivedAt),
+  ],
 );
+
+/**
+ * Receipts compacted by the scheduled job: per source, the events of the receipts it removed, so the
+ * ledger's `accepted` stays exact while `ingest_receipts` keeps only the recent ones (those a
+ * redelivered or dead-lettered message could still write again).
+ */
+export const ingestReceiptTotals = pgTable("ingest_receipt_totals", {
+  source: varchar("source", { length: 50 }).primaryKey(),
+  events: bigint("events", { mode: "number" }).notNull().default(0),
+  receipts: bigint("receipts", { mode: "number" }).notNull().default(0),
+  compactedAt: tstz("compacted_at").notNull().defaultNow(),
+});
 
 /** The consumer's last batch: when it ran and how old its oldest event was (the pipeline's lag). */
 export const pipelineState = pgTable("pipeline_state", {

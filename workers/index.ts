@@ -11,16 +11,23 @@ import { clearExpiredSecrets } from "./ingest/sources.ts";
 import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
+import { FAULT_PREFIX, faultInjectionOn, faultRoute } from "./live/fault-injection.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
 import { handleCdcBatch, recordDeadLetters } from "./pipeline/consumer.ts";
 import { repeatBounded, runSteps } from "./pipeline/steps.ts";
+import { compactReceipts, RECEIPT_RETENTION_DAYS } from "./pipeline/store/health.ts";
 import { recomputeDirtySlices } from "./pipeline/store/rollups.ts";
 
 export { WebhookReplayGuard } from "./ingest/replay-guard.ts";
 export { KpiRoom } from "./live/kpi-room.ts";
 
 export default {
-  fetch: app.fetch,
+  fetch(request, env, ctx) {
+    if (faultInjectionOn(env) && new URL(request.url).pathname.startsWith(FAULT_PREFIX)) {
+      return faultRoute(request, env);
+    }
+    return app.fetch(request, env, ctx);
+  },
 
   async queue(batch, env, _ctx) {
     if (batch.queue.startsWith("alert-deliveries")) {
@@ -62,6 +69,18 @@ export default {
       ["live minutes", () => withDb(env, (db) => pruneLiveMinutes(db))],
       ["revoked sessions", () => withDb(env, (db) => pruneRevokedSessions(db))],
       ["expired source secrets", () => withDb(env, (db) => clearExpiredSecrets(db))],
+      // Old ingest receipts folded into per-source totals (the ledger's `accepted` unchanged), so
+      // the table holds days of receipts, not all of them; bounded like the dirty slices.
+      [
+        "receipts",
+        () =>
+          withDb(env, (db) => {
+            const before = new Date(Date.now() - RECEIPT_RETENTION_DAYS * 86_400_000);
+            return repeatBounded(() => transaction(db, (tx) => compactReceipts(tx, { before })), {
+              budgetMs: 30_000,
+            });
+          }),
+      ],
       // Reconcile the live room with the source of truth: corrects and reports any drift (a missed
       // or failed update); everything it keeps once an hour, the recent window otherwise.
       ["live room", () => withDb(env, (db) => reconcileLiveRoom(env, db, deep))],

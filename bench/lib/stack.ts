@@ -122,7 +122,9 @@ export async function startBenchStack(
 /** The machine's own Postgres server, when one answers on 127.0.0.1:5432 (benches want a real server). */
 async function localServer(): Promise<string | undefined> {
   const url = "postgres://postgres@127.0.0.1:5432/postgres";
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  // Generous: on a saturated machine a second was too short, and the bench then measured PGlite
+  // in its own process instead of the server without a word.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
     return url;

@@ -139,8 +139,13 @@ ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
       const chunk = events.accepted
         .slice(i, i + BULK_CHUNK)
         .map((e) => ({ ...e, source: events.source, receivedAt, delivery }));
-      const outcome = await processIsolated(c.env, db, chunk, options);
-      await insertReceipts(db, [{ delivery, source: events.source, events: chunk.length, receivedAt }]);
+      // Each transaction writes its events' receipt in its own commit: the ledger never counts
+      // stored events that were not accepted, even when the load fails half way.
+      const outcome = await processIsolated(c.env, db, chunk, options, {
+        receipts: [],
+        rejected: [],
+        ownReceipts: true,
+      });
       totals.processed += outcome.processed;
       totals.duplicates += outcome.duplicates;
       totals.quarantined += outcome.quarantined;

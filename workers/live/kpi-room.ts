@@ -187,6 +187,14 @@ export class KpiRoom extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Resets the object as an eviction would (fault injection only, see `fault-injection.ts`): its
+   * memory and sockets are gone, its storage stays.
+   */
+  async evict(): Promise<void> {
+    this.ctx.abort("evicted");
+  }
+
   /** Closes every dashboard socket as a deploy would (1012); clients reconnect and resync. */
   async dropConnections(): Promise<{ closed: number }> {
     const sockets = this.ctx.getWebSockets();

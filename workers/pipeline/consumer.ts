@@ -208,7 +208,7 @@ export async function processIsolated(
       const quarantined = await transaction(
         db,
         async (tx) =>
-          (await insertExtras(tx, extras)) +
+          (await insertExtras(tx, extras, [item])) +
           (await insertQuarantine(tx, [
             {
               source: item.source,
@@ -228,7 +228,11 @@ export async function processIsolated(
     }
     const half = Math.ceil(items.length / 2);
     const first = await processIsolated(env, db, items.slice(0, half), options, extras);
-    const second = await processIsolated(env, db, items.slice(half), options);
+    const second = await processIsolated(env, db, items.slice(half), options, {
+      receipts: [],
+      rejected: [],
+      ownReceipts: extras.ownReceipts,
+    });
     return mergeOutcomes([first, second]);
   }
 }
@@ -249,11 +253,35 @@ function emptyOutcome(): ProcessOutcome {
 export interface Extras {
   receipts: Receipt[];
   rejected: QuarantineRow[];
+  /**
+   * Every transaction writes the receipt of the events it commits, in the same commit: for a bulk
+   * load, which has no queue message to deliver it again. A receipt written after the commit would
+   * leave the events counted but not accepted — for ever, if that write failed — and the retried
+   * load would count them twice.
+   */
+  ownReceipts?: boolean;
 }
 
-async function insertExtras(tx: Db, extras: Extras): Promise<number> {
-  await insertReceipts(tx, extras.receipts);
+async function insertExtras(tx: Db, extras: Extras, part: Item[]): Promise<number> {
+  await insertReceipts(tx, extras.ownReceipts ? [...extras.receipts, ...receiptsOf(part)] : extras.receipts);
   return insertQuarantine(tx, extras.rejected);
+}
+
+/** One receipt per source for the items of one transaction. */
+function receiptsOf(items: Item[]): Receipt[] {
+  const bySource = new Map<string, Receipt>();
+  for (const item of items) {
+    const receipt = bySource.get(item.source);
+    if (receipt) receipt.events++;
+    else
+      bySource.set(item.source, {
+        delivery: crypto.randomUUID(),
+        source: item.source,
+        events: 1,
+        receivedAt: item.receivedAt,
+      });
+  }
+  return [...bySource.values()];
 }
 
 /**
@@ -273,7 +301,11 @@ export async function processInTransactions(
   for (const stage of stages) {
     const run = (conn: Db, part: Item[], withExtras: boolean) =>
       transaction(conn, async (tx) => {
-        const quarantined = withExtras ? await insertExtras(tx, extras) : 0;
+        const quarantined = await insertExtras(
+          tx,
+          withExtras ? extras : { receipts: [], rejected: [], ownReceipts: extras.ownReceipts },
+          part,
+        );
         const outcome = await processItems(tx, part, options);
         return { ...outcome, quarantined: outcome.quarantined + quarantined };
       });

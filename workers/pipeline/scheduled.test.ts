@@ -13,7 +13,7 @@ describe("the scheduled job", () => {
     const down = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" };
     const controller = createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" });
     await expect(worker.scheduled(controller, down)).rejects.toThrow(
-      "scheduled steps failed: partitions, dirty slices, live minutes, revoked sessions, expired source secrets, live room, customer analytics, briefings",
+      "scheduled steps failed: partitions, dirty slices, live minutes, revoked sessions, expired source secrets, receipts, live room, customer analytics, briefings",
     );
   });
 });

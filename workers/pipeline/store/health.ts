@@ -29,6 +29,11 @@ export interface Health {
  * `accepted = processed + duplicates + quarantined + unmapped + dead_lettered + in_flight`.
  * In flight is what the others do not account for; it returns to 0 once the queue is drained,
  * and a value below 0 would mean an event counted twice.
+ *
+ * A dead message counts only its events that its own delivery did not store: a message can die
+ * after some of its transactions committed (a batch split in parts, or committed and then not
+ * acknowledged), and those events are already counted where they landed. A replay that stores the
+ * rest shrinks it to 0 before the row is marked replayed.
  */
 type LedgerField =
   | "accepted"
@@ -56,16 +61,33 @@ export async function readHealth(db: Db): Promise<Health> {
   }>(
     `WITH names AS (SELECT name FROM sources UNION SELECT source FROM source_stats
                     UNION SELECT DISTINCT source FROM ingest_receipts
+                    UNION SELECT source FROM ingest_receipt_totals
                     UNION SELECT DISTINCT source_system FROM quarantine WHERE replayed_at IS NULL
                     UNION SELECT DISTINCT source FROM dead_letters WHERE source IS NOT NULL AND replayed_at IS NULL),
-          receipts AS (SELECT source, sum(events) AS events FROM ingest_receipts GROUP BY source)
+          receipts AS (SELECT source, sum(events) AS events
+                         FROM (SELECT source, events FROM ingest_receipts
+                               UNION ALL SELECT source, events FROM ingest_receipt_totals) r GROUP BY source),
+          dead AS (
+            SELECT d.source, d.events - (
+                     SELECT count(*) FROM bronze_sales_events b
+                      WHERE b.delivery = d.delivery
+                        AND b.checksum IN (SELECT e ->> 'checksum' FROM jsonb_array_elements(d.accepted) e))
+                   - (SELECT count(*) FROM quarantine q
+                       WHERE q.delivery IN (SELECT d.delivery || '/' || (e ->> 'checksum') FROM jsonb_array_elements(d.accepted) e
+                                            UNION ALL
+                                            SELECT d.delivery || '/' || (i - 1)
+                                              FROM jsonb_array_elements(d.rejected) WITH ORDINALITY AS r(x, i))) AS events
+              FROM (SELECT source, events, coalesce(body ->> 'id', message_id) AS delivery,
+                           CASE WHEN jsonb_typeof(body -> 'events') = 'array' THEN body -> 'events' ELSE '[]' END AS accepted,
+                           CASE WHEN jsonb_typeof(body -> 'rejected') = 'array' THEN body -> 'rejected' ELSE '[]' END AS rejected
+                      FROM dead_letters
+                     WHERE source IS NOT NULL AND replayed_at IS NULL AND queue NOT LIKE 'alert%') d)
      SELECT n.name, s.last_seen_at,
             coalesce(r.events, 0) AS accepted, coalesce(st.processed, 0) AS processed,
             coalesce(st.duplicates, 0) AS duplicates,
             (SELECT count(*) FROM quarantine q WHERE q.source_system = n.name AND q.replayed_at IS NULL) AS quarantined,
             (SELECT count(*) FROM bronze_sales_events b WHERE b.source_system = n.name AND b.status = 'unmapped') AS unmapped,
-            (SELECT coalesce(sum(d.events), 0) FROM dead_letters d
-              WHERE d.source = n.name AND d.replayed_at IS NULL AND d.queue NOT LIKE 'alert%') AS dead_lettered
+            (SELECT coalesce(sum(d.events), 0) FROM dead d WHERE d.source = n.name) AS dead_lettered
        FROM names n LEFT JOIN sources s ON s.name = n.name LEFT JOIN source_stats st ON st.source = n.name
             LEFT JOIN receipts r ON r.source = n.name
       ORDER BY n.name`,
@@ -105,4 +127,45 @@ export async function readHealth(db: Db): Promise<Health> {
     },
     sources,
   };
+}
+
+/**
+ * How long a receipt is kept before it is folded into its source's total. A receipt is also the
+ * key that makes writing it again a no-op (the consumer and the dead-letter consumer write it when
+ * the webhook could not), so it may go only once no message can still carry its delivery: older
+ * than the queue's and the dead-letter queue's retention (4 days each) together.
+ */
+export const RECEIPT_RETENTION_DAYS = 8;
+
+/**
+ * Folds receipts received before `before` into `ingest_receipt_totals`, `limit` at a time, in one
+ * transaction with the delete, so `accepted` (totals + receipts) never changes. Receipts of
+ * messages waiting in `dead_letters` stay: their replay writes the receipt again. Returns the
+ * number of receipts compacted.
+ */
+export async function compactReceipts(
+  tx: Db,
+  { before, limit = 10_000, source }: { before: Date; limit?: number; source?: string },
+): Promise<number> {
+  const result = await tx.query<{ n: number }>(
+    `WITH pick AS (
+       SELECT r.delivery FROM ingest_receipts r
+        WHERE r.received_at < $1 AND ($3::text IS NULL OR r.source = $3)
+          AND NOT EXISTS (SELECT 1 FROM dead_letters d
+                           WHERE d.replayed_at IS NULL AND coalesce(d.body ->> 'id', d.message_id) = r.delivery)
+        ORDER BY r.received_at LIMIT $2
+        FOR UPDATE SKIP LOCKED),
+     gone AS (
+       DELETE FROM ingest_receipts r USING pick WHERE r.delivery = pick.delivery
+       RETURNING r.source, r.events),
+     folded AS (
+       INSERT INTO ingest_receipt_totals AS t (source, events, receipts)
+       SELECT source, sum(events), count(*) FROM gone GROUP BY source
+       ON CONFLICT (source) DO UPDATE SET events = t.events + excluded.events,
+         receipts = t.receipts + excluded.receipts, compacted_at = now()
+       RETURNING receipts)
+     SELECT count(*)::int AS n FROM gone`,
+    [before.toISOString(), limit, source ?? null],
+  );
+  return result.rows[0]?.n ?? 0;
 }

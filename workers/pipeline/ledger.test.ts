@@ -1,0 +1,209 @@
+/**
+ * The ledger's holes: events counted where they landed must never also be counted as accepted
+ * later, dead-lettered, or not at all — whatever fails between two writes. Each case ends with
+ * `in_flight` at 0, never below (an event counted twice).
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { saleEvent } from "../../test/support/events.ts";
+import { readLedger, settledLedger } from "../../test/support/ledger.ts";
+import { withDb } from "../db/client.ts";
+import worker from "../index.ts";
+import { eventChecksum } from "../ingest/checksum.ts";
+import { identityOf, parseEvent } from "../ingest/events.ts";
+import { signedHeaders } from "../ingest/signature.ts";
+import { admin, createSource, eventually, postSigned, query } from "../test-support.ts";
+import {
+  CDC_MAX_RETRIES,
+  pipelineOptions,
+  processCdcBatch,
+  processIsolated,
+  readMessages,
+} from "./consumer.ts";
+import type { CdcMessage } from "./message.ts";
+import { compactReceipts } from "./store/health.ts";
+
+const health = () => admin("/api/v1/pipeline/health");
+/** Nothing listens there: every connection is refused, as when Postgres is down. */
+const downEnv = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" };
+
+function message(source: string, events: unknown[]): CdcMessage {
+  return {
+    v: 1,
+    id: crypto.randomUUID(),
+    source,
+    received_at: new Date().toISOString(),
+    events: events.map((raw) => {
+      const parsed = parseEvent(raw);
+      if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
+      return { checksum: eventChecksum(source, identityOf(parsed.change)), raw };
+    }),
+    rejected: [],
+  };
+}
+
+/** The message's last attempt, with the database down: it goes to the dead-letter queue. */
+async function dieOnLastAttempt(body: CdcMessage, id: string) {
+  const batch = createMessageBatch<unknown>("cdc-events", [
+    { id, timestamp: new Date(), attempts: CDC_MAX_RETRIES + 1, body },
+  ]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch, downEnv, ctx);
+  expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([id]);
+  await eventually(
+    () => query("SELECT 1 FROM dead_letters WHERE message_id = $1", [id]),
+    (r) => r.length > 0,
+  );
+}
+
+const bulk = (source: { name: string; secret: string }, body: string) =>
+  exports.default.fetch(`http://pulse.test/api/v1/cdc/${source.name}/bulk`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...signedHeaders(source.secret, body) },
+    body,
+  });
+
+describe("the ledger", () => {
+  it("counts a bulk load's events as accepted in the commit that stores them, even when the load fails", async () => {
+    const source = await createSource("bulkledger");
+    const body = JSON.stringify([saleEvent(), saleEvent(), saleEvent()]);
+    // The receipts become unwritable for this source (as a failing connection would make them),
+    // after the events' own writes: the load fails.
+    const fn = `fail_receipt_${source.name.replace(/\W/g, "_")}`;
+    await query(
+      `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'receipts unavailable'; END $$`,
+    );
+    await query(
+      `CREATE TRIGGER ${fn} BEFORE INSERT ON ingest_receipts FOR EACH ROW
+         WHEN (NEW.source = '${source.name}') EXECUTE FUNCTION ${fn}()`,
+    );
+    try {
+      const failed = await bulk(source, body);
+      expect(failed.status).toBe(500);
+      await failed.body?.cancel();
+      // Nothing is stored that is not accepted: the sender sends the load again.
+      expect(await readLedger(health, source.name)).toMatchObject({
+        accepted: 0,
+        processed: 0,
+        in_flight: 0,
+      });
+    } finally {
+      await query(`DROP TRIGGER ${fn} ON ingest_receipts`);
+      await query(`DROP FUNCTION ${fn}()`);
+    }
+    const again = await bulk(source, body);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ accepted: 3, processed: 3, duplicates: 0 });
+    expect(await readLedger(health, source.name)).toEqual({
+      accepted: 3,
+      processed: 3,
+      duplicates: 0,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 0,
+      in_flight: 0,
+    });
+  });
+
+  it("does not count a dead message's events its delivery already stored", async () => {
+    const source = await createSource("deadstored");
+    // Committed, then never acknowledged (the Worker stopped after the commit): redelivered to a
+    // database that is down, until its last attempt.
+    const whole = message(source.name, [saleEvent(), saleEvent()]);
+    const wholeId = `whole-${whole.id}`;
+    await processCdcBatch(env, [{ id: wholeId, body: whole }]);
+    await dieOnLastAttempt(whole, wholeId);
+    // Half committed: the first of its transactions (a batch split in parts) committed, then the
+    // database went down.
+    const half = message(source.name, [saleEvent(), saleEvent()]);
+    const halfId = `half-${half.id}`;
+    const { items, receipts } = readMessages([{ id: halfId, body: half }]);
+    await withDb(env, (db) =>
+      processIsolated(env, db, items.slice(0, 1), pipelineOptions(env), { receipts, rejected: [] }),
+    );
+    await dieOnLastAttempt(half, halfId);
+
+    expect(await readLedger(health, source.name)).toEqual({
+      accepted: 4,
+      processed: 3,
+      duplicates: 0,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 1,
+      in_flight: 0,
+    });
+
+    // The replay stores the rest, once.
+    const replay = await admin(`/api/v1/pipeline/dead-letters/replay?source=${source.name}`, {
+      method: "POST",
+    });
+    expect(await replay.json()).toMatchObject({ replayed: 2, failed: 0, processed: 1, duplicates: 0 });
+    expect(await readLedger(health, source.name)).toMatchObject({
+      accepted: 4,
+      processed: 4,
+      duplicates: 0,
+      dead_lettered: 0,
+      in_flight: 0,
+    });
+    const copies = await query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM bronze_sales_events WHERE source_system = $1",
+      [source.name],
+    );
+    expect(copies).toEqual([{ n: 4 }]);
+  });
+
+  it("stays exact across the compaction of old receipts, and keeps those a replay still needs", async () => {
+    const source = await createSource("compact");
+    for (let i = 0; i < 3; i++) {
+      const response = await postSigned(source, JSON.stringify([saleEvent(), saleEvent()]));
+      expect(response.status).toBe(202);
+    }
+    const dead = message(source.name, [saleEvent()]);
+    const deadId = `compact-${dead.id}`;
+    await dieOnLastAttempt(dead, deadId);
+    const before = await settledLedger(health, source.name, 7);
+    expect(before).toEqual({
+      accepted: 7,
+      processed: 6,
+      duplicates: 0,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 1,
+      in_flight: 0,
+    });
+
+    const compacted = await withDb(env, (db) =>
+      compactReceipts(db, { before: new Date(Date.now() + 60_000), source: source.name }),
+    );
+    expect(compacted).toBe(3);
+    expect(await readLedger(health, source.name)).toEqual(before);
+    expect(await query("SELECT delivery FROM ingest_receipts WHERE source = $1", [source.name])).toEqual([
+      { delivery: dead.id },
+    ]);
+
+    // Redelivered messages of compacted receipts are not this case: only a replay writes one
+    // again, and its receipt stayed.
+    const replay = await admin(`/api/v1/pipeline/dead-letters/replay?source=${source.name}`, {
+      method: "POST",
+    });
+    expect(await replay.json()).toMatchObject({ replayed: 1, processed: 1 });
+    const response = await postSigned(source, JSON.stringify([saleEvent()]));
+    expect(response.status).toBe(202);
+    expect(await settledLedger(health, source.name, 8)).toEqual({
+      accepted: 8,
+      processed: 8,
+      duplicates: 0,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 0,
+      in_flight: 0,
+    });
+    expect(
+      await withDb(env, (db) =>
+        compactReceipts(db, { before: new Date(Date.now() + 60_000), source: source.name }),
+      ),
+    ).toBe(2);
+    expect((await readLedger(health, source.name)).accepted).toBe(8);
+  });
+});
