@@ -6,9 +6,9 @@ import { processAlertBatch, recordDeadAlertDeliveries } from "./alerts/delivery.
 import type { AlertMessage } from "./alerts/messages.ts";
 import { transaction, withDb } from "./db/client.ts";
 import { app } from "./http/app.ts";
-import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { pruneRevokedSessions } from "./http/session-token.ts";
 import { clearExpiredSecrets } from "./ingest/sources.ts";
+import { sendDueBriefings } from "./insights/subscriptions/deliver.ts";
 import { dayIn } from "./kpi/calendar.ts";
 import { refreshCustomerRfmIfDue } from "./kpi/customers/store.ts";
 import { pruneLiveMinutes, reconcileLiveRoom } from "./live/reconcile.ts";
