@@ -40,7 +40,7 @@ const withDiscountMeasure: Plugin = {
   name: "measure-list-with-discount",
   enforce: "pre",
   resolveId(source, importer) {
-    if (!source.endsWith("/measure-list.ts") || importer === DISCOUNT_LIST) return null;
+    if (!source.endsWith("/measure-list.ts") || importer?.includes("measure-list-with-discount")) return null;
     return DISCOUNT_LIST;
   },
 };
