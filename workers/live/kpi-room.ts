@@ -508,9 +508,9 @@ export class KpiRoom extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(this.nextAlarm());
   }
 
-  /** The earliest thing the alarm has to do. */
+  /** The earliest thing the alarm has to do (now, for anything already due). */
   private nextAlarm(): number {
-    return Math.min(...this.schedule.map((job) => job.due()));
+    return Math.max(Date.now(), Math.min(...this.schedule.map((job) => job.due())));
   }
 
   /** The recomputation's schedule, kept in the room's meta so it survives eviction. */
