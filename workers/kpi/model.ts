@@ -13,6 +13,10 @@
  *   `needsFirstSale`), used for hours and minutes, products, several filters at once and the
  *   non-additive measures over longer buckets.
  * Both must agree on a day; the API tests hold them to it.
+ *
+ * Long because it is a catalogue: every metric, dimension and grain with its words, kept in one file
+ * so a definition is found where its neighbours are. The stored measures' base sums come from the
+ * registry (`measures.ts`), not from here.
  */
 import { ADDITIVE_MEASURES, type AdditiveMeasure, SALE_GROSS_SQL } from "./measures.ts";
 

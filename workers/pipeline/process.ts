@@ -7,6 +7,10 @@
  * places the sale under the real customer. A dimension change that moves existing sales (an inferred
  * member completed, an SCD2 version opened, a product's category changed) re-derives those sales:
  * their old contribution comes out of the fact and slices and the new one goes in.
+ *
+ * Over 400 lines because the batch is one transaction read top to bottom: `processItems` names its
+ * steps, each a function below it in the order it runs; the SQL is in `store/`, the sale rules in
+ * `sales.ts`.
  */
 import type { Db } from "../db/client.ts";
 import type { Entity, EntityEvent } from "../ingest/entities.ts";
