@@ -3,6 +3,7 @@
  * sources with their counters, delete; per-source table mappings; replay of unmapped or
  * quarantined events.
  */
+import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
 import { withDb } from "../db/client.ts";
@@ -32,17 +33,18 @@ sourcesApi.use("/api/v1/sources", requireRole("admin"));
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 
-function sourceName(raw: string): string {
-  if (!NAME.test(raw)) {
-    throw new ApiError(
-      400,
-      "invalid_name",
-      "A source name is 1–50 characters: lowercase letters, digits, - and _.",
-    );
-  }
-  return raw;
-}
+const NAME_RULE = "A source name is 1–50 characters: lowercase letters, digits, - and _.";
 
+/** The `:name` of every route, checked before the handler runs. */
+const sourceName = zValidator("param", z.object({ name: z.string().regex(NAME) }), (result) => {
+  if (!result.success) throw new ApiError(400, "invalid_name", NAME_RULE);
+});
+
+/**
+ * Bodies are read by hand, not by the `json` validator: that one ignores a body sent without a JSON
+ * content type (curl's `-d` sends a form type), so `{"rotate": true}` would silently create instead
+ * of rotate, and it refuses an empty body, which here means "all defaults".
+ */
 async function body<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const text = await request.text();
   let value: unknown = {};
@@ -77,8 +79,8 @@ const putSource = z.object({
 });
 
 /** `PUT /api/v1/sources/:name` — creates a source, or rotates its secret with `{"rotate": true}`. */
-sourcesApi.put("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.put("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const { rotate, grace_seconds: grace } = await body(c.req.raw, putSource);
   const secret = newWebhookSecret();
   // Stored encrypted: the plain secret is in this answer only, never in the database or a log.
@@ -133,8 +135,8 @@ sourcesApi.get("/api/v1/sources", async (c) => {
   return c.json({ sources: rows.map(present) });
 });
 
-sourcesApi.get("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.get("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const row = await withDb(c.env, (db) => readSource(db, name));
   if (!row) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
   const mappings = await withDb(c.env, (db) => readMappings(db, name));
@@ -142,8 +144,8 @@ sourcesApi.get("/api/v1/sources/:name", async (c) => {
 });
 
 /** Deleting a source stops its webhook at once; the events it sent stay in bronze and gold. */
-sourcesApi.delete("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.delete("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const deleted = await withDb(c.env, (db) => deleteSource(db, name));
   forgetSource(name);
   if (!deleted) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
@@ -173,8 +175,8 @@ const putMapping = z
   });
 
 /** `PUT /api/v1/sources/:name/mappings/:table` — e.g. `inventory.orders` → sale. */
-sourcesApi.put("/api/v1/sources/:name/mappings/:table", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.put("/api/v1/sources/:name/mappings/:table", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const table = c.req.param("table");
   const mapping = await body(c.req.raw, putMapping);
   await withDb(c.env, async (db) => {
@@ -185,24 +187,29 @@ sourcesApi.put("/api/v1/sources/:name/mappings/:table", async (c) => {
   return c.json({ source: name, source_table: table, ...mapping });
 });
 
-sourcesApi.delete("/api/v1/sources/:name/mappings/:table", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.delete("/api/v1/sources/:name/mappings/:table", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const deleted = await withDb(c.env, (db) => deleteMapping(db, name, c.req.param("table")));
   if (!deleted) throw new ApiError(404, "unknown_mapping", "No such mapping.");
   return c.body(null, 204);
 });
 
-const replayQuery = z.object({ status: z.enum(["unmapped", "quarantined"]).default("unmapped") });
+const replayQuery = zValidator(
+  "query",
+  z.object({ status: z.enum(["unmapped", "quarantined"]).default("unmapped") }),
+  (result) => {
+    if (!result.success) throw new ApiError(400, "invalid_query", "status must be unmapped or quarantined.");
+  },
+);
 
 /**
  * `POST /api/v1/sources/:name/replay[?status=unmapped|quarantined]` — takes the source's events of
  * that status out of bronze and processes them again, as if just received (their original receive
  * time is kept). Events still unmapped or invalid simply land in the same state again.
  */
-sourcesApi.post("/api/v1/sources/:name/replay", async (c) => {
-  const name = sourceName(c.req.param("name"));
-  const query = replayQuery.safeParse(c.req.query());
-  if (!query.success) throw new ApiError(400, "invalid_query", "status must be unmapped or quarantined.");
-  const totals = await withDb(c.env, (db) => replaySource(c.env, db, name, query.data.status));
-  return c.json({ source: name, status: query.data.status, ...totals });
+sourcesApi.post("/api/v1/sources/:name/replay", sourceName, replayQuery, async (c) => {
+  const { name } = c.req.valid("param");
+  const { status } = c.req.valid("query");
+  const totals = await withDb(c.env, (db) => replaySource(c.env, db, name, status));
+  return c.json({ source: name, status, ...totals });
 });

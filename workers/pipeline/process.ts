@@ -9,7 +9,7 @@
  * their old contribution comes out of the fact and slices and the new one goes in.
  *
  * Over 400 lines because the batch is one transaction read top to bottom: `processItems` names its
- * steps, each a function below it in the order it runs; the SQL is in `store/`, the sale rules in
+ * steps, each a function of this file; the SQL is in `store/`, the sale rules in
  * `sales.ts`.
  */
 import type { Db } from "../db/client.ts";
