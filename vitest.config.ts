@@ -1,6 +1,49 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 import { TEST_ADMIN_TOKEN, TEST_SECRET_KEY, TEST_VIEWER_TOKEN } from "./test/support/tokens.ts";
+
+/** The Workers runtime the `workers` and `measure` projects run in. */
+function workersPool() {
+  return cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        DATABASE_URL: inject("databaseUrl"),
+        PG_WS_PROXY: inject("pgProxy"),
+        VIEWER_TOKEN: TEST_VIEWER_TOKEN,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        SECRET_KEY: TEST_SECRET_KEY,
+        // Sharded, so the tests cover the root → shard forwarding and reconciliation.
+        LIVE_SHARDS: "2",
+        // Alert deliveries go to a real local receiver; retries start after 1 s.
+        ALERT_RECEIVER_URL: inject("alertReceiver"),
+        ALERT_RETRY_BASE_SECONDS: "1",
+      },
+      // Small limits, so the rate-limit tests reach them (their requests carry an IP or a
+      // source of their own; other tests send neither that many nor an IP).
+      ratelimits: {
+        API_IP_LIMIT: { namespace_id: "1001", simple: { limit: 50, period: 10 } },
+        WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 50, period: 10 } },
+      },
+    },
+  }));
+}
+
+const DISCOUNT_LIST = fileURLToPath(
+  new URL("./workers/kpi/testing/measure-list-with-discount.ts", import.meta.url),
+);
+
+/** Resolves the registry's list to the test build's (which itself imports the real one). */
+const withDiscountMeasure: Plugin = {
+  name: "measure-list-with-discount",
+  enforce: "pre",
+  resolveId(source, importer) {
+    if (!source.endsWith("/measure-list.ts") || importer?.includes("measure-list-with-discount")) return null;
+    return DISCOUNT_LIST;
+  },
+};
 
 export default defineConfig({
   test: {
@@ -15,38 +58,24 @@ export default defineConfig({
         },
       },
       {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                DATABASE_URL: inject("databaseUrl"),
-                PG_WS_PROXY: inject("pgProxy"),
-                VIEWER_TOKEN: TEST_VIEWER_TOKEN,
-                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-                SECRET_KEY: TEST_SECRET_KEY,
-                // Sharded, so the tests cover the root → shard forwarding and reconciliation.
-                LIVE_SHARDS: "2",
-                // Alert deliveries go to a real local receiver; retries start after 1 s.
-                ALERT_RECEIVER_URL: inject("alertReceiver"),
-                ALERT_RETRY_BASE_SECONDS: "1",
-              },
-              // Small limits, so the rate-limit tests reach them (their requests carry an IP or a
-              // source of their own; other tests send neither that many nor an IP).
-              ratelimits: {
-                API_IP_LIMIT: { namespace_id: "1001", simple: { limit: 50, period: 10 } },
-                WEBHOOK_SOURCE_LIMIT: { namespace_id: "1002", simple: { limit: 50, period: 10 } },
-              },
-            },
-          })),
-        ],
+        plugins: [workersPool()],
         test: {
           name: "workers",
           include: ["workers/**/*.test.ts"],
-          exclude: ["workers/**/*.unit.test.ts"],
+          exclude: ["workers/**/*.unit.test.ts", "workers/**/*.measure.test.ts"],
           // Each test makes real database and Durable Object round trips; on a loaded 2-core
           // machine the first request of a file alone can take seconds. Timeouts guard against
           // hangs, not speed (the benches measure that).
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // A test build whose measure registry has one more entry (see
+        // workers/kpi/testing/measure-list-with-discount.ts): adding a measure flows end to end.
+        plugins: [withDiscountMeasure, workersPool()],
+        test: {
+          name: "measure",
+          include: ["workers/**/*.measure.test.ts"],
           testTimeout: 20_000,
         },
       },

@@ -21,16 +21,18 @@
  * (show wrangler's log of every successful request).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installDefaultAlerts, outboxSecret, startAlertOutbox } from "./lib/alert-defaults.ts";
 import { DEMO_SOURCE, loadOrCreateCredentials, upsertSources } from "./lib/credentials.ts";
 import { cronsOf, startCronTicker } from "./lib/cron.ts";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./lib/embedded-postgres.ts";
+import { LauncherLock } from "./lib/launcher-lock.ts";
 import { runMigrations } from "./lib/migrate.ts";
 import { type PgProxy, startPgProxy } from "./lib/pg-proxy.ts";
 import { type GroupProcess, portInUse, spawnGroup } from "./lib/processes.ts";
+import { ensureWebBuild } from "./lib/web-build.ts";
 import { startWranglerDev } from "./lib/wrangler-dev.ts";
 
 const started = performance.now();
@@ -53,8 +55,7 @@ let building: GroupProcess | undefined;
 const demoController = new AbortController();
 let demo: GroupProcess | undefined;
 let stopping: Promise<never> | undefined;
-const lockFile = join(dataDir, "launcher.pid");
-let locked = false;
+const lock = new LauncherLock(dataDir, say);
 
 /** Stops whatever has started, in reverse order, then exits with `code`. */
 function shutdown(code: number, reason: string): Promise<never> {
@@ -76,7 +77,7 @@ function shutdown(code: number, reason: string): Promise<never> {
       db?.close().catch((error: unknown) => say(`closing PGlite: ${String(error)}`)),
       new Promise((resolve) => setTimeout(resolve, 5_000)),
     ]);
-    if (locked) rmSync(lockFile, { force: true });
+    lock.release();
     say("stopped.");
     process.exit(code);
   })();
@@ -117,7 +118,7 @@ process.on("unhandledRejection", (reason) => {
   void shutdown(1, "unexpected error");
 });
 process.on("exit", () => {
-  if (locked) rmSync(lockFile, { force: true });
+  lock.release();
   for (const group of [wrangler, demo]) {
     if (!group?.child.pid) continue;
     try {
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port <= 0 || port > 65_535)
     throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
   mkdirSync(dataDir, { recursive: true });
-  await lockDataDir();
+  await lock.acquire();
   if (await portInUse(port, host)) {
     throw new Error(
       `${host}:${port} is already in use (another \`npm start\`?). Stop it or pick another PORT=…`,
@@ -188,7 +189,14 @@ async function main(): Promise<void> {
   say(`Neon wsproxy on ws://${proxy.address}/v1`);
 
   // 5. The dashboard
-  await ensureWebBuild();
+  await ensureWebBuild({
+    root,
+    say,
+    verbose,
+    track: (build) => {
+      building = build;
+    },
+  });
   await halted();
 
   // 6. wrangler dev (secrets through its environment, never its command line; see wrangler-dev.ts).
@@ -205,7 +213,7 @@ async function main(): Promise<void> {
     onLine: forwardWranglerLine,
     onSpawn: (child) => {
       wrangler = child;
-      if (child.child.pid) recordWranglerInLock(child.child.pid);
+      if (child.child.pid) lock.recordWrangler(child.child.pid);
       void child.exited.then((code) => {
         if (!stopping) void shutdown(code === 0 ? 1 : code, `wrangler exited unexpectedly (code ${code})`);
       });
@@ -265,130 +273,9 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * One launcher per data folder: two would open the same PGlite files and the same Durable Object
- * storage at once. The lock records the launcher's pid and wrangler's process group; a lock left by
- * a launcher that was killed (SIGKILL, so it could not clean up) is taken over, and the wrangler it
- * left running is stopped.
- */
-async function lockDataDir(): Promise<void> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lockFile, JSON.stringify({ pid: process.pid }), { flag: "wx" });
-      locked = true;
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let owner: { pid?: number; wrangler?: number } = {};
-    try {
-      owner = JSON.parse(readFileSync(lockFile, "utf8")) as typeof owner;
-    } catch {
-      // unreadable: treat as stale
-    }
-    if (owner.pid && owner.pid !== process.pid && isAlive(owner.pid)) {
-      throw new Error(`${rel(dataDir)} is in use by another launcher (pid ${owner.pid}). Stop it first.`);
-    }
-    if (owner.wrangler && isWranglerGroup(owner.wrangler)) {
-      say(
-        `stopping the wrangler (process group ${owner.wrangler}) left running by a launcher that was killed`,
-      );
-      await stopGroup(owner.wrangler);
-    }
-    rmSync(lockFile, { force: true });
-  }
-  throw new Error(`cannot lock ${rel(dataDir)} (${rel(lockFile)})`);
-}
-
-/** Records wrangler's process group in the lock, for the next launcher if this one is killed. */
-function recordWranglerInLock(pgid: number): void {
-  if (locked) writeFileSync(lockFile, JSON.stringify({ pid: process.pid, wrangler: pgid }));
-}
-
-/** Whether `pgid` still leads a process group that runs wrangler (pids get reused). */
-function isWranglerGroup(pgid: number): boolean {
-  try {
-    return isAlive(pgid) && readFileSync(`/proc/${pgid}/cmdline`, "utf8").includes("wrangler");
-  } catch {
-    return false;
-  }
-}
-
-async function stopGroup(pgid: number): Promise<void> {
-  const send = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, signal);
-    } catch {
-      // gone
-    }
-  };
-  send("SIGTERM");
-  for (let i = 0; i < 50 && isAlive(pgid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-  send("SIGKILL");
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Once stopping, start-up goes no further: the shutdown in progress ends the process. */
 async function halted(): Promise<void> {
   if (stopping) await stopping;
-}
-
-/** Builds the dashboard when web/ has a Vite config and changed since the last build. */
-async function ensureWebBuild(): Promise<void> {
-  const web = join(root, "web");
-  const dist = join(web, "dist");
-  const config = join(web, "vite.config.ts");
-  mkdirSync(dist, { recursive: true });
-  if (!existsSync(config)) {
-    say("web/ has no vite.config.ts yet: serving the API without a dashboard");
-    return;
-  }
-  const index = join(dist, "index.html");
-  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const newest = newestMtime(web, new Set([dist, join(web, "node_modules")]));
-  if (built >= newest) return;
-  const t = performance.now();
-  say(built ? "web/ changed since the last build: building the dashboard…" : "building the dashboard…");
-  const build = spawnGroup(
-    process.execPath,
-    [join(root, "node_modules/vite/bin/vite.js"), "build", "--config", config],
-    {
-      cwd: root,
-      onLine: (line) => {
-        if (verbose || /error|warn|fail/i.test(line)) console.log(`[vite] ${line}`);
-      },
-    },
-  );
-  building = build;
-  const code = await build.exited;
-  building = undefined;
-  if (code !== 0) {
-    say(
-      `the dashboard build failed (exit ${code}; run \`npm run build\` to see why): ${existsSync(index) ? "serving the previous build" : "serving the API only"}`,
-    );
-    return;
-  }
-  say(`dashboard built in ${seconds(t)}`);
-}
-
-function newestMtime(dir: string, skip: Set<string>): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (skip.has(path)) continue;
-    const mtime = entry.isDirectory() ? newestMtime(path, skip) : statSync(path).mtimeMs;
-    if (mtime > newest) newest = mtime;
-  }
-  return newest;
 }
 
 /**

@@ -3,17 +3,26 @@
  * sources with their counters, delete; per-source table mappings; replay of unmapped or
  * quarantined events.
  */
+import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
-import { transaction, withDb } from "../db/client.ts";
+import { withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
 import { ApiError } from "../http/errors.ts";
-import { pipelineOptions, refreshLive } from "../pipeline/consumer.ts";
-import { processItems } from "../pipeline/process.ts";
-import { takeBronzeForReplay } from "../pipeline/store/bronze.ts";
-import { eventChecksum } from "./checksum.ts";
+import { replaySource } from "../pipeline/replay.ts";
+import {
+  deleteMapping,
+  deleteSource,
+  insertSource,
+  listSources,
+  readMappings,
+  readSource,
+  rotateSourceSecret,
+  type SourceRow,
+  sourceExists,
+  upsertMapping,
+} from "../pipeline/store/sources.ts";
 import { ENTITIES, entityFields } from "./entities.ts";
-import { identityOf, parseEvent } from "./events.ts";
 import { sealSecret } from "./secret-box.ts";
 import { newWebhookSecret } from "./signature.ts";
 import { forgetSource } from "./sources.ts";
@@ -24,17 +33,18 @@ sourcesApi.use("/api/v1/sources", requireRole("admin"));
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 
-function sourceName(raw: string): string {
-  if (!NAME.test(raw)) {
-    throw new ApiError(
-      400,
-      "invalid_name",
-      "A source name is 1–50 characters: lowercase letters, digits, - and _.",
-    );
-  }
-  return raw;
-}
+const NAME_RULE = "A source name is 1–50 characters: lowercase letters, digits, - and _.";
 
+/** The `:name` of every route, checked before the handler runs. */
+const sourceName = zValidator("param", z.object({ name: z.string().regex(NAME) }), (result) => {
+  if (!result.success) throw new ApiError(400, "invalid_name", NAME_RULE);
+});
+
+/**
+ * Bodies are read by hand, not by the `json` validator: that one ignores a body sent without a JSON
+ * content type (curl's `-d` sends a form type), so `{"rotate": true}` would silently create instead
+ * of rotate, and it refuses an empty body, which here means "all defaults".
+ */
 async function body<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const text = await request.text();
   let value: unknown = {};
@@ -69,29 +79,19 @@ const putSource = z.object({
 });
 
 /** `PUT /api/v1/sources/:name` — creates a source, or rotates its secret with `{"rotate": true}`. */
-sourcesApi.put("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.put("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const { rotate, grace_seconds: grace } = await body(c.req.raw, putSource);
   const secret = newWebhookSecret();
   // Stored encrypted: the plain secret is in this answer only, never in the database or a log.
   const sealed = await sealSecret(c.env, name, secret);
   const result = await withDb(c.env, async (db) => {
     if (rotate) {
-      const rotated = await db.query<{ expires: Date }>(
-        `UPDATE sources SET previous_secret = secret, secret = $2,
-                previous_secret_expires_at = now() + make_interval(secs => $3)
-          WHERE name = $1 RETURNING previous_secret_expires_at AS expires`,
-        [name, sealed, grace],
-      );
-      const row = rotated.rows[0];
-      if (!row) throw new ApiError(404, "unknown_source", `No source named "${name}" to rotate.`);
-      return { status: 200 as const, previousSecretValidUntil: row.expires.toISOString() };
+      const expires = await rotateSourceSecret(db, name, sealed, grace);
+      if (!expires) throw new ApiError(404, "unknown_source", `No source named "${name}" to rotate.`);
+      return { status: 200 as const, previousSecretValidUntil: expires.toISOString() };
     }
-    const created = await db.query(
-      "INSERT INTO sources (name, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      [name, sealed],
-    );
-    if (created.rowCount === 0) {
+    if (!(await insertSource(db, name, sealed))) {
       throw new ApiError(
         409,
         "source_exists",
@@ -113,29 +113,6 @@ sourcesApi.put("/api/v1/sources/:name", async (c) => {
   );
 });
 
-type SourceRow = {
-  name: string;
-  created_at: Date;
-  last_seen_at: Date | null;
-  previous_secret_expires_at: Date | null;
-  accepted: string | null;
-  processed: string | null;
-  duplicates: string | null;
-  quarantined: string | null;
-  unmapped: string | null;
-  dead_lettered: string;
-};
-
-const LIST = `
-  SELECT s.name, s.created_at, s.last_seen_at,
-         CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret_expires_at END AS previous_secret_expires_at,
-         st.accepted, st.processed, st.duplicates,
-         -- Current, not cumulative: they fall when events are replayed.
-         (SELECT count(*) FROM quarantine q WHERE q.source_system = s.name AND q.replayed_at IS NULL) AS quarantined,
-         (SELECT count(*) FROM bronze_sales_events b WHERE b.source_system = s.name AND b.status = 'unmapped') AS unmapped,
-         (SELECT coalesce(sum(d.events), 0) FROM dead_letters d WHERE d.source = s.name AND d.replayed_at IS NULL AND d.queue NOT LIKE 'alert%') AS dead_lettered
-    FROM sources s LEFT JOIN source_stats st ON st.source = s.name`;
-
 function present(r: SourceRow) {
   return {
     name: r.name,
@@ -154,41 +131,24 @@ function present(r: SourceRow) {
 }
 
 sourcesApi.get("/api/v1/sources", async (c) => {
-  const rows = await withDb(c.env, async (db) => (await db.query<SourceRow>(`${LIST} ORDER BY s.name`)).rows);
+  const rows = await withDb(c.env, listSources);
   return c.json({ sources: rows.map(present) });
 });
 
-sourcesApi.get("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
-  const [row] = await withDb(
-    c.env,
-    async (db) => (await db.query<SourceRow>(`${LIST} WHERE s.name = $1`, [name])).rows,
-  );
+sourcesApi.get("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
+  const row = await withDb(c.env, (db) => readSource(db, name));
   if (!row) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
-  const mappings = await withDb(
-    c.env,
-    async (db) =>
-      (
-        await db.query(
-          "SELECT source_table, entity, columns, defaults FROM source_mappings WHERE source = $1 ORDER BY source_table",
-          [name],
-        )
-      ).rows,
-  );
+  const mappings = await withDb(c.env, (db) => readMappings(db, name));
   return c.json({ ...present(row), mappings });
 });
 
 /** Deleting a source stops its webhook at once; the events it sent stay in bronze and gold. */
-sourcesApi.delete("/api/v1/sources/:name", async (c) => {
-  const name = sourceName(c.req.param("name"));
-  const deleted = await withDb(c.env, (db) =>
-    transaction(db, async (tx) => {
-      await tx.query("DELETE FROM source_mappings WHERE source = $1", [name]);
-      return (await tx.query("DELETE FROM sources WHERE name = $1", [name])).rowCount ?? 0;
-    }),
-  );
+sourcesApi.delete("/api/v1/sources/:name", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
+  const deleted = await withDb(c.env, (db) => deleteSource(db, name));
   forgetSource(name);
-  if (deleted === 0) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
+  if (!deleted) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
   return c.body(null, 204);
 });
 
@@ -215,86 +175,41 @@ const putMapping = z
   });
 
 /** `PUT /api/v1/sources/:name/mappings/:table` — e.g. `inventory.orders` → sale. */
-sourcesApi.put("/api/v1/sources/:name/mappings/:table", async (c) => {
-  const name = sourceName(c.req.param("name"));
+sourcesApi.put("/api/v1/sources/:name/mappings/:table", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
   const table = c.req.param("table");
   const mapping = await body(c.req.raw, putMapping);
   await withDb(c.env, async (db) => {
-    const exists = await db.query("SELECT 1 FROM sources WHERE name = $1", [name]);
-    if (exists.rowCount === 0) throw new ApiError(404, "unknown_source", `No source named "${name}".`);
-    await db.query(
-      `INSERT INTO source_mappings (source, source_table, entity, columns, defaults) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (source, source_table) DO UPDATE SET entity = excluded.entity, columns = excluded.columns,
-         defaults = excluded.defaults, updated_at = now()`,
-      [name, table, mapping.entity, JSON.stringify(mapping.columns), JSON.stringify(mapping.defaults)],
-    );
+    if (!(await sourceExists(db, name)))
+      throw new ApiError(404, "unknown_source", `No source named "${name}".`);
+    await upsertMapping(db, name, table, mapping);
   });
   return c.json({ source: name, source_table: table, ...mapping });
 });
 
-sourcesApi.delete("/api/v1/sources/:name/mappings/:table", async (c) => {
-  const name = sourceName(c.req.param("name"));
-  const deleted = await withDb(
-    c.env,
-    async (db) =>
-      (
-        await db.query("DELETE FROM source_mappings WHERE source = $1 AND source_table = $2", [
-          name,
-          c.req.param("table"),
-        ])
-      ).rowCount,
-  );
+sourcesApi.delete("/api/v1/sources/:name/mappings/:table", sourceName, async (c) => {
+  const { name } = c.req.valid("param");
+  const deleted = await withDb(c.env, (db) => deleteMapping(db, name, c.req.param("table")));
   if (!deleted) throw new ApiError(404, "unknown_mapping", "No such mapping.");
   return c.body(null, 204);
 });
 
-const replayQuery = z.object({ status: z.enum(["unmapped", "quarantined"]).default("unmapped") });
-const REPLAY_CHUNK = 1_000;
-const REPLAY_ROUNDS = 20;
+const replayQuery = zValidator(
+  "query",
+  z.object({ status: z.enum(["unmapped", "quarantined"]).default("unmapped") }),
+  (result) => {
+    if (!result.success) throw new ApiError(400, "invalid_query", "status must be unmapped or quarantined.");
+  },
+);
 
 /**
  * `POST /api/v1/sources/:name/replay[?status=unmapped|quarantined]` — takes the source's events of
  * that status out of bronze and processes them again, as if just received (their original receive
  * time is kept). Events still unmapped or invalid simply land in the same state again.
  */
-sourcesApi.post("/api/v1/sources/:name/replay", async (c) => {
-  const name = sourceName(c.req.param("name"));
-  const query = replayQuery.safeParse(c.req.query());
-  if (!query.success) throw new ApiError(400, "invalid_query", "status must be unmapped or quarantined.");
-  const options = { ...pipelineOptions(c.env), replay: true };
-  const totals = { replayed: 0, processed: 0, quarantined: 0, unmapped: 0 };
-  let more = false;
-  const touched = { days: new Set<string>(), minutes: new Set<string>() };
-  await withDb(c.env, async (db) => {
-    for (let round = 0; round < REPLAY_ROUNDS; round++) {
-      const outcome = await transaction(db, async (tx) => {
-        const taken = await takeBronzeForReplay(tx, name, query.data.status, REPLAY_CHUNK);
-        const items = [];
-        for (const t of taken) {
-          const parsed = parseEvent(t.raw);
-          // Bronze only holds events that passed the webhook, so this cannot fail short of a format change.
-          if (!parsed.ok) continue;
-          items.push({
-            source: name,
-            receivedAt: t.receivedAt,
-            raw: t.raw,
-            checksum: eventChecksum(name, identityOf(parsed.change)),
-            change: parsed.change,
-          });
-        }
-        const result = await processItems(tx, items, options);
-        return { taken: taken.length, result };
-      });
-      totals.replayed += outcome.taken;
-      totals.processed += outcome.result.processed;
-      totals.quarantined += outcome.result.quarantined;
-      totals.unmapped += outcome.result.unmapped;
-      for (const key of outcome.result.touchedLive.days) touched.days.add(key);
-      for (const key of outcome.result.touchedLive.minutes) touched.minutes.add(key);
-      if (outcome.taken < REPLAY_CHUNK) break;
-      more = round === REPLAY_ROUNDS - 1;
-    }
-    await refreshLive(c.env, db, { days: [...touched.days], minutes: [...touched.minutes] });
-  });
-  return c.json({ source: name, status: query.data.status, ...totals, more });
+sourcesApi.post("/api/v1/sources/:name/replay", sourceName, replayQuery, async (c) => {
+  const { name } = c.req.valid("param");
+  const { status } = c.req.valid("query");
+  const totals = await withDb(c.env, (db) => replaySource(c.env, db, name, status));
+  return c.json({ source: name, status, ...totals });
 });

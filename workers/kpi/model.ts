@@ -13,7 +13,12 @@
  *   `needsFirstSale`), used for hours and minutes, products, several filters at once and the
  *   non-additive measures over longer buckets.
  * Both must agree on a day; the API tests hold them to it.
+ *
+ * Long because it is a catalogue: every metric, dimension and grain with its words, kept in one file
+ * so a definition is found where its neighbours are. The stored measures' base sums come from the
+ * registry (`measures.ts`), not from here.
  */
+import { ADDITIVE_MEASURES, type AdditiveMeasure, SALE_GROSS_SQL } from "./measures.ts";
 
 export type Unit = "currency" | "count" | "percent";
 
@@ -35,67 +40,57 @@ export interface Metric {
   needsFirstSale?: boolean;
 }
 
-/** What one live sale `s` is worth: the row-level definitions every aggregate is built from. */
-export const SALE_AMOUNTS = {
-  revenue: "s.quantity * s.unit_price",
-  net_revenue: "s.quantity * s.unit_price - s.discount",
-  // A sale without a known unit cost contributes no cost (the pipeline flags it `no_unit_cost`).
-  cost_of_goods: "s.quantity * coalesce(s.unit_cost, 0)",
-} as const;
+type CurrencyMeasure = Extract<(typeof ADDITIVE_MEASURES)[number], { unit: "currency" }>;
+
+/** What one live sale `s` is worth, per money metric: the registry's row-level definitions. */
+export const SALE_AMOUNTS = Object.fromEntries(
+  ADDITIVE_MEASURES.filter((m) => m.unit === "currency").map((m) => [m.metric.name, m.silver]),
+) as { readonly [M in CurrencyMeasure as M["metric"]["name"]]: string };
+
+const stored = (name: string) => ADDITIVE_MEASURES.find((m) => m.metric.name === name)! as AdditiveMeasure;
+
+/** The metric summing a stored measure, from its registry entry. */
+function summed(m: AdditiveMeasure, synonyms: string[] = []): Metric {
+  return {
+    ...m.metric,
+    synonyms,
+    unit: m.unit,
+    format: m.unit === "currency" ? "currency" : "integer",
+    additive: true,
+    empty: 0,
+    slice: { sql: `sum(k.${m.name})` },
+    // count(*) rather than sum(1): zero, not null, over no sales.
+    silver: m.name === "orders" ? "count(*)" : `sum(${m.silver})`,
+  };
+}
 
 // The base aggregates; derived metrics are built from these strings, never restated.
-const gross = { slice: "sum(k.revenue)", silver: `sum(${SALE_AMOUNTS.revenue})` };
-const net = { slice: "sum(k.net_revenue)", silver: `sum(${SALE_AMOUNTS.net_revenue})` };
-const cost = { slice: "sum(k.costs)", silver: `sum(${SALE_AMOUNTS.cost_of_goods})` };
-const orders = { slice: "sum(k.orders)", silver: "count(*)" };
-const percentile = (p: number) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${SALE_AMOUNTS.revenue})`;
+const gross = summed(stored("revenue"));
+const net = summed(stored("net_revenue"));
+const cost = summed(stored("cost_of_goods"));
+const orders = summed(stored("orders"));
+const percentile = (p: number) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${SALE_GROSS_SQL})`;
 
 const METRIC_LIST: Metric[] = [
-  {
-    name: "revenue",
-    label: "Revenue",
-    description: "Gross revenue: Σ quantity × unit price of live sales.",
-    synonyms: [
-      "gross revenue",
-      "sales",
-      "turnover",
-      "total revenue",
-      "income",
-      "takings",
-      "gross sales",
-      "top line",
-    ],
-    unit: "currency",
-    format: "currency",
-    additive: true,
-    empty: 0,
-    slice: { sql: gross.slice },
-    silver: gross.silver,
-  },
-  {
-    name: "net_revenue",
-    label: "Net revenue",
-    description: "Revenue after discounts: Σ (quantity × unit price − discount).",
-    synonyms: ["net sales", "revenue after discounts", "net"],
-    unit: "currency",
-    format: "currency",
-    additive: true,
-    empty: 0,
-    slice: { sql: net.slice },
-    silver: net.silver,
-  },
-  {
-    name: "cost_of_goods",
-    label: "Cost of goods",
-    description: "Σ quantity × unit cost (0 for sales whose cost is unknown).",
-    synonyms: ["costs", "cogs", "cost of sales", "total costs", "cost", "cost of goods sold"],
-    unit: "currency",
-    format: "currency",
-    additive: true,
-    empty: 0,
-    slice: { sql: cost.slice },
-    silver: cost.silver,
-  },
+  summed(stored("revenue"), [
+    "gross revenue",
+    "sales",
+    "turnover",
+    "total revenue",
+    "income",
+    "takings",
+    "gross sales",
+    "top line",
+  ]),
+  summed(stored("net_revenue"), ["net sales", "revenue after discounts", "net"]),
+  summed(stored("cost_of_goods"), [
+    "costs",
+    "cogs",
+    "cost of sales",
+    "total costs",
+    "cost",
+    "cost of goods sold",
+  ]),
   {
     name: "gross_profit",
     label: "Gross profit",
@@ -105,7 +100,7 @@ const METRIC_LIST: Metric[] = [
     format: "currency",
     additive: true,
     empty: 0,
-    slice: { sql: `(${net.slice} - ${cost.slice})` },
+    slice: { sql: `(${net.slice!.sql} - ${cost.slice!.sql})` },
     silver: `(${net.silver} - ${cost.silver})`,
   },
   {
@@ -124,41 +119,26 @@ const METRIC_LIST: Metric[] = [
     format: "percent",
     additive: false,
     empty: null,
-    slice: { sql: `(${net.slice} - ${cost.slice}) / nullif(${net.slice}, 0) * 100` },
+    slice: { sql: `(${net.slice!.sql} - ${cost.slice!.sql}) / nullif(${net.slice!.sql}, 0) * 100` },
     silver: `(${net.silver} - ${cost.silver}) / nullif(${net.silver}, 0) * 100`,
   },
-  {
-    name: "orders",
-    label: "Orders",
-    description: "Number of live sales.",
-    synonyms: [
-      "sales count",
-      "number of orders",
-      "transactions",
-      "order count",
-      "number of sales",
-      "purchases",
-      "order volume",
-    ],
-    unit: "count",
-    format: "integer",
-    additive: true,
-    empty: 0,
-    slice: { sql: orders.slice },
-    silver: orders.silver,
-  },
-  {
-    name: "quantity",
-    label: "Units sold",
-    description: "Σ quantity.",
-    synonyms: ["units", "items sold", "volume", "total quantity", "quantity sold", "unit sales"],
-    unit: "count",
-    format: "integer",
-    additive: true,
-    empty: 0,
-    slice: { sql: "sum(k.quantity)" },
-    silver: "sum(s.quantity)",
-  },
+  summed(stored("orders"), [
+    "sales count",
+    "number of orders",
+    "transactions",
+    "order count",
+    "number of sales",
+    "purchases",
+    "order volume",
+  ]),
+  summed(stored("quantity"), [
+    "units",
+    "items sold",
+    "volume",
+    "total quantity",
+    "quantity sold",
+    "unit sales",
+  ]),
   {
     name: "unique_customers",
     label: "Unique customers",
@@ -199,7 +179,7 @@ const METRIC_LIST: Metric[] = [
     format: "currency",
     additive: false,
     empty: null,
-    slice: { sql: `${gross.slice} / nullif(${orders.slice}, 0)` },
+    slice: { sql: `${gross.slice!.sql} / nullif(${orders.slice!.sql}, 0)` },
     silver: `${gross.silver} / nullif(${orders.silver}, 0)`,
   },
   {
@@ -421,6 +401,11 @@ const GRAIN_LIST: Grain[] = [
     lookbackDays: 0,
   },
 ];
+
+// A stored measure added to the registry is a metric at once (with no synonyms until written).
+for (const m of ADDITIVE_MEASURES as readonly AdditiveMeasure[]) {
+  if (!METRIC_LIST.some((x) => x.name === m.metric.name)) METRIC_LIST.push(summed(m));
+}
 
 const byName = <T extends { name: string }>(list: T[]) => new Map(list.map((x) => [x.name, x]));
 

@@ -3,11 +3,12 @@
  * or a reporting day) of a slice (`all`, or one member of a filter dimension). Pure types and
  * helpers, shared by the room, the pipeline's reads and the tests.
  *
- * Additive measures are exact at both grains. Day buckets also carry the non-additive measures the
- * pipeline recomputes per slice (unique and new customers, median and p90 order value); minute
+ * The measures are the registry's (`workers/kpi/measures.ts`). Additive measures are exact at both
+ * grains. Day buckets also carry the measures the pipeline recomputes per slice; minute
  * buckets don't (the live charts plot additive measures, and distinct counts per minute would cost
  * a silver scan per batch).
  */
+import type { Additive, Recomputed } from "../kpi/measures.ts";
 
 /** Dimensions a live subscription can filter on (one at a time), besides `all`. */
 export const FILTER_DIMS = ["region", "segment", "category"] as const;
@@ -31,30 +32,23 @@ export interface Slice {
   member: string;
 }
 
-export interface Additive {
-  orders: number;
-  quantity: number;
-  revenue: number;
-  netRevenue: number;
-  costs: number;
-}
+export type { Additive } from "../kpi/measures.ts";
 
-export interface MinuteBucket extends Slice, Additive {
-  /** Start of the minute, epoch seconds. */
-  minute: number;
-  /** Database write time (ISO, microseconds): the newest value of a bucket wins. */
-  updatedAt: string;
-}
+export type MinuteBucket = Slice &
+  Additive & {
+    /** Start of the minute, epoch seconds. */
+    minute: number;
+    /** Database write time (ISO, microseconds): the newest value of a bucket wins. */
+    updatedAt: string;
+  };
 
-export interface DayBucket extends Slice, Additive {
-  /** Reporting day, YYYY-MM-DD. */
-  day: string;
-  uniqueCustomers: number;
-  newCustomers: number;
-  medianOrderValue: number | null;
-  p90OrderValue: number | null;
-  updatedAt: string;
-}
+export type DayBucket = Slice &
+  Additive &
+  Recomputed & {
+    /** Reporting day, YYYY-MM-DD. */
+    day: string;
+    updatedAt: string;
+  };
 
 /** One update of the room: the absolute values of every bucket a batch touched. */
 export interface LiveBuckets {

@@ -75,6 +75,21 @@ const CHUNK_TARGET_MS = 300;
 /** One alarm runs chunks for about this long, then re-arms itself (frames and other work interleave). */
 const DRAIN_SLICE_MS = 1_500;
 
+/** A timed job of the room's alarm. */
+interface ScheduledJob {
+  name: string;
+  /** Epoch ms it is next due at; infinity when there is nothing to do. */
+  due(): number;
+  run(now: number): void | Promise<void>;
+}
+
+/** A recomputation: whether one is due, whether it waits for a backlog, and when it runs. */
+interface RecomputeState {
+  due: boolean;
+  deferred: boolean;
+  next: number;
+}
+
 export interface DriftReport {
   at: string;
   checked: number;
@@ -90,6 +105,37 @@ export class KpiRoom extends DurableObject<Env> {
   private hydrating: Promise<void> | undefined;
   /** Subscriptions by socket, rebuilt lazily from the attachments after hibernation. */
   private readonly subs = new WeakMap<WebSocket, Subscription | null>();
+
+  /**
+   * The room's timed jobs, all served by its one alarm: each says when it is next due (infinity:
+   * nothing to do) from the room's stored state, so the schedule survives eviction.
+   */
+  private readonly schedule: readonly ScheduledJob[] = [
+    {
+      // The recomputation the consumer asked for (see `requestRecompute`).
+      name: "recompute",
+      due: () => {
+        const r = this.recomputeState();
+        return r.due ? r.next : Number.POSITIVE_INFINITY;
+      },
+      run: () => this.recompute(),
+    },
+    {
+      // Coalesced fan-out: at most one frame per `COALESCE_MS`.
+      name: "flush",
+      due: () =>
+        this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0)
+          ? this.lastFlushAt + COALESCE_MS
+          : Number.POSITIVE_INFINITY,
+      run: () => this.flush(),
+    },
+    {
+      // Hourly and at each reporting midnight: day roll-over and pruning.
+      name: "housekeeping",
+      due: () => Number(this.store.meta("housekeeping_due") ?? 0),
+      run: (now) => this.housekeeping(now),
+    },
+  ];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -179,7 +225,7 @@ export class KpiRoom extends DurableObject<Env> {
       hydrated_at: this.store.meta("hydrated") ?? null,
       last_reconcile: lastReconcile ? (JSON.parse(lastReconcile) as DriftReport) : null,
       recompute: {
-        due: this.store.meta("recompute_due") === "1",
+        due: this.recomputeState().due,
         /** Dirty slices the last run left for the next one. */
         remaining: Number(this.store.meta("recompute_remaining") ?? 0),
         chunk: Number(this.store.meta("recompute_chunk") ?? CHUNK_START),
@@ -284,15 +330,14 @@ export class KpiRoom extends DurableObject<Env> {
   }
 
   /**
-   * Coalesced fan-out, the recomputation the consumer asked for, and hourly (and at each reporting
-   * midnight) roll-over and pruning.
+   * Runs every job of `schedule` whose time has come (in table order: a recomputation's changes go
+   * out in the same alarm's frame), then re-arms for the earliest job left.
    */
   override async alarm(): Promise<void> {
-    if (this.store.meta("recompute_due") === "1" && Date.now() >= this.recomputeAt()) await this.recompute();
-    const now = Date.now();
-    const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
-    if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
-    if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
+    for (const job of this.schedule) {
+      const now = Date.now();
+      if (now >= job.due()) await job.run(now);
+    }
     // A request that came in while this alarm ran, or dirty slices left, are served next.
     await this.ctx.storage.setAlarm(this.nextAlarm());
   }
@@ -454,37 +499,41 @@ export class KpiRoom extends DurableObject<Env> {
    */
   private async requestRecompute(deferred = false): Promise<void> {
     const now = Date.now();
-    const due = this.store.meta("recompute_due") === "1";
-    const scheduled = due ? this.recomputeAt() : Number.POSITIVE_INFINITY;
-    const wasDeferred = due && this.store.meta("recompute_deferred") === "1";
-    let at: number;
+    const current = this.recomputeState();
+    const scheduled = current.due ? current.next : Number.POSITIVE_INFINITY;
+    const wasDeferred = current.due && current.deferred;
+    let next: number;
     if (deferred) {
       // Pushes an earlier deferred run back; never delays a run that is due anyway.
-      at = wasDeferred ? now + RECOMPUTE_DEFER_MS : Math.min(scheduled, now + RECOMPUTE_DEFER_MS);
-      this.store.setMeta("recompute_deferred", wasDeferred || !due ? "1" : "0");
+      next = wasDeferred ? now + RECOMPUTE_DEFER_MS : Math.min(scheduled, now + RECOMPUTE_DEFER_MS);
+      this.setRecompute({ deferred: wasDeferred || !current.due });
     } else {
       const throttled = Math.max(now, Number(this.store.meta("recomputed_at") ?? 0) + RECOMPUTE_EVERY_MS);
-      at = wasDeferred ? throttled : Math.min(scheduled, throttled);
-      this.store.setMeta("recompute_deferred", "0");
+      next = wasDeferred ? throttled : Math.min(scheduled, throttled);
+      this.setRecompute({ deferred: false });
     }
-    this.store.setMeta("recompute_due", "1");
-    this.store.setMeta("recompute_next", String(at));
+    this.setRecompute({ due: true, next });
     await this.ctx.storage.setAlarm(this.nextAlarm());
   }
 
-  /** The earliest thing the alarm has to do: a recomputation, a coalesced frame, housekeeping. */
+  /** The earliest thing the alarm has to do (now, for anything already due). */
   private nextAlarm(): number {
-    const pending = this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
-    const housekeeping = Number(this.store.meta("housekeeping_due") ?? Date.now());
-    const recompute =
-      this.store.meta("recompute_due") === "1" ? this.recomputeAt() : Number.POSITIVE_INFINITY;
-    const flush = pending ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
-    return Math.min(housekeeping, flush, recompute);
+    return Math.max(Date.now(), Math.min(...this.schedule.map((job) => job.due())));
   }
 
-  /** When the next recomputation runs (meaningful while one is due). */
-  private recomputeAt(): number {
-    return Number(this.store.meta("recompute_next") ?? 0);
+  /** The recomputation's schedule, kept in the room's meta so it survives eviction. */
+  private recomputeState(): RecomputeState {
+    return {
+      due: this.store.meta("recompute_due") === "1",
+      deferred: this.store.meta("recompute_deferred") === "1",
+      next: Number(this.store.meta("recompute_next") ?? 0),
+    };
+  }
+
+  private setRecompute(state: Partial<RecomputeState>): void {
+    if (state.due !== undefined) this.store.setMeta("recompute_due", state.due ? "1" : "0");
+    if (state.deferred !== undefined) this.store.setMeta("recompute_deferred", state.deferred ? "1" : "0");
+    if (state.next !== undefined) this.store.setMeta("recompute_next", String(state.next));
   }
 
   /**
@@ -493,8 +542,7 @@ export class KpiRoom extends DurableObject<Env> {
    * leave a run due, so the alarm comes back.
    */
   private async recompute(): Promise<void> {
-    this.store.setMeta("recompute_due", "0");
-    this.store.setMeta("recompute_deferred", "0");
+    this.setRecompute({ due: false, deferred: false });
     const started = Date.now();
     this.store.setMeta("recomputed_at", String(started));
     let remaining = 0;
@@ -514,18 +562,15 @@ export class KpiRoom extends DurableObject<Env> {
     } catch (error) {
       // The slices stay marked dirty: the room tries again shortly (the scheduled job is the backstop).
       console.error(JSON.stringify({ msg: "live recomputation failed", error: String(error) }));
-      this.store.setMeta("recompute_due", "1");
-      this.store.setMeta("recompute_next", String(Date.now() + RECOMPUTE_RETRY_MS));
+      this.setRecompute({ due: true, next: Date.now() + RECOMPUTE_RETRY_MS });
       return;
     }
     this.store.setMeta("recompute_remaining", String(remaining));
-    if (remaining > 0 && this.store.meta("recompute_due") !== "1") {
-      this.store.setMeta("recompute_due", "1");
-      this.store.setMeta("recompute_next", String(Date.now()));
+    if (remaining > 0 && !this.recomputeState().due) {
+      this.setRecompute({ due: true, next: Date.now() });
     } else if (remaining > 0) {
       // A request came in meanwhile; the drain goes on now whatever it asked.
-      this.store.setMeta("recompute_next", String(Date.now()));
-      this.store.setMeta("recompute_deferred", "0");
+      this.setRecompute({ next: Date.now(), deferred: false });
     }
   }
 

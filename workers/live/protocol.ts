@@ -23,6 +23,16 @@
  * are absent (sparse), minutes are epoch seconds, days are reporting days (YYYY-MM-DD).
  */
 import * as z from "zod/mini";
+import {
+  ADDITIVE_MEASURES,
+  type AdditiveColumns,
+  type AdditiveMeasure,
+  byName,
+  emptyValue,
+  RECOMPUTED_MEASURES,
+  type RecomputedColumns,
+  type RecomputedMeasure,
+} from "../kpi/measures.ts";
 
 export const PROTOCOL_VERSION = 2;
 export const MAX_MINUTES = 48 * 60;
@@ -48,43 +58,43 @@ export const filter = z
   );
 export type Filter = z.infer<typeof filter>;
 
-/** Today's figures for the subscription's filter. */
-export const tiles = z.object({
-  revenue: amount,
-  net_revenue: amount,
-  orders: count,
-  quantity: count,
-  costs: amount,
-  unique_customers: count,
-  new_customers: count,
-  median_order_value: z.nullable(amount),
-  p90_order_value: z.nullable(amount),
-});
-export type Tiles = z.infer<typeof tiles>;
+// Tiles and series are looped from the measure registry: a stored measure appears in both.
+type Measure = AdditiveMeasure | RecomputedMeasure;
+const value = (m: Measure) => {
+  const v = m.unit === "count" ? count : amount;
+  return "nullable" in m && m.nullable ? z.nullable(v) : v;
+};
 
+/** Today's figures for the subscription's filter. */
+export type Tiles = AdditiveColumns & RecomputedColumns;
+export const tiles = z.object({
+  ...byName(ADDITIVE_MEASURES, value),
+  ...byName(RECOMPUTED_MEASURES, value),
+}) as unknown as z.ZodMiniType<Tiles>;
+
+type Columns<T> = { [K in keyof T]: T[K][] };
+export type MinuteSeries = { t: number[] } & Columns<AdditiveColumns>;
 export const minuteSeries = z.object({
   t: z.array(count),
-  orders: z.array(count),
-  quantity: z.array(count),
-  revenue: z.array(amount),
-  net_revenue: z.array(amount),
-  costs: z.array(amount),
-});
-export type MinuteSeries = z.infer<typeof minuteSeries>;
+  ...byName(ADDITIVE_MEASURES, (m) => z.array(value(m))),
+}) as unknown as z.ZodMiniType<MinuteSeries>;
 
+export type DaySeries = { day: string[] } & Columns<AdditiveColumns> & Columns<RecomputedColumns>;
 export const daySeries = z.object({
   day: z.array(day),
-  orders: z.array(count),
-  quantity: z.array(count),
-  revenue: z.array(amount),
-  net_revenue: z.array(amount),
-  costs: z.array(amount),
-  unique_customers: z.array(count),
-  new_customers: z.array(count),
-  median_order_value: z.array(z.nullable(amount)),
-  p90_order_value: z.array(z.nullable(amount)),
-});
-export type DaySeries = z.infer<typeof daySeries>;
+  ...byName(ADDITIVE_MEASURES, (m) => z.array(value(m))),
+  ...byName(RECOMPUTED_MEASURES, (m) => z.array(value(m))),
+}) as unknown as z.ZodMiniType<DaySeries>;
+
+/** Series with no buckets. */
+export const emptyMinutes = (): MinuteSeries =>
+  ({ t: [], ...byName(ADDITIVE_MEASURES, () => []) }) as unknown as MinuteSeries;
+export const emptyDays = (): DaySeries =>
+  ({
+    day: [],
+    ...byName(ADDITIVE_MEASURES, () => []),
+    ...byName(RECOMPUTED_MEASURES, () => []),
+  }) as unknown as DaySeries;
 
 const seq = z.int().check(z.minimum(0));
 
@@ -132,16 +142,20 @@ export type ClientMessage = z.infer<typeof clientMessage>;
 export type Subscribe = Extract<ClientMessage, { type: "subscribe" }>;
 
 export const emptyTiles: Tiles = {
-  revenue: 0,
-  net_revenue: 0,
-  orders: 0,
-  quantity: 0,
-  costs: 0,
-  unique_customers: 0,
-  new_customers: 0,
-  median_order_value: null,
-  p90_order_value: null,
-};
+  ...byName(ADDITIVE_MEASURES, emptyValue),
+  ...byName(RECOMPUTED_MEASURES, emptyValue),
+} as Tiles;
+
+/**
+ * Where a delta stands for a client holding sequence number `seq`: `old` when it brings nothing
+ * newer (`seq` at or below ours), `gap` when a frame was missed (`prev_seq` above ours: resync from
+ * ours), otherwise `next` — apply it (it carries absolute values, so an overlap is harmless).
+ */
+export function placeDelta(seq: number, delta: { seq: number; prev_seq: number }): "old" | "gap" | "next" {
+  if (delta.seq <= seq) return "old";
+  if (delta.prev_seq > seq) return "gap";
+  return "next";
+}
 
 /** A one-line, actionable description of why a client message was rejected. */
 export function describeIssues(issues: readonly { path: PropertyKey[]; message: string; code?: string }[]) {

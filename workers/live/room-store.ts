@@ -7,32 +7,89 @@
  * column is the room's change log: "what changed since `s`" is `seq > s`, bounded by the buckets
  * the room keeps (48 hours of minutes, 420 days) — no separate log to trim or replay.
  */
-import type { DayBucket, LiveBuckets, LiveWindow, MinuteBucket, Slice } from "./buckets.ts";
+import {
+  ADDITIVE_MEASURES,
+  type AdditiveMeasure,
+  DAY_MEASURES,
+  emptyValue,
+  type RecomputedMeasure,
+} from "../kpi/measures.ts";
+import type { LiveBuckets, LiveWindow, Slice } from "./buckets.ts";
 import type { Windows } from "./clock.ts";
-import { type DaySeries, emptyTiles, type MinuteSeries, type Tiles } from "./protocol.ts";
+import {
+  type DaySeries,
+  emptyDays,
+  emptyMinutes,
+  emptyTiles,
+  type MinuteSeries,
+  type Tiles,
+} from "./protocol.ts";
 
-const SCHEMA_VERSION = "2";
+type Measure = AdditiveMeasure | RecomputedMeasure;
+type Row = Record<string, string | number | null>;
 
-type MinuteRow = {
-  minute: number;
-  orders: number;
-  quantity: number;
-  revenue: number;
-  net_revenue: number;
-  costs: number;
-};
-type DayRow = {
-  day: string;
-  orders: number;
-  quantity: number;
-  revenue: number;
-  net_revenue: number;
-  costs: number;
-  unique_customers: number;
-  new_customers: number;
-  median: number | null;
-  p90: number | null;
-};
+/**
+ * A bucket grain: its table, key column and measures. Both grains are stored, read, compared and
+ * corrected by the same loops; only these facts differ.
+ */
+interface Grain {
+  /** The `LiveBuckets` / `LiveWindow` list it holds. */
+  list: "minutes" | "days";
+  table: string;
+  /** Key column and bucket property (epoch seconds or YYYY-MM-DD). */
+  key: "minute" | "day";
+  keyType: "INTEGER" | "TEXT";
+  /** The key's column in the protocol's series. */
+  seriesKey: "t" | "day";
+  measures: readonly Measure[];
+  /** Where the window read from Postgres starts. */
+  from(window: LiveWindow): string | number;
+}
+
+const GRAINS: readonly Grain[] = [
+  {
+    list: "minutes",
+    table: "minute_bucket",
+    key: "minute",
+    keyType: "INTEGER",
+    seriesKey: "t",
+    measures: ADDITIVE_MEASURES,
+    from: (w) => w.fromMinute,
+  },
+  {
+    list: "days",
+    table: "day_bucket",
+    key: "day",
+    keyType: "TEXT",
+    seriesKey: "day",
+    measures: DAY_MEASURES,
+    from: (w) => w.fromDay,
+  },
+];
+const DAY_GRAIN = GRAINS[1]!;
+
+const sqliteType = (m: Measure) =>
+  `${m.unit === "count" ? "INTEGER" : "REAL"}${"nullable" in m && m.nullable ? "" : " NOT NULL"}`;
+const names = (g: Grain) => g.measures.map((m) => m.name).join(", ");
+
+/** The storage layout: a registry change (a new measure) drops the room's tables, hydration refills them. */
+const SCHEMA_VERSION = `3:${DAY_MEASURES.map((m) => m.name).join(",")}`;
+
+/**
+ * Stores one bucket when its write time is newer (or, `>=`, not older), stamping `seq` only when a
+ * value changed; returns the stored `seq`.
+ */
+function upsertSql(g: Grain, newer: ">" | ">="): string {
+  const cols = g.measures.map((m) => m.name);
+  return `INSERT INTO ${g.table} (dim, member, ${g.key}, ${cols.join(", ")}, updated_at, seq)
+    VALUES (${["?", "?", "?", ...cols.map(() => "?"), "?", "?"].join(", ")})
+    ON CONFLICT (dim, member, ${g.key}) DO UPDATE SET
+      seq = CASE WHEN ${cols.map((c) => `${c} IS NOT excluded.${c}`).join(" OR ")} THEN excluded.seq ELSE seq END,
+      ${cols.map((c) => `${c} = excluded.${c}`).join(", ")}, updated_at = excluded.updated_at
+    WHERE excluded.updated_at ${newer} updated_at
+    RETURNING seq`;
+}
+const UPSERT = new Map(GRAINS.map((g) => [g, { ">": upsertSql(g, ">"), ">=": upsertSql(g, ">=") }]));
 
 /** Read access for code evaluated on every update (the alert seam). */
 export interface RoomReader {
@@ -66,19 +123,14 @@ export class RoomStore implements RoomReader {
       // A new epoch tells clients holding sequence numbers of the old storage to take a snapshot.
       this.setMeta("epoch", crypto.randomUUID());
     }
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS minute_bucket (
-      dim TEXT NOT NULL, member TEXT NOT NULL, minute INTEGER NOT NULL,
-      orders INTEGER NOT NULL, quantity INTEGER NOT NULL, revenue REAL NOT NULL, net_revenue REAL NOT NULL,
-      costs REAL NOT NULL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL,
-      PRIMARY KEY (dim, member, minute)) WITHOUT ROWID`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS minute_bucket_seq ON minute_bucket (dim, member, seq)");
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS day_bucket (
-      dim TEXT NOT NULL, member TEXT NOT NULL, day TEXT NOT NULL,
-      orders INTEGER NOT NULL, quantity INTEGER NOT NULL, revenue REAL NOT NULL, net_revenue REAL NOT NULL,
-      costs REAL NOT NULL, unique_customers INTEGER NOT NULL, new_customers INTEGER NOT NULL,
-      median REAL, p90 REAL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL,
-      PRIMARY KEY (dim, member, day)) WITHOUT ROWID`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS day_bucket_seq ON day_bucket (dim, member, seq)");
+    for (const g of GRAINS) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS ${g.table} (
+        dim TEXT NOT NULL, member TEXT NOT NULL, ${g.key} ${g.keyType} NOT NULL,
+        ${g.measures.map((m) => `${m.name} ${sqliteType(m)}`).join(", ")},
+        updated_at TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (dim, member, ${g.key})) WITHOUT ROWID`);
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS ${g.table}_seq ON ${g.table} (dim, member, seq)`);
+    }
     // The sequence number of the last delta frame sent to each slice's subscribers (`prev_seq`).
     this.sql.exec(
       "CREATE TABLE IF NOT EXISTS slice_sent (dim TEXT NOT NULL, member TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (dim, member))",
@@ -93,70 +145,24 @@ export class RoomStore implements RoomReader {
    * changed buckets; an update that only repeats known values changes nothing.
    */
   upsert(buckets: LiveBuckets, seq: number, force = false): LiveBuckets {
-    const newer = force ? ">=" : ">";
     const changed: LiveBuckets = { minutes: [], days: [] };
-    for (const b of buckets.minutes) {
-      const row = this.sql
-        .exec<{ seq: number }>(
-          `INSERT INTO minute_bucket (dim, member, minute, orders, quantity, revenue, net_revenue, costs, updated_at, seq)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (dim, member, minute) DO UPDATE SET
-             seq = CASE WHEN orders IS NOT excluded.orders OR quantity IS NOT excluded.quantity
-                          OR revenue IS NOT excluded.revenue OR net_revenue IS NOT excluded.net_revenue
-                          OR costs IS NOT excluded.costs THEN excluded.seq ELSE seq END,
-             orders = excluded.orders, quantity = excluded.quantity, revenue = excluded.revenue,
-             net_revenue = excluded.net_revenue, costs = excluded.costs, updated_at = excluded.updated_at
-           WHERE excluded.updated_at ${newer} updated_at
-           RETURNING seq`,
-          b.dim,
-          b.member,
-          b.minute,
-          b.orders,
-          b.quantity,
-          b.revenue,
-          b.netRevenue,
-          b.costs,
-          b.updatedAt,
-          seq,
-        )
-        .toArray()[0];
-      if (row?.seq === seq) changed.minutes.push(b);
-    }
-    for (const b of buckets.days) {
-      const row = this.sql
-        .exec<{ seq: number }>(
-          `INSERT INTO day_bucket (dim, member, day, orders, quantity, revenue, net_revenue, costs,
-             unique_customers, new_customers, median, p90, updated_at, seq)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (dim, member, day) DO UPDATE SET
-             seq = CASE WHEN orders IS NOT excluded.orders OR quantity IS NOT excluded.quantity
-                          OR revenue IS NOT excluded.revenue OR net_revenue IS NOT excluded.net_revenue
-                          OR costs IS NOT excluded.costs OR unique_customers IS NOT excluded.unique_customers
-                          OR new_customers IS NOT excluded.new_customers OR median IS NOT excluded.median
-                          OR p90 IS NOT excluded.p90 THEN excluded.seq ELSE seq END,
-             orders = excluded.orders, quantity = excluded.quantity, revenue = excluded.revenue,
-             net_revenue = excluded.net_revenue, costs = excluded.costs,
-             unique_customers = excluded.unique_customers, new_customers = excluded.new_customers,
-             median = excluded.median, p90 = excluded.p90, updated_at = excluded.updated_at
-           WHERE excluded.updated_at ${newer} updated_at
-           RETURNING seq`,
-          b.dim,
-          b.member,
-          b.day,
-          b.orders,
-          b.quantity,
-          b.revenue,
-          b.netRevenue,
-          b.costs,
-          b.uniqueCustomers,
-          b.newCustomers,
-          b.medianOrderValue,
-          b.p90OrderValue,
-          b.updatedAt,
-          seq,
-        )
-        .toArray()[0];
-      if (row?.seq === seq) changed.days.push(b);
+    for (const g of GRAINS) {
+      const sql = UPSERT.get(g)![force ? ">=" : ">"];
+      for (const b of buckets[g.list]) {
+        const v = b as unknown as Row;
+        const row = this.sql
+          .exec<{ seq: number }>(
+            sql,
+            b.dim,
+            b.member,
+            v[g.key],
+            ...g.measures.map((m) => v[m.field]),
+            b.updatedAt,
+            seq,
+          )
+          .toArray()[0];
+        if (row?.seq === seq) (changed[g.list] as unknown[]).push(b);
+      }
     }
     return changed;
   }
@@ -171,91 +177,40 @@ export class RoomStore implements RoomReader {
 
   /** The slice's buckets inside `windows` (only those changed after `sinceSeq`, if given). */
   series(slice: Slice, windows: Windows, sinceSeq = -1): { minutes: MinuteSeries; days: DaySeries } {
-    const minutes: MinuteSeries = {
-      t: [],
-      orders: [],
-      quantity: [],
-      revenue: [],
-      net_revenue: [],
-      costs: [],
-    };
-    if (windows.minuteFrom !== null) {
-      const rows = this.sql.exec<MinuteRow>(
-        `SELECT minute, orders, quantity, revenue, net_revenue, costs FROM minute_bucket
-          WHERE dim = ? AND member = ? AND minute >= ? AND seq > ? ORDER BY minute`,
+    const read = (g: Grain, from: string | number | null, empty: Record<string, unknown[]>) => {
+      if (from === null) return empty;
+      const rows = this.sql.exec<Row>(
+        `SELECT ${g.key}, ${names(g)} FROM ${g.table}
+          WHERE dim = ? AND member = ? AND ${g.key} >= ? AND seq > ? ORDER BY ${g.key}`,
         slice.dim,
         slice.member,
-        windows.minuteFrom,
+        from,
         sinceSeq,
       );
       for (const r of rows) {
-        minutes.t.push(r.minute);
-        minutes.orders.push(r.orders);
-        minutes.quantity.push(r.quantity);
-        minutes.revenue.push(r.revenue);
-        minutes.net_revenue.push(r.net_revenue);
-        minutes.costs.push(r.costs);
+        empty[g.seriesKey]!.push(r[g.key]);
+        for (const m of g.measures) empty[m.name]!.push(r[m.name]);
       }
-    }
-    const days: DaySeries = {
-      day: [],
-      orders: [],
-      quantity: [],
-      revenue: [],
-      net_revenue: [],
-      costs: [],
-      unique_customers: [],
-      new_customers: [],
-      median_order_value: [],
-      p90_order_value: [],
+      return empty;
     };
-    if (windows.dayFrom !== null) {
-      const rows = this.sql.exec<DayRow>(
-        `SELECT day, orders, quantity, revenue, net_revenue, costs, unique_customers, new_customers, median, p90
-           FROM day_bucket WHERE dim = ? AND member = ? AND day >= ? AND seq > ? ORDER BY day`,
-        slice.dim,
-        slice.member,
-        windows.dayFrom,
-        sinceSeq,
-      );
-      for (const r of rows) {
-        days.day.push(r.day);
-        days.orders.push(r.orders);
-        days.quantity.push(r.quantity);
-        days.revenue.push(r.revenue);
-        days.net_revenue.push(r.net_revenue);
-        days.costs.push(r.costs);
-        days.unique_customers.push(r.unique_customers);
-        days.new_customers.push(r.new_customers);
-        days.median_order_value.push(r.median);
-        days.p90_order_value.push(r.p90);
-      }
-    }
-    return { minutes, days };
+    return {
+      minutes: read(GRAINS[0]!, windows.minuteFrom, emptyMinutes()) as MinuteSeries,
+      days: read(DAY_GRAIN, windows.dayFrom, emptyDays()) as DaySeries,
+    };
   }
 
   tiles(slice: Slice, day: string): Tiles {
     const r = this.sql
-      .exec<DayRow>(
-        `SELECT day, orders, quantity, revenue, net_revenue, costs, unique_customers, new_customers, median, p90
-           FROM day_bucket WHERE dim = ? AND member = ? AND day = ?`,
+      .exec<Row>(
+        `SELECT ${names(DAY_GRAIN)} FROM day_bucket WHERE dim = ? AND member = ? AND day = ?`,
         slice.dim,
         slice.member,
         day,
       )
       .toArray()[0];
-    if (!r) return { ...emptyTiles };
-    return {
-      revenue: r.revenue,
-      net_revenue: r.net_revenue,
-      orders: r.orders,
-      quantity: r.quantity,
-      costs: r.costs,
-      unique_customers: r.unique_customers,
-      new_customers: r.new_customers,
-      median_order_value: r.median,
-      p90_order_value: r.p90,
-    };
+    return r
+      ? (Object.fromEntries(DAY_MEASURES.map((m) => [m.name, r[m.name]])) as Tiles)
+      : { ...emptyTiles };
   }
 
   /** `dim|member` of every slice with a bucket changed after `seq`. */
@@ -278,119 +233,37 @@ export class RoomStore implements RoomReader {
   diff(window: LiveWindow, settled: string): { corrections: LiveBuckets; drift: Drift[]; checked: number } {
     const drift: Drift[] = [];
     const corrections: LiveBuckets = { minutes: [], days: [] };
-    const heldMinutes = new Map(
-      this.sql
-        .exec<MinuteRow & { dim: string; member: string; updated_at: string }>(
-          "SELECT * FROM minute_bucket WHERE minute >= ?",
-          window.fromMinute,
-        )
-        .toArray()
-        .map((r) => [`${r.dim}|${r.member}|${r.minute}`, r]),
-    );
-    for (const b of window.minutes) {
-      const key = `${b.dim}|${b.member}|${b.minute}`;
-      const held = heldMinutes.get(key);
-      heldMinutes.delete(key);
-      if ((held && held.updated_at > b.updatedAt) || b.updatedAt >= settled) continue;
-      const same =
-        held &&
-        held.orders === b.orders &&
-        held.quantity === b.quantity &&
-        held.revenue === b.revenue &&
-        held.net_revenue === b.netRevenue &&
-        held.costs === b.costs;
-      if (same) continue;
-      corrections.minutes.push(b);
-      drift.push({
-        grain: "minute",
-        dim: b.dim,
-        member: b.member,
-        bucket: String(b.minute),
-        kind: held ? "differs" : "missing",
-      });
-    }
-    const zero = (r: {
-      orders: number;
-      quantity: number;
-      revenue: number;
-      net_revenue: number;
-      costs: number;
-    }) => r.orders === 0 && r.quantity === 0 && r.revenue === 0 && r.net_revenue === 0 && r.costs === 0;
-    for (const held of heldMinutes.values()) {
-      if (held.updated_at >= settled || zero(held)) continue;
-      corrections.minutes.push({
-        dim: held.dim as MinuteBucket["dim"],
-        member: held.member,
-        minute: held.minute,
-        orders: 0,
-        quantity: 0,
-        revenue: 0,
-        netRevenue: 0,
-        costs: 0,
-        updatedAt: window.readAt,
-      });
-      drift.push({
-        grain: "minute",
-        dim: held.dim,
-        member: held.member,
-        bucket: String(held.minute),
-        kind: "extra",
-      });
-    }
-
-    const heldDays = new Map(
-      this.sql
-        .exec<DayRow & { dim: string; member: string; updated_at: string }>(
-          "SELECT * FROM day_bucket WHERE day >= ?",
-          window.fromDay,
-        )
-        .toArray()
-        .map((r) => [`${r.dim}|${r.member}|${r.day}`, r]),
-    );
-    for (const b of window.days) {
-      const key = `${b.dim}|${b.member}|${b.day}`;
-      const held = heldDays.get(key);
-      heldDays.delete(key);
-      if ((held && held.updated_at > b.updatedAt) || b.updatedAt >= settled) continue;
-      const same =
-        held &&
-        held.orders === b.orders &&
-        held.quantity === b.quantity &&
-        held.revenue === b.revenue &&
-        held.net_revenue === b.netRevenue &&
-        held.costs === b.costs &&
-        held.unique_customers === b.uniqueCustomers &&
-        held.new_customers === b.newCustomers &&
-        held.median === b.medianOrderValue &&
-        held.p90 === b.p90OrderValue;
-      if (same) continue;
-      corrections.days.push(b);
-      drift.push({
-        grain: "day",
-        dim: b.dim,
-        member: b.member,
-        bucket: b.day,
-        kind: held ? "differs" : "missing",
-      });
-    }
-    for (const held of heldDays.values()) {
-      if (held.updated_at >= settled || (zero(held) && held.unique_customers === 0)) continue;
-      corrections.days.push({
-        dim: held.dim as DayBucket["dim"],
-        member: held.member,
-        day: held.day,
-        orders: 0,
-        quantity: 0,
-        revenue: 0,
-        netRevenue: 0,
-        costs: 0,
-        uniqueCustomers: 0,
-        newCustomers: 0,
-        medianOrderValue: null,
-        p90OrderValue: null,
-        updatedAt: window.readAt,
-      });
-      drift.push({ grain: "day", dim: held.dim, member: held.member, bucket: held.day, kind: "extra" });
+    for (const g of GRAINS) {
+      const grain = g.list === "minutes" ? "minute" : "day";
+      const correct = (bucket: unknown, kind: Drift["kind"]) => {
+        const b = bucket as Row;
+        (corrections[g.list] as unknown[]).push(bucket);
+        drift.push({ grain, dim: String(b.dim), member: String(b.member), bucket: String(b[g.key]), kind });
+      };
+      const key = (r: Row) => `${r.dim}|${r.member}|${r[g.key]}`;
+      const held = new Map(
+        this.sql
+          .exec<Row>(`SELECT * FROM ${g.table} WHERE ${g.key} >= ?`, g.from(window))
+          .toArray()
+          .map((r) => [key(r), r]),
+      );
+      for (const bucket of window[g.list]) {
+        const b = bucket as unknown as Row;
+        const h = held.get(key(b));
+        held.delete(key(b));
+        if ((h && String(h.updated_at) > String(b.updatedAt)) || String(b.updatedAt) >= settled) continue;
+        if (h && g.measures.every((m) => h[m.name] === b[m.field])) continue;
+        correct(bucket, h ? "differs" : "missing");
+      }
+      // Buckets only the room has: zeroed, unless already empty.
+      for (const h of held.values()) {
+        if (String(h.updated_at) >= settled || g.measures.every((m) => h[m.name] === emptyValue(m))) continue;
+        const zeroed = Object.fromEntries(g.measures.map((m) => [m.field, emptyValue(m)]));
+        correct(
+          { dim: h.dim, member: h.member, [g.key]: h[g.key], ...zeroed, updatedAt: window.readAt },
+          "extra",
+        );
+      }
     }
     return { corrections, drift, checked: window.minutes.length + window.days.length };
   }

@@ -7,6 +7,10 @@
  * places the sale under the real customer. A dimension change that moves existing sales (an inferred
  * member completed, an SCD2 version opened, a product's category changed) re-derives those sales:
  * their old contribution comes out of the fact and slices and the new one goes in.
+ *
+ * Over 400 lines because the batch is one transaction read top to bottom: `processItems` names its
+ * steps, each a function of this file; the SQL is in `store/`, the sale rules in
+ * `sales.ts`.
  */
 import type { Db } from "../db/client.ts";
 import type { Entity, EntityEvent } from "../ingest/entities.ts";
@@ -17,6 +21,7 @@ import { applyMapping, type Mapping } from "./mapping.ts";
 import { resolveLatest } from "./resolve.ts";
 import {
   contribute,
+  type Deltas,
   dataQuality,
   emptyDeltas,
   type SaleEvent,
@@ -222,11 +227,43 @@ function keyField(entity: Exclude<Entity, "sale">, key: string): Record<string, 
 
 const text = (v: unknown, fallback: string) => (typeof v === "string" && v !== "" ? v : fallback);
 
+/**
+ * One batch: classify, land in bronze (counting what is new), dimensions, then sales — resolved,
+ * derived, their contributions' differences — and last the rows every batch shares.
+ */
 export async function processItems(tx: Db, items: Item[], options: ProcessOptions): Promise<ProcessOutcome> {
   // A batch of thousands of rows crosses the planner's JIT threshold on most statements, and
   // compiling them (50–200 ms each) costs more than running them; LOCAL keeps it to this batch.
   // A small one stays far below the threshold and saves the round trip.
   if (items.length >= 500) await tx.query("SET LOCAL jit = off");
+  const { mappings, rates } = await loadLookups(tx, items);
+  const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
+  const held = await insertBronze(tx, bronze); // what bronze already had: duplicates
+  const counts = countArrivals(bronze, held, options.replay === true);
+  // Quarantine only what is new: a quarantined event sent again is a duplicate like any other.
+  await insertQuarantine(
+    tx,
+    quarantine.filter((q) => q.checksum === null || !held.has(q.checksum)),
+  );
+  const byEntity = newEventsByEntity(events, held);
+  const moved = await processDimensions(tx, byEntity);
+  const now = options.now ?? Date.now();
+  const sales = await resolveSales(
+    tx,
+    (byEntity.get("sale") ?? []) as Sourced<SaleEvent>[],
+    rates,
+    moved,
+    options,
+  );
+  await deriveSales(tx, sales.toDerive, options.timeZone, now);
+  const { deltas, before, after } = saleDeltas(sales, now);
+  await upsertSales(tx, after, options.batchId, options.reportingCurrency);
+  const written = await writeShared(tx, deltas, [...before.values(), ...after], counts, items);
+  return outcome(items.length, counts, deltas, written);
+}
+
+/** The source mappings the batch's Debezium events need and the exchange rates. */
+async function loadLookups(tx: Db, items: Item[]) {
   const sources = [...new Set(items.filter((i) => i.change.format === "debezium").map((i) => i.source))];
   const [rawMappings, rates] = await Promise.all([loadMappings(tx, sources), loadRates(tx)]);
   const mappings = new Map<string, Mapping>(
@@ -235,15 +272,17 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
       { entity: m.entity as Entity, columns: m.columns, defaults: m.defaults },
     ]),
   );
-  const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
+  return { mappings, rates };
+}
 
-  const held = await insertBronze(tx, bronze); // what bronze already had: duplicates
+/** Per-source counters of what arrived: accepted, processed, duplicates, quarantined, unmapped. */
+function countArrivals(bronze: BronzeRow[], held: Map<string, boolean>, replay: boolean) {
   const counts = new Map<string, SourceCounts>();
   const seen = new Set<string>();
   for (const row of bronze) {
     // A redelivered message's events were counted when its first delivery committed them.
     if (held.get(row.checksum) === true) continue;
-    if (!options.replay) count(counts, row.source, row.receivedAt, "accepted");
+    if (!replay) count(counts, row.source, row.receivedAt, "accepted");
     if (held.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");
       continue;
@@ -251,12 +290,11 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     seen.add(row.checksum);
     count(counts, row.source, row.receivedAt, row.status === "processed" ? "processed" : row.status);
   }
-  // Quarantine only what is new: a quarantined event sent again is a duplicate like any other.
-  await insertQuarantine(
-    tx,
-    quarantine.filter((q) => q.checksum === null || !held.has(q.checksum)),
-  );
+  return counts;
+}
 
+/** The events bronze did not hold yet, by entity. */
+function newEventsByEntity(events: Map<string, Sourced<EntityEvent>>, held: Map<string, boolean>) {
   const byEntity = new Map<Entity, Sourced<EntityEvent>[]>();
   for (const [checksum, event] of events) {
     if (held.has(checksum)) continue;
@@ -264,93 +302,125 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     if (list) list.push(event);
     else byEntity.set(event.entity, [event]);
   }
+  return byEntity;
+}
 
-  // Dimensions first.
-  const movedCustomers: { customerId: string; since: string }[] = [];
-  let recategorised: string[] = [];
+/** What dimension changes move: customers with a new version (since when) and recategorised products. */
+interface Moved {
+  customers: { customerId: string; since: string }[];
+  products: string[];
+}
+
+/** Dimensions, in `DIMENSION_ORDER`: silver state, then each one's gold table. */
+async function processDimensions(tx: Db, byEntity: Map<Entity, Sourced<EntityEvent>[]>): Promise<Moved> {
+  const moved: Moved = { customers: [], products: [] };
   for (const entity of DIMENSION_ORDER) {
     const list = byEntity.get(entity);
     if (!list) continue;
     const states = [...(await processDimension(tx, entity, list)).values()].filter((s) => !s.isDeleted);
-    const d = (s: EntityState, f: string) => s.data[f];
-    if (entity === "region") {
-      await upsertDimRegions(
-        tx,
-        states.map((s) => ({ code: s.key, name: text(d(s, "region_name"), s.key) })),
-      );
-    } else if (entity === "sales_rep") {
-      await upsertDimSalesReps(
-        tx,
-        states.map((s) => ({
-          id: s.key,
-          name: text(d(s, "name"), s.key),
-          region: (d(s, "region") as string) ?? null,
-        })),
-      );
-    } else if (entity === "product") {
-      recategorised = await upsertDimProducts(
-        tx,
-        states.map((s) => ({
-          id: s.key,
-          name: text(d(s, "product_name"), s.key),
-          category: text(d(s, "category"), "Unknown"),
-          unitCost: typeof d(s, "unit_cost") === "number" ? (d(s, "unit_cost") as number) : null,
-        })),
-      );
-    } else {
-      movedCustomers.push(
-        ...(await applyCustomerVersions(
-          tx,
-          states.map((s) => ({
-            id: s.key,
-            name: text(d(s, "customer_name"), s.key),
-            segment: text(d(s, "customer_segment"), "Unknown"),
-            region: text(d(s, "geographic_region"), "Unknown"),
-            acquisitionDate: (d(s, "acquisition_date") as string) ?? null,
-            isActive: d(s, "is_active") !== false,
-            at: s.lastEventAt,
-          })),
-        )),
-      );
-    }
+    await DIMENSION_WRITERS[entity](tx, states, moved);
   }
+  return moved;
+}
 
-  // Sales.
-  const saleEvents = (byEntity.get("sale") ?? []) as Sourced<SaleEvent>[];
-  await lockKeys(
-    tx,
-    "sale",
-    saleEvents.map((e) => e.key),
-  );
-  const existing = await loadSales(
-    tx,
-    saleEvents.map((e) => e.key),
-  );
+const field = (s: EntityState, f: string) => s.data[f];
+
+/** Each dimension's gold write from its live silver states. */
+const DIMENSION_WRITERS: Record<
+  Exclude<Entity, "sale">,
+  (tx: Db, states: EntityState[], moved: Moved) => Promise<void>
+> = {
+  region: (tx, states) =>
+    upsertDimRegions(
+      tx,
+      states.map((s) => ({ code: s.key, name: text(field(s, "region_name"), s.key) })),
+    ),
+  sales_rep: (tx, states) =>
+    upsertDimSalesReps(
+      tx,
+      states.map((s) => ({
+        id: s.key,
+        name: text(field(s, "name"), s.key),
+        region: (field(s, "region") as string) ?? null,
+      })),
+    ),
+  product: async (tx, states, moved) => {
+    moved.products = await upsertDimProducts(
+      tx,
+      states.map((s) => ({
+        id: s.key,
+        name: text(field(s, "product_name"), s.key),
+        category: text(field(s, "category"), "Unknown"),
+        unitCost: typeof field(s, "unit_cost") === "number" ? (field(s, "unit_cost") as number) : null,
+      })),
+    );
+  },
+  customer: async (tx, states, moved) => {
+    moved.customers.push(
+      ...(await applyCustomerVersions(
+        tx,
+        states.map((s) => ({
+          id: s.key,
+          name: text(field(s, "customer_name"), s.key),
+          segment: text(field(s, "customer_segment"), "Unknown"),
+          region: text(field(s, "geographic_region"), "Unknown"),
+          acquisitionDate: (field(s, "acquisition_date") as string) ?? null,
+          isActive: field(s, "is_active") !== false,
+          at: s.lastEventAt,
+        })),
+      )),
+    );
+  },
+};
+
+interface ResolvedSales {
+  /** Silver's state before the batch, of the sales it has events for. */
+  existing: Map<string, SaleState>;
+  /** The state each of those sales ends in. */
+  finals: Map<string, SaleState>;
+  /** Sales without events that a dimension change moves, as silver holds them. */
+  rederived: SaleState[];
+  /** The live sales to (re)derive: finals and copies of the re-derived. */
+  toDerive: SaleState[];
+}
+
+/** Locks and loads the batch's sales and resolves each one's final state (event order, not arrival). */
+async function resolveSales(
+  tx: Db,
+  saleEvents: Sourced<SaleEvent>[],
+  rates: Map<string, number>,
+  moved: Moved,
+  options: ProcessOptions,
+): Promise<ResolvedSales> {
+  const keys = saleEvents.map((e) => e.key);
+  await lockKeys(tx, "sale", keys);
+  const existing = await loadSales(tx, keys);
   const costs = await loadProductCosts(
     tx,
     saleEvents.flatMap((e) =>
       e.op !== "DELETE" && e.data.unit_cost === undefined ? [e.data.product_id] : [],
     ),
   );
+  const rate = (e: Sourced<SaleEvent>) =>
+    e.op === "DELETE" || e.data.currency_code === options.reportingCurrency
+      ? 1
+      : (rates.get(e.data.currency_code) ?? 1);
   const finals = resolveLatest(existing, saleEvents, (e) =>
-    saleStateFrom(
-      e,
-      e.source,
-      e.op === "DELETE" || e.data.currency_code === options.reportingCurrency
-        ? 1
-        : (rates.get(e.data.currency_code) ?? 1),
-      (productId) => costs.get(productId) ?? null,
-    ),
+    saleStateFrom(e, e.source, rate(e), (productId) => costs.get(productId) ?? null),
   );
-  const rederived = (await loadSalesToRederive(tx, movedCustomers, recategorised)).filter(
+  const rederived = (await loadSalesToRederive(tx, moved.customers, moved.products)).filter(
     (s) => !finals.has(s.saleId),
   );
-
   const toDerive = [...finals.values(), ...rederived.map((s) => ({ ...s }))].filter((s) => !s.isDeleted);
+  return { existing, finals, rederived, toDerive };
+}
+
+/** Fills in each live sale's dimension keys, slice members and data quality. */
+async function deriveSales(tx: Db, sales: SaleState[], timeZone: string, now: number): Promise<void> {
   const atOf = (s: SaleState) => new Date(s.saleTimestamp!).toISOString();
   const keys = await resolveSaleKeys(
     tx,
-    toDerive.map((s) => ({
+    sales.map((s) => ({
       customerId: s.customerId!,
       productId: s.productId!,
       region: s.region!,
@@ -358,8 +428,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
       at: atOf(s),
     })),
   );
-  const now = options.now ?? Date.now();
-  for (const sale of toDerive) {
+  for (const sale of sales) {
     const customer = keys.customer.get(`${sale.customerId}\u0000${atOf(sale)}`);
     const product = keys.product.get(sale.productId!);
     const regionKey = keys.region.get(sale.region!);
@@ -371,7 +440,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
       now,
     });
     sale.derived = {
-      saleDate: dayIn(sale.saleTimestamp!, options.timeZone),
+      saleDate: dayIn(sale.saleTimestamp!, timeZone),
       customerKey: customer.key,
       productKey: product.key,
       regionKey,
@@ -382,7 +451,11 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
       dataQualityIssues: quality.issues,
     };
   }
+}
 
+/** Every changed sale's old contribution out and new one in; `after` is what silver will hold. */
+function saleDeltas(sales: ResolvedSales, now: number) {
+  const { existing, finals, rederived, toDerive } = sales;
   const deltas = emptyDeltas(minuteOf(now) - MINUTE_WINDOW * 60);
   const before = new Map([...existing, ...rederived.map((s) => [s.saleId, s] as const)]);
   const after = [...finals.values(), ...toDerive.filter((s) => !finals.has(s.saleId))];
@@ -391,12 +464,22 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
     if (old) contribute(deltas, old, -1);
     contribute(deltas, sale, 1);
   }
-  await upsertSales(tx, after, options.batchId, options.reportingCurrency);
-  const customers = [
-    ...new Set([...before.values(), ...after].flatMap((s) => (s.customerId ? [s.customerId] : []))),
-  ];
-  // From here on, rows every batch shares (customers' first days, slices, facts, counters):
-  // concurrent batches take turns, so they never wait on each other in opposite orders.
+  return { deltas, before, after };
+}
+
+/**
+ * The rows every batch shares (customers' first days, slices, facts, counters), under the slice
+ * lock: concurrent batches take turns, so they never wait on each other in opposite orders.
+ * Returns the slices whose new-customer counts may have changed and the minute buckets written.
+ */
+async function writeShared(
+  tx: Db,
+  deltas: Deltas,
+  sales: SaleState[],
+  counts: Map<string, SourceCounts>,
+  items: Item[],
+) {
+  const customers = [...new Set(sales.flatMap((s) => (s.customerId ? [s.customerId] : [])))];
   await lockSlices(tx);
   const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
@@ -405,27 +488,31 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);
   await recordBatch(tx, items);
+  return { firstSaleSlices, touchedMinutes };
+}
 
-  const touchedDays = [
-    ...new Set(
-      [...deltas.slices.keys(), ...firstSaleSlices]
-        .filter((k) => k.startsWith("all||"))
-        .map((k) => k.slice(5)),
-    ),
-  ].sort();
+function outcome(
+  events: number,
+  counts: Map<string, SourceCounts>,
+  deltas: Deltas,
+  written: { firstSaleSlices: string[]; touchedMinutes: string[] },
+): ProcessOutcome {
+  const touchedSlices = [...new Set([...deltas.slices.keys(), ...written.firstSaleSlices])];
   const totals = [...counts.values()];
+  const sum = (f: keyof Omit<SourceCounts, "lastEventAt">) => totals.reduce((n, c) => n + c[f], 0);
   return {
-    events: items.length,
-    processed: totals.reduce((n, c) => n + c.processed, 0),
-    duplicates: totals.reduce((n, c) => n + c.duplicates, 0),
-    quarantined: totals.reduce((n, c) => n + c.quarantined, 0),
-    unmapped: totals.reduce((n, c) => n + c.unmapped, 0),
-    touchedDays,
+    events,
+    processed: sum("processed"),
+    duplicates: sum("duplicates"),
+    quarantined: sum("quarantined"),
+    unmapped: sum("unmapped"),
+    touchedDays: touchedSlices
+      .filter((k) => k.startsWith("all||"))
+      .map((k) => k.slice(5))
+      .sort(),
     touchedLive: {
-      days: [...new Set([...deltas.slices.keys(), ...firstSaleSlices])]
-        .filter((k) => isLiveDim(k.slice(0, k.indexOf("|"))))
-        .sort(),
-      minutes: touchedMinutes,
+      days: touchedSlices.filter((k) => isLiveDim(k.slice(0, k.indexOf("|")))).sort(),
+      minutes: written.touchedMinutes,
     },
   };
 }

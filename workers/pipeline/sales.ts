@@ -6,6 +6,7 @@
  */
 import type { EntityEvent, SaleFields } from "../ingest/entities.ts";
 import { dayIn } from "../kpi/calendar.ts";
+import { ADDITIVE_MEASURES, type Additive, contributionOf, zeroAdditive } from "../kpi/measures.ts";
 import { toCents } from "../kpi/money.ts";
 import type { Version } from "./resolve.ts";
 
@@ -117,14 +118,8 @@ export function saleDay(sale: SaleState, timeZone: string): string | null {
   return sale.saleTimestamp ? dayIn(sale.saleTimestamp, timeZone) : null;
 }
 
-/** Additive measures, in cents and units. */
-export interface Measures {
-  orders: number;
-  quantity: number;
-  revenueCents: number;
-  netRevenueCents: number;
-  costCents: number;
-}
+/** Additive measures by field, in cents and units (the registry's `Additive`). */
+export type Measures = Additive;
 
 export const SLICE_DIMS = ["all", "region", "segment", "category", "sales_rep"] as const;
 export type SliceDim = (typeof SLICE_DIMS)[number];
@@ -143,31 +138,11 @@ export interface Deltas {
 /** The dimensions the live room slices by; sales reps are served by the day slices only. */
 const MINUTE_DIMS: ReadonlySet<SliceDim> = new Set(["all", "region", "segment", "category"]);
 
-export function measuresOf(sale: SaleState): Measures {
-  const gross = sale.quantity * sale.unitPriceCents;
-  return {
-    orders: 1,
-    quantity: sale.quantity,
-    revenueCents: gross,
-    netRevenueCents: gross - sale.discountCents,
-    costCents: sale.quantity * (sale.unitCostCents ?? 0),
-  };
-}
-
 function add(map: Map<string, Measures>, key: string, m: Measures, sign: 1 | -1): void {
-  const current = map.get(key) ?? {
-    orders: 0,
-    quantity: 0,
-    revenueCents: 0,
-    netRevenueCents: 0,
-    costCents: 0,
-  };
-  current.orders += sign * m.orders;
-  current.quantity += sign * m.quantity;
-  current.revenueCents += sign * m.revenueCents;
-  current.netRevenueCents += sign * m.netRevenueCents;
-  current.costCents += sign * m.costCents;
-  map.set(key, current);
+  const current = (map.get(key) ?? zeroAdditive()) as Record<string, number>;
+  for (const { field } of ADDITIVE_MEASURES)
+    current[field] = (current[field] ?? 0) + sign * (m as Record<string, number>)[field]!;
+  map.set(key, current as Measures);
 }
 
 export function sliceMembers(sale: SaleState): [SliceDim, string][] {
@@ -185,7 +160,7 @@ export function sliceMembers(sale: SaleState): [SliceDim, string][] {
 export function contribute(deltas: Deltas, sale: SaleState, sign: 1 | -1): void {
   if (sale.isDeleted || !sale.derived) return;
   const d = sale.derived;
-  const m = measuresOf(sale);
+  const m = contributionOf(sale);
   const timeKey = Number(d.saleDate.replaceAll("-", ""));
   add(deltas.facts, `${timeKey}|${d.customerKey}|${d.productKey}|${d.regionKey}|${d.salesRepKey}`, m, sign);
   for (const [dim, member] of sliceMembers(sale))

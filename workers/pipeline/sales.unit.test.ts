@@ -79,16 +79,16 @@ describe("contribute", () => {
     expect(deltas.facts.get("20261124|7|3|1|0")).toEqual({
       orders: -1,
       quantity: -3,
-      revenueCents: -5997,
-      netRevenueCents: -5847,
-      costCents: -3360,
+      revenue: -5997,
+      netRevenue: -5847,
+      costs: -3360,
     });
     expect(deltas.facts.get("20261125|7|3|1|0")).toEqual({
       orders: 1,
       quantity: 1,
-      revenueCents: 1999,
-      netRevenueCents: 1849,
-      costCents: 1120,
+      revenue: 1999,
+      netRevenue: 1849,
+      costs: 1120,
     });
     expect([...deltas.slices.keys()].filter((k) => k.endsWith("2026-11-25")).sort()).toEqual([
       "all||2026-11-25",
@@ -113,7 +113,7 @@ describe("contribute", () => {
     expect(inside.minutes.get(`all||${minute}`)).toMatchObject({
       orders: 1,
       quantity: 3,
-      revenueCents: 5997,
+      revenue: 5997,
     });
     const outside = emptyDeltas(minute + 60);
     contribute(outside, sale, 1);

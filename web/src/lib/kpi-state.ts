@@ -9,22 +9,34 @@
  *   it asks to resume from its sequence number (the room answers with the missed changes, or a
  *   snapshot when it can't).
  * - A snapshot is authoritative (it may even lower `seq`, after the room's storage was reset).
- * - Deltas carry absolute bucket values. A delta with `seq` at or below ours is old news; one with
- *   `prev_seq` above ours means we missed a frame: ask for a resync from our `seq`, once, until it
- *   is answered. Anything else is merged.
+ * - Deltas carry absolute bucket values, placed by the protocol's `placeDelta`: old news is
+ *   dropped, a gap asks for a resync from our `seq` (once, until it is answered), the next is merged.
  */
+import { ADDITIVE_MEASURES } from "../../../workers/kpi/measures.ts";
 import {
   type ClientMessage,
   type DaySeries,
   DEFAULT_DAYS,
   DEFAULT_MINUTES,
+  emptyDays,
+  emptyMinutes,
   emptyTiles,
   type Filter,
   type MinuteSeries,
+  placeDelta,
   type ServerMessage,
   type Tiles,
 } from "../../../workers/live/protocol.ts";
-import type { Summary } from "./api.ts";
+
+/**
+ * The HTTP summary as far as this state needs it (`api.ts`'s `Summary` is one): the day, when, and
+ * the additive measures it carries by column name.
+ */
+export interface SummaryFigures {
+  date: string;
+  as_of: string;
+  [measure: string]: unknown;
+}
 
 export type LiveFrame = Extract<ServerMessage, { type: "snapshot" | "delta" }>;
 
@@ -58,30 +70,9 @@ export interface KpiView {
 }
 
 export type KpiEvent =
-  | { type: "summary"; summary: Summary; at: number }
+  | { type: "summary"; summary: SummaryFigures; at: number }
   | { type: "frame"; frame: LiveFrame; at: number }
   | { type: "connected" };
-
-const emptyMinutes = (): MinuteSeries => ({
-  t: [],
-  orders: [],
-  quantity: [],
-  revenue: [],
-  net_revenue: [],
-  costs: [],
-});
-const emptyDays = (): DaySeries => ({
-  day: [],
-  orders: [],
-  quantity: [],
-  revenue: [],
-  net_revenue: [],
-  costs: [],
-  unique_customers: [],
-  new_customers: [],
-  median_order_value: [],
-  p90_order_value: [],
-});
 
 export function initialView(watch: Watch = defaultWatch): KpiView {
   return {
@@ -119,51 +110,34 @@ export function step(view: KpiView, event: KpiEvent): Step {
     case "summary": {
       if (view.source === "live") return { view };
       const { summary } = event;
-      const tiles: Tiles = {
-        ...emptyTiles,
-        revenue: summary.revenue,
-        net_revenue: summary.net_revenue,
-        orders: summary.orders,
-        quantity: summary.quantity,
-      };
+      // The summary carries some of the additive measures; the others show 0 until live data.
+      const known = ADDITIVE_MEASURES.filter((m) => m.name in summary).map((m) => [m.name, summary[m.name]]);
+      const tiles = { ...emptyTiles, ...Object.fromEntries(known) } as Tiles;
       return { view: { ...show(view, summary.date, tiles, summary.as_of, event.at), source: "summary" } };
     }
     case "frame": {
       const { frame, at } = event;
       if (frame.type === "snapshot") {
-        const next = show(view, frame.today, frame.tiles, frame.as_of, at);
-        return {
-          view: {
-            ...next,
-            source: "live",
-            epoch: frame.epoch,
-            seq: frame.seq,
-            minutes: frame.minutes,
-            days: frame.days,
-            awaiting: false,
-          },
-        };
+        return { view: { ...live(view, frame, at, frame.minutes, frame.days), epoch: frame.epoch } };
       }
       if (view.seq === null) return { view }; // a delta before any snapshot: the snapshot is coming
-      if (frame.seq <= view.seq) return { view };
-      if (frame.prev_seq > view.seq) {
+      const place = placeDelta(view.seq, frame);
+      if (place === "old") return { view };
+      if (place === "gap") {
         if (view.awaiting) return { view };
         return { view: { ...view, awaiting: true }, send: { type: "resync", last_seq: view.seq } };
       }
-      const next = show(view, frame.today, frame.tiles, frame.as_of, at);
-      return {
-        view: {
-          ...next,
-          source: "live",
-          seq: frame.seq,
-          minutes: mergeMinutes(view.minutes, frame.minutes, frame.as_of, view.watch.minutes),
-          days: mergeDays(view.days, frame.days, frame.today, view.watch.days),
-          // Any answer to a subscribe or resync is a snapshot or a delta that fits.
-          awaiting: false,
-        },
-      };
+      const minutes = mergeMinutes(view.minutes, frame.minutes, frame.as_of, view.watch.minutes);
+      const days = mergeDays(view.days, frame.days, frame.today, view.watch.days);
+      return { view: live(view, frame, at, minutes, days) };
     }
   }
+}
+
+/** The view after a live frame: its values shown, its `seq` taken, any subscribe or resync answered. */
+function live(view: KpiView, frame: LiveFrame, at: number, minutes: MinuteSeries, days: DaySeries): KpiView {
+  const next = show(view, frame.today, frame.tiles, frame.as_of, at);
+  return { ...next, source: "live", seq: frame.seq, minutes, days, awaiting: false };
 }
 
 function show(view: KpiView, date: string, tiles: Tiles, asOf: string, at: number): KpiView {

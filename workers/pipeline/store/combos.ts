@@ -7,7 +7,9 @@
  * slice (those are what the live dashboards show).
  */
 import type { Db } from "../../db/client.ts";
-import { type Measures, measuresOf, type SaleState } from "../sales.ts";
+import { ADDITIVE_MEASURES, contributionOf, zeroAdditive } from "../../kpi/measures.ts";
+import type { Measures, SaleState } from "../sales.ts";
+import { ALIASES, added, arrays, columns, SLICE_COLUMNS, STORED_VALUES, withoutZeros } from "./measure-sql.ts";
 
 /** The combinations kept, by name, with the dimensions each holds. */
 export const COMBOS = {
@@ -65,22 +67,12 @@ export function comboDeltas(
   const add = (sale: SaleState | undefined, sign: 1 | -1) => {
     if (!sale || sale.isDeleted || !sale.derived) return;
     const d = sale.derived;
-    const m = measuresOf(sale);
+    const m = contributionOf(sale) as Record<string, number>;
     for (const combo of combosOf(sale.region ?? "", d.segment, d.category, d.saleDate)) {
       const key = keyOf(combo);
-      const c = deltas.get(key) ?? {
-        orders: 0,
-        quantity: 0,
-        revenueCents: 0,
-        netRevenueCents: 0,
-        costCents: 0,
-      };
-      c.orders += sign * m.orders;
-      c.quantity += sign * m.quantity;
-      c.revenueCents += sign * m.revenueCents;
-      c.netRevenueCents += sign * m.netRevenueCents;
-      c.costCents += sign * m.costCents;
-      deltas.set(key, c);
+      const c = (deltas.get(key) ?? zeroAdditive()) as Record<string, number>;
+      for (const { field } of ADDITIVE_MEASURES) c[field] = (c[field] ?? 0) + sign * m[field]!;
+      deltas.set(key, c as Measures);
     }
   };
   for (const sale of after) {
@@ -122,40 +114,24 @@ export async function applyComboDeltas(
   deltas: ReadonlyMap<string, Measures>,
   alsoDirty: readonly string[] = [],
 ): Promise<void> {
-  const changed = [...deltas]
-    .filter(
-      ([, m]) =>
-        m.orders !== 0 ||
-        m.quantity !== 0 ||
-        m.revenueCents !== 0 ||
-        m.netRevenueCents !== 0 ||
-        m.costCents !== 0,
-    )
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (changed.length > 0) {
-    const keys = changed.map(([k]) => parseKey(k));
-    const m = changed.map(([, x]) => x);
+  const changed = withoutZeros(new Map(deltas));
+  if (changed.size > 0) {
+    const c = columns(changed);
+    const keys = c.keys.map(parseKey);
     await tx.query(
-      `INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, orders, quantity, revenue, net_revenue,
-         costs, updated_at)
-       SELECT d, r, s, c, day, o, q, rv / 100.0, n / 100.0, co / 100.0, clock_timestamp()
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::int[], $7::bigint[], $8::bigint[],
-                     $9::bigint[], $10::bigint[]) AS x(d, r, s, c, day, o, q, rv, n, co)
+      `INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+       SELECT d, r, s, c, day, ${STORED_VALUES}, clock_timestamp()
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], ${arrays(6)})
+           AS x(d, r, s, c, day, ${ALIASES.join(", ")})
        ON CONFLICT (dims, region, segment, category, day) DO UPDATE SET
-         orders = k.orders + excluded.orders, quantity = k.quantity + excluded.quantity,
-         revenue = k.revenue + excluded.revenue, net_revenue = k.net_revenue + excluded.net_revenue,
-         costs = k.costs + excluded.costs, updated_at = clock_timestamp()`,
+         ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()`,
       [
         keys.map((k) => k.dims),
         keys.map((k) => k.region),
         keys.map((k) => k.segment),
         keys.map((k) => k.category),
         keys.map((k) => k.day),
-        m.map((x) => x.orders),
-        m.map((x) => x.quantity),
-        m.map((x) => x.revenueCents),
-        m.map((x) => x.netRevenueCents),
-        m.map((x) => x.costCents),
+        ...c.values,
       ],
     );
   }

@@ -3,6 +3,7 @@
  * pruning of the minute slices. One named function per query.
  */
 import type { Db } from "../../db/client.ts";
+import { ADDITIVE_MEASURES, type Additive, DAY_MEASURES, type Recomputed } from "../../kpi/measures.ts";
 import {
   type DayBucket,
   isLiveDim,
@@ -14,61 +15,37 @@ import {
 
 const UPDATED_AT = `to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at`;
 
-type MinuteRow = {
-  dim: string;
-  member: string;
-  minute: string;
-  orders: number;
-  quantity: string;
-  revenue: string;
-  net_revenue: string;
-  costs: string;
-  updated_at: string;
-};
+/** Every value as text (numeric and bigint survive the driver exactly); `Number()` on the way out. */
+type Row = Record<string, string | null> & { dim: string; member: string; updated_at: string };
+const asText = (names: string[]) => names.map((n) => `${n}::text AS ${n}`).join(", ");
 
-type DayRow = Omit<MinuteRow, "minute"> & {
-  day: string;
-  unique_customers: number;
-  new_customers: number;
-  median: string | null;
-  p90: string | null;
-};
+const MINUTE_COLUMNS = `dim, member, extract(epoch FROM minute)::bigint::text AS minute,
+  ${asText(ADDITIVE_MEASURES.map((m) => m.name))}, ${UPDATED_AT}`;
+const DAY_COLUMNS = `dim, member, day::text, ${asText(DAY_MEASURES.map((m) => m.name))}, ${UPDATED_AT}`;
 
-const MINUTE_COLUMNS = `dim, member, extract(epoch FROM minute)::bigint::text AS minute, orders, quantity::text,
-  revenue::text, net_revenue::text, costs::text, ${UPDATED_AT}`;
-const DAY_COLUMNS = `dim, member, day::text, orders, quantity::text, revenue::text, net_revenue::text, costs::text,
-  unique_customers, new_customers, median_order_value::text AS median, p90_order_value::text AS p90, ${UPDATED_AT}`;
+/** The measures of a row by field, null kept for nullable ones. */
+function measures(r: Row, list: readonly { name: string; field: string }[]) {
+  return Object.fromEntries(list.map((m) => [m.field, r[m.name] === null ? null : Number(r[m.name])]));
+}
 
-function minuteBucket(r: MinuteRow): MinuteBucket | undefined {
+function minuteBucket(r: Row): MinuteBucket | undefined {
   if (!isLiveDim(r.dim)) return undefined;
   return {
     dim: r.dim,
     member: r.member,
     minute: Number(r.minute),
-    orders: r.orders,
-    quantity: Number(r.quantity),
-    revenue: Number(r.revenue),
-    netRevenue: Number(r.net_revenue),
-    costs: Number(r.costs),
+    ...(measures(r, ADDITIVE_MEASURES) as Additive),
     updatedAt: r.updated_at,
   };
 }
 
-function dayBucket(r: DayRow): DayBucket | undefined {
+function dayBucket(r: Row): DayBucket | undefined {
   if (!isLiveDim(r.dim)) return undefined;
   return {
     dim: r.dim,
     member: r.member,
-    day: r.day,
-    orders: r.orders,
-    quantity: Number(r.quantity),
-    revenue: Number(r.revenue),
-    netRevenue: Number(r.net_revenue),
-    costs: Number(r.costs),
-    uniqueCustomers: r.unique_customers,
-    newCustomers: r.new_customers,
-    medianOrderValue: r.median === null ? null : Number(r.median),
-    p90OrderValue: r.p90 === null ? null : Number(r.p90),
+    day: r.day!,
+    ...(measures(r, DAY_MEASURES) as Additive & Recomputed),
     updatedAt: r.updated_at,
   };
 }
@@ -88,15 +65,15 @@ export async function readTouchedBuckets(db: Db, touched: LiveTouch): Promise<Li
   const minutes = live(touched.minutes);
   const [dayRows, minuteRows] = await Promise.all([
     days.length === 0
-      ? { rows: [] as DayRow[] }
-      : db.query<DayRow>(
+      ? { rows: [] as Row[] }
+      : db.query<Row>(
           `SELECT ${DAY_COLUMNS} FROM kpi_day_slice
             WHERE (dim, member, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::date[]))`,
           [days.map((p) => p[0]), days.map((p) => p[1]), days.map((p) => p[2])],
         ),
     minutes.length === 0
-      ? { rows: [] as MinuteRow[] }
-      : db.query<MinuteRow>(
+      ? { rows: [] as Row[] }
+      : db.query<Row>(
           `SELECT ${MINUTE_COLUMNS} FROM kpi_minute_slice
             WHERE (dim, member, minute) IN (SELECT d, m, to_timestamp(t) FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(d, m, t))`,
           [minutes.map((p) => p[0]), minutes.map((p) => p[1]), minutes.map((p) => p[2])],
@@ -114,11 +91,11 @@ export async function readLiveWindow(db: Db, fromDay: string, fromMinute: number
   const clock = await db.query<{ read_at: string }>(
     `SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS read_at`,
   );
-  const days = await db.query<DayRow>(
+  const days = await db.query<Row>(
     `SELECT ${DAY_COLUMNS} FROM kpi_day_slice WHERE dim = ANY($1::text[]) AND day >= $2::date`,
     [dims, fromDay],
   );
-  const minutes = await db.query<MinuteRow>(
+  const minutes = await db.query<Row>(
     `SELECT ${MINUTE_COLUMNS} FROM kpi_minute_slice WHERE minute >= to_timestamp($1) AND dim = ANY($2::text[])`,
     [fromMinute, dims],
   );

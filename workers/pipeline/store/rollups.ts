@@ -4,35 +4,21 @@
  * p90 order value) recomputed from silver — only those slices, never history.
  */
 import type { Db } from "../../db/client.ts";
+import { type Additive, SALE_GROSS_SQL } from "../../kpi/measures.ts";
 import type { Measures } from "../sales.ts";
 import { pendingCombos, recomputeCombos } from "./combos.ts";
-
-function columns(map: Map<string, Measures>) {
-  const keys = [...map.keys()].sort();
-  const m = keys.map((k) => map.get(k)!);
-  return {
-    keys,
-    orders: m.map((x) => x.orders),
-    quantity: m.map((x) => x.quantity),
-    revenue: m.map((x) => x.revenueCents),
-    net: m.map((x) => x.netRevenueCents),
-    cost: m.map((x) => x.costCents),
-  };
-}
-
-/** The deltas that change something (an all-zero one writes nothing). */
-function withoutZeros(deltas: Map<string, Measures>): Map<string, Measures> {
-  return new Map(
-    [...deltas].filter(
-      ([, m]) =>
-        m.orders !== 0 ||
-        m.quantity !== 0 ||
-        m.revenueCents !== 0 ||
-        m.costCents !== 0 ||
-        m.netRevenueCents !== 0,
-    ),
-  );
-}
+import {
+  ALIASES,
+  added,
+  arrays,
+  columns,
+  FACT_COLUMNS,
+  MEASURES,
+  ORDERS_ALIAS,
+  SLICE_COLUMNS,
+  STORED_VALUES,
+  withoutZeros,
+} from "./measure-sql.ts";
 
 /** Adds fact deltas (keyed `time|customer|product|region|rep`) and drops rows left empty. */
 export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Promise<void> {
@@ -43,33 +29,18 @@ export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Pr
   await tx.query(
     `WITH changed AS (
        INSERT INTO fact_sales_summary AS f (time_key, customer_key, product_key, region_key, sales_rep_key,
-         quantity_sold, gross_revenue, net_revenue, cost_of_goods, customer_count, record_count)
-       SELECT t, ck, pk, rk, sk, q, r / 100.0, n / 100.0, c / 100.0, CASE WHEN o > 0 THEN 1 ELSE 0 END, o
-         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[],
-                     $9::bigint[], $10::int[]) AS x(t, ck, pk, rk, sk, q, r, n, c, o)
+         ${FACT_COLUMNS.join(", ")}, customer_count)
+       SELECT t, ck, pk, rk, sk, ${STORED_VALUES}, CASE WHEN ${ORDERS_ALIAS} > 0 THEN 1 ELSE 0 END
+         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], ${arrays(6)})
+           AS x(t, ck, pk, rk, sk, ${ALIASES.join(", ")})
        ON CONFLICT (time_key, customer_key, product_key, region_key, sales_rep_key) DO UPDATE SET
-         quantity_sold = f.quantity_sold + excluded.quantity_sold,
-         gross_revenue = f.gross_revenue + excluded.gross_revenue,
-         net_revenue = f.net_revenue + excluded.net_revenue,
-         cost_of_goods = f.cost_of_goods + excluded.cost_of_goods,
-         record_count = f.record_count + excluded.record_count,
+         ${added("f", FACT_COLUMNS)},
          customer_count = CASE WHEN f.record_count + excluded.record_count > 0 THEN 1 ELSE 0 END
        RETURNING time_key, customer_key, product_key, region_key, sales_rep_key, record_count)
      DELETE FROM fact_sales_summary f USING changed c
       WHERE c.record_count = 0 AND f.time_key = c.time_key AND f.customer_key = c.customer_key
         AND f.product_key = c.product_key AND f.region_key = c.region_key AND f.sales_rep_key = c.sales_rep_key`,
-    [
-      parts.map((p) => p[0]),
-      parts.map((p) => p[1]),
-      parts.map((p) => p[2]),
-      parts.map((p) => p[3]),
-      parts.map((p) => p[4]),
-      c.quantity,
-      c.revenue,
-      c.net,
-      c.cost,
-      c.orders,
-    ],
+    [...[0, 1, 2, 3, 4].map((i) => parts.map((p) => p[i])), ...c.values],
   );
 }
 
@@ -83,27 +54,15 @@ export async function applySliceDeltas(
     const c = columns(deltas);
     const parts = c.keys.map((k) => k.split("|"));
     await tx.query(
-      `INSERT INTO kpi_day_slice AS k (dim, member, day, orders, quantity, revenue, net_revenue, costs, updated_at)
-       SELECT d, m, day, o, q, r / 100.0, n / 100.0, c / 100.0, clock_timestamp()
-         FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
-                     $8::bigint[]) AS x(d, m, day, o, q, r, n, c)
+      `INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+       SELECT d, m, day, ${STORED_VALUES}, clock_timestamp()
+         FROM unnest($1::text[], $2::text[], $3::date[], ${arrays(4)}) AS x(d, m, day, ${ALIASES.join(", ")})
        ON CONFLICT (dim, member, day) DO UPDATE SET
-         orders = k.orders + excluded.orders, quantity = k.quantity + excluded.quantity,
-         revenue = k.revenue + excluded.revenue, net_revenue = k.net_revenue + excluded.net_revenue,
-         costs = k.costs + excluded.costs,
+         ${added("k", SLICE_COLUMNS)},
          -- clock_timestamp(), not now(): rows are written in lock order, so the later write carries
          -- the later time and the live room keeps the newest absolute value whatever order RPCs arrive in.
          updated_at = clock_timestamp()`,
-      [
-        parts.map((p) => p[0]),
-        parts.map((p) => p[1]),
-        parts.map((p) => p[2]),
-        c.orders,
-        c.quantity,
-        c.revenue,
-        c.net,
-        c.cost,
-      ],
+      [...[0, 1, 2].map((i) => parts.map((p) => p[i])), ...c.values],
     );
   }
   const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
@@ -126,24 +85,12 @@ export async function applyMinuteDeltas(tx: Db, deltas: Map<string, Measures>): 
   const c = columns(nonZero);
   const parts = c.keys.map((k) => k.split("|"));
   await tx.query(
-    `INSERT INTO kpi_minute_slice AS k (dim, member, minute, orders, quantity, revenue, net_revenue, costs, updated_at)
-     SELECT d, m, to_timestamp(t), o, q, r / 100.0, n / 100.0, c / 100.0, clock_timestamp()
-       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[],
-                   $8::bigint[]) AS x(d, m, t, o, q, r, n, c)
+    `INSERT INTO kpi_minute_slice AS k (dim, member, minute, ${SLICE_COLUMNS.join(", ")}, updated_at)
+     SELECT d, m, to_timestamp(t), ${STORED_VALUES}, clock_timestamp()
+       FROM unnest($1::text[], $2::text[], $3::bigint[], ${arrays(4)}) AS x(d, m, t, ${ALIASES.join(", ")})
      ON CONFLICT (dim, member, minute) DO UPDATE SET
-       orders = k.orders + excluded.orders, quantity = k.quantity + excluded.quantity,
-       revenue = k.revenue + excluded.revenue, net_revenue = k.net_revenue + excluded.net_revenue,
-       costs = k.costs + excluded.costs, updated_at = clock_timestamp()`,
-    [
-      parts.map((p) => p[0]),
-      parts.map((p) => p[1]),
-      parts.map((p) => p[2]),
-      c.orders,
-      c.quantity,
-      c.revenue,
-      c.net,
-      c.cost,
-    ],
+       ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()`,
+    [...[0, 1, 2].map((i) => parts.map((p) => p[i])), ...c.values],
   );
   return c.keys;
 }
@@ -223,7 +170,7 @@ export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputat
      -- customer's first day (an index lookup per sale). Joined to \`picked\` directly, the planner
      -- cannot see how few days a CTE holds and scans all of silver (1 s a batch at 5 M sales).
      day_sales AS MATERIALIZED (
-       SELECT s.sale_date AS day, s.customer_id, s.quantity * s.unit_price AS amount, s.region, s.customer_segment,
+       SELECT s.sale_date AS day, s.customer_id, ${SALE_GROSS_SQL} AS amount, s.region, s.customer_segment,
               s.product_category, coalesce(s.sales_rep_id, '') AS sales_rep,
               s.sale_date = (SELECT f.first_day FROM customer_first_sale f WHERE f.customer_id = s.customer_id) AS is_first
          FROM silver_sales_clean s
@@ -279,32 +226,18 @@ export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputat
 }
 
 /** A day's absolute totals of the whole business, as sent to the live room. */
-export interface DayTotals {
+export type DayTotals = Additive & {
   day: string;
-  revenue: number;
-  netRevenue: number;
-  orders: number;
-  quantity: number;
-  costs: number;
   /** Null while the day awaits its recomputation. */
   uniqueCustomers: number | null;
   updatedAt: string;
-}
-
-type DayRow = {
-  day: string;
-  revenue: string;
-  net_revenue: string;
-  costs: string;
-  orders: number;
-  quantity: string;
-  unique_customers: number | null;
-  updated_at: string;
 };
+
+type DayRow = Record<string, string> & { day: string; unique_customers: number | null; updated_at: string };
 
 export async function readDailyTotals(db: Db, from: string, to: string): Promise<DayTotals[]> {
   const result = await db.query<DayRow>(
-    `SELECT day::text, revenue::text, net_revenue::text, costs::text, orders, quantity::text,
+    `SELECT day::text, ${SLICE_COLUMNS.map((c) => `${c}::text`).join(", ")},
             CASE WHEN EXISTS (SELECT 1 FROM kpi_dirty x WHERE x.dim = 'all' AND x.member = '' AND x.day = k.day)
                  THEN NULL ELSE unique_customers END AS unique_customers,
             to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
@@ -313,11 +246,7 @@ export async function readDailyTotals(db: Db, from: string, to: string): Promise
   );
   return result.rows.map((r) => ({
     day: r.day,
-    revenue: Number(r.revenue),
-    netRevenue: Number(r.net_revenue),
-    costs: Number(r.costs),
-    orders: r.orders,
-    quantity: Number(r.quantity),
+    ...(Object.fromEntries(MEASURES.map((m) => [m.field, Number(r[m.name])])) as Additive),
     uniqueCustomers: r.unique_customers,
     updatedAt: r.updated_at,
   }));
