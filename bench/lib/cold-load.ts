@@ -65,7 +65,11 @@ export interface Resource {
   decodedBodySize: number;
   renderBlockingStatus: string;
   startTime: number;
+  /** First byte of the response (the server's time, plus the hop). */
+  responseStart: number;
   responseEnd: number;
+  /** The API's `server-timing` (db connection, data version, compute), by name. */
+  serverTiming: Record<string, number>;
 }
 
 export interface ColdLoad {
@@ -122,7 +126,9 @@ export async function coldLoad(browser: Browser, stack: BenchStack, by: SignIn, 
             (r as PerformanceResourceTiming & { renderBlockingStatus?: string }).renderBlockingStatus ??
             "unknown",
           startTime: r.startTime,
+          responseStart: r.responseStart,
           responseEnd: r.responseEnd,
+          serverTiming: Object.fromEntries(r.serverTiming.map((t) => [t.name, t.duration])),
         }),
       );
       const lcp = probe.lcp.at(-1);
@@ -168,9 +174,15 @@ function waterfall(loads: ColdLoad[]): string {
     ),
   );
   const fetches = [...api].map((path) => {
-    const pick = (key: "startTime" | "responseEnd") => (l: ColdLoad) =>
-      l.resources.find((r) => r.initiatorType === "fetch" && new URL(r.name).pathname === path)?.[key];
-    return `${path} ${p50(pick("startTime"))}→${p50(pick("responseEnd"))}`;
+    const find = (l: ColdLoad) =>
+      l.resources.find((r) => r.initiatorType === "fetch" && new URL(r.name).pathname === path);
+    const pick = (key: "startTime" | "responseEnd") => (l: ColdLoad) => find(l)?.[key];
+    const server = (name: string) => (l: ColdLoad) => find(l)?.serverTiming[name];
+    const timed = loads.some((l) => find(l)?.serverTiming.db !== undefined);
+    const inside = timed
+      ? ` (db connect ${p50(server("db"))}, version ${p50(server("version"))}, compute ${p50(server("compute"))})`
+      : "";
+    return `${path} ${p50(pick("startTime"))}→${p50(pick("responseEnd"))}${inside}`;
   });
   return [
     `HTML ${p50((l) => l.html.responseEnd)}`,
