@@ -6,8 +6,8 @@
  * The history has updates, deletes, gaps, late events and ties (see `testing/history.ts`).
  */
 import { env, exports } from "cloudflare:workers";
-import { TEST_ADMIN_TOKEN } from "../../test/support/tokens.ts";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_ADMIN_TOKEN } from "../../test/support/tokens.ts";
 import { type Db, withDb } from "../db/client.ts";
 import { createSource, eventually, postSigned, query } from "../test-support.ts";
 import { addDays } from "./calendar.ts";
