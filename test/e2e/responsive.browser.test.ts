@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DemoStream } from "../../scripts/demo/stream.ts";
-import { bulkLoad } from "../../scripts/lib/bulk-client.ts";
+import { bulkLoad, waitExact } from "../../scripts/lib/bulk-client.ts";
 import { browserTestsRun, launchChromium } from "../support/browser.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 import { TEST_ADMIN_TOKEN } from "../support/tokens.ts";
@@ -113,6 +113,8 @@ describe.runIf(browserTestsRun())("the overview at every size", () => {
     };
     const report = await bulkLoad(target, lines);
     expect(report.rejected + report.quarantined).toBe(0);
+    // The screens are judged with every figure exact (none "updating…").
+    await waitExact(target);
   });
   afterAll(async () => {
     await browser?.close();
