@@ -14,6 +14,7 @@ import { useViewState } from "../hooks/useViewState.ts";
 import { dayMarkers, markersIn, ordered } from "../lib/alerts.ts";
 import { apiUrl, fetchSession, loadingHistory, type Role } from "../lib/api.ts";
 import { daySeconds } from "../lib/charts.ts";
+import { afterFirstScreen, firstScreenShown } from "../lib/first-screen.ts";
 import { formatShortDay } from "../lib/format.ts";
 import {
   OVERVIEW_METRICS,
@@ -79,10 +80,16 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
     advanced: apiUrl("/api/v1/kpis/advanced", params),
   };
   const totals = useAnswer(urls.totals, refresh, signedOut);
-  const distinct = useAnswer(urls.distinct, refresh);
+  // After the first screen: on one database backend its scan would hold up the tiles and charts.
+  const distinct = useAnswer(urls.distinct, refresh, undefined, true);
   const days = useAnswer(urls.days, refresh);
   const daily = useAnswer(urls.daily, refresh);
   const advanced = useAnswer(urls.advanced, refresh);
+  const firstScreenDone =
+    (totals.answer !== null || totals.error !== null) && (days.answer !== null || days.error !== null);
+  useEffect(() => {
+    if (firstScreenDone) firstScreenShown();
+  }, [firstScreenDone]);
   const answeredTimeZone = totals.answer?.meta.timezone;
   useEffect(() => timeZone.learn(answeredTimeZone), [answeredTimeZone]);
 
@@ -238,7 +245,12 @@ function useRole(): Role | null {
   const [role, setRole] = useState<Role | null>(null);
   useEffect(() => {
     const controller = new AbortController();
-    fetchSession(controller.signal).then(setRole, () => undefined);
+    afterFirstScreen()
+      .then(() => (controller.signal.aborted ? undefined : fetchSession(controller.signal)))
+      .then(
+        (role) => role && setRole(role),
+        () => undefined,
+      );
     return () => controller.abort();
   }, []);
   return role;
