@@ -24,7 +24,7 @@ const suites: Record<string, () => Promise<void>> = {
   kpi: () => benchKpi(),
   exact: () => benchExact({ quick }),
   live: () => benchLive(),
-  dashboard: () => benchDashboard(),
+  dashboard: () => benchDashboard(flags),
   alerts: () => benchAlerts(),
   ask: () => benchAsk(),
   soak: () => benchSoak(flags),

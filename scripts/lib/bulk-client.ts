@@ -1,7 +1,8 @@
 /**
  * Loads events into Pulse through the bulk endpoint: signed like the webhook, chunked to the
- * endpoint's limits, two requests in flight, then `…/bulk/finish` to recompute what it touched.
- * Used by `npm run backfill` and `npm run seed:demo`.
+ * endpoint's limits, two requests in flight, then `…/bulk/finish`, which has the live room drain the
+ * slices the load left dirty (unique customers, percentiles) and answers at once; `waitExact` follows
+ * that drain to the end. Used by `npm run backfill` and `npm run seed:demo`.
  */
 import { signedHeaders } from "../../workers/ingest/signature.ts";
 
@@ -19,7 +20,10 @@ export interface BulkReport {
   rejected: number;
   quarantined: number;
   unmapped: number;
+  /** Until the last event was committed and `/bulk/finish` answered. */
   seconds: number;
+  /** Slices still being recomputed when `/bulk/finish` answered (their values are served as pending). */
+  dirtySlices: number;
 }
 
 const CHUNK_EVENTS = 5_000;
@@ -73,6 +77,7 @@ export async function bulkLoad(
     quarantined: 0,
     unmapped: 0,
     seconds: 0,
+    dirtySlices: 0,
   };
   const running = new Set<Promise<void>>();
   let chunk: string[] = [];
@@ -109,6 +114,32 @@ export async function bulkLoad(
     headers: { authorization: `Bearer ${target.adminToken}` },
   });
   if (!finish.ok) throw new Error(`finishing the load failed: HTTP ${finish.status} ${await finish.text()}`);
+  const finished = (await finish.json()) as { dirty_slices?: number };
+  report.dirtySlices = finished.dirty_slices ?? 0;
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/**
+ * Waits until no slice is dirty any more (every KPI exact), as `pipeline/health` reports it, calling
+ * `onProgress` with the count at each poll. Returns the seconds it waited.
+ */
+export async function waitExact(
+  target: BulkTarget,
+  onProgress: (dirtySlices: number) => void = () => undefined,
+  { timeoutMs = 600_000, pollMs = 250 } = {},
+): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const response = await fetch(`${target.baseUrl}/api/v1/pipeline/health`, {
+      headers: { authorization: `Bearer ${target.adminToken}` },
+    });
+    if (!response.ok) throw new Error(`pipeline health: HTTP ${response.status} ${await response.text()}`);
+    const dirty = ((await response.json()) as { dirty_slices: number }).dirty_slices;
+    onProgress(dirty);
+    if (dirty === 0) return (performance.now() - started) / 1000;
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`${dirty} slices still dirty after ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

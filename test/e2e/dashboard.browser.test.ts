@@ -135,12 +135,16 @@ const TILES = [
   ["tile-margin", "profit_margin_pct"],
 ] as const;
 
-/** Every tile's value and change equal the API's whole-range answer for the same view. */
+/**
+ * Every tile's value and change equal the API's whole-range answer for the same view. The
+ * unique-customers tile comes after the first screen (a request of its own), hence the e2e default
+ * of 10 s rather than 2.
+ */
 async function expectTilesToMatchApi(
   page: Page,
   params: Record<string, string>,
   compare = "previous_period",
-  timeout = 2_000,
+  timeout = 10_000,
 ) {
   const totals = await api("/api/v1/query", {
     metrics: TILES.map(([, m]) => m).join(","),

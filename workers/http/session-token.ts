@@ -58,6 +58,9 @@ export async function issueSession(
     tk: await fingerprint(env, token),
   };
   const payload = base64url(encoder.encode(JSON.stringify(session)));
+  // A session id just drawn cannot have been revoked: the page this sign-in opens (a dozen
+  // requests at once) is not held up by as many revocation reads.
+  remember(notRevoked, session.sid, now + REVOCATION_RECHECK_MS);
   return { value: `v1.${payload}.${await mac(env, `v1.${payload}`)}`, session };
 }
 

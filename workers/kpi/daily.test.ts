@@ -5,8 +5,9 @@
  * with the API. Silver itself is first checked against the events, resolved independently in TS.
  * The history has updates, deletes, gaps, late events and ties (see `testing/history.ts`).
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_ADMIN_TOKEN } from "../../test/support/tokens.ts";
 import { type Db, withDb } from "../db/client.ts";
 import { createSource, eventually, postSigned, query } from "../test-support.ts";
 import { addDays } from "./calendar.ts";
@@ -22,6 +23,7 @@ import {
   type History,
   liveSalesInSilver,
   loadHistory,
+  postBulk,
   random,
   randomFutureDay,
   rowsOf,
@@ -292,6 +294,43 @@ describe("after a burst through the webhook, with no scheduled job", () => {
     expect(daily.freshness.pending).toEqual([]);
     const wanted = await expected(history.region, from, to);
     expect(wanted.filter((d) => d.orders !== 0).length).toBeGreaterThan(200);
+    expectAgreement(rowsOf(daily), wanted, DAILY);
+    expectAgreement(rowsOf(await api("advanced", params)), wanted, ADVANCED);
+  }, 90_000);
+});
+
+describe("after a bulk load and /bulk/finish, with no scheduled job", () => {
+  it("answers once the events are committed, then the room drains every slice to exact", async () => {
+    const history = generateHistory(uniqueRegion(), randomFutureDay(), 200, 20_261_204);
+    const day = (i: number) => addDays(history.start, i);
+    const source = await createSource("bulk");
+    for (const part of [...history.bulk, history.late]) await postBulk(source, part);
+    // What the bulk requests answered is committed: silver holds every sale already.
+    expect(JSON.stringify(await liveSalesInSilver(history.region))).toBe(
+      JSON.stringify(expectedLiveSales(history)),
+    );
+    const finish = await exports.default.fetch(`http://pulse.test/api/v1/cdc/${source.name}/bulk/finish`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(finish.status).toBe(200);
+    const finished = (await finish.json()) as { committed: boolean; dirty_slices: number; exact: boolean };
+    expect(finished.committed).toBe(true);
+    expect(finished.exact).toBe(finished.dirty_slices === 0);
+
+    // Nobody calls the recomputation here: the room /bulk/finish woke drains the slices.
+    expect(
+      await eventually(
+        () => pendingOf(history.region),
+        (n) => n === 0,
+        30_000,
+      ),
+    ).toBe(0);
+    const params = `from=${day(-10)}&to=${day(history.days + 5)}&region=${history.region}`;
+    const daily = await api("daily", params);
+    expect(daily.freshness.pending).toEqual([]);
+    const wanted = await expected(history.region, day(-10), day(history.days + 5));
+    expect(wanted.filter((d) => d.orders !== 0).length).toBeGreaterThan(150);
     expectAgreement(rowsOf(daily), wanted, DAILY);
     expectAgreement(rowsOf(await api("advanced", params)), wanted, ADVANCED);
   }, 90_000);

@@ -14,8 +14,16 @@ import { useViewState } from "../hooks/useViewState.ts";
 import { dayMarkers, markersIn, ordered } from "../lib/alerts.ts";
 import { apiUrl, fetchSession, loadingHistory, type Role } from "../lib/api.ts";
 import { daySeconds } from "../lib/charts.ts";
+import { afterFirstScreen, firstScreenShown } from "../lib/first-screen.ts";
 import { formatShortDay } from "../lib/format.ts";
-import { OVERVIEW_METRICS, revenueFlags, TILE_SPECS, tileFigures } from "../lib/overview.ts";
+import {
+  OVERVIEW_METRICS,
+  RANGE_DISTINCT_METRICS,
+  revenueFlags,
+  TILE_SPECS,
+  TOTAL_METRICS,
+  tileFigures,
+} from "../lib/overview.ts";
 import { apiParams, dayIn, liveFilter, PRESET_LABELS, resolveRange } from "../lib/url-state.ts";
 import { AlertBanner } from "./AlertBanner.tsx";
 import { AlertsPanel } from "./AlertsPanel.tsx";
@@ -53,8 +61,16 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   const [refresh, setRefresh] = useState(0);
 
   const urls = {
+    // The tiles' first figures come from the daily slices; the range's distinct customers (a scan
+    // of its sales) follow in a request of their own.
     totals: apiUrl("/api/v1/query", {
-      metrics: OVERVIEW_METRICS.join(","),
+      metrics: TOTAL_METRICS.join(","),
+      grain: "range",
+      compare: view.compare,
+      ...params,
+    }),
+    distinct: apiUrl("/api/v1/query", {
+      metrics: RANGE_DISTINCT_METRICS.join(","),
       grain: "range",
       compare: view.compare,
       ...params,
@@ -64,9 +80,16 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
     advanced: apiUrl("/api/v1/kpis/advanced", params),
   };
   const totals = useAnswer(urls.totals, refresh, signedOut);
+  // After the first screen: on one database backend its scan would hold up the tiles and charts.
+  const distinct = useAnswer(urls.distinct, refresh, undefined, true);
   const days = useAnswer(urls.days, refresh);
   const daily = useAnswer(urls.daily, refresh);
   const advanced = useAnswer(urls.advanced, refresh);
+  const firstScreenDone =
+    (totals.answer !== null || totals.error !== null) && (days.answer !== null || days.error !== null);
+  useEffect(() => {
+    if (firstScreenDone) firstScreenShown();
+  }, [firstScreenDone]);
   const answeredTimeZone = totals.answer?.meta.timezone;
   useEffect(() => timeZone.learn(answeredTimeZone), [answeredTimeZone]);
 
@@ -97,7 +120,9 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   // Fold live figures only into answers for the view on screen (not the one still loading). The
   // tiles show as soon as the totals answer; the daily series adds sparklines when it arrives.
   const current = totals.url === urls.totals && days.url === urls.days;
-  const figures = totals.answer ? tileFigures(totals.answer, days.answer, current ? liveToday : null) : null;
+  const figures = totals.answer
+    ? tileFigures(totals.answer, days.answer, current ? liveToday : null, distinct.answer)
+    : null;
   const flags = revenueFlags(daily.answer, advanced.answer, today);
   const compareLabel = COMPARE_LABELS[view.compare];
   const rangeText =
@@ -220,7 +245,12 @@ function useRole(): Role | null {
   const [role, setRole] = useState<Role | null>(null);
   useEffect(() => {
     const controller = new AbortController();
-    fetchSession(controller.signal).then(setRole, () => undefined);
+    afterFirstScreen()
+      .then(() => (controller.signal.aborted ? undefined : fetchSession(controller.signal)))
+      .then(
+        (role) => role && setRole(role),
+        () => undefined,
+      );
     return () => controller.abort();
   }, []);
   return role;

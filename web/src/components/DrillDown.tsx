@@ -135,6 +135,9 @@ function Members({
 }) {
   const { answer, error } = useAnswer(
     apiUrl("/api/v1/breakdown", { metric: "revenue", by, ...params, limit: "50" }),
+    0,
+    undefined,
+    true,
   );
   if (error && !answer) return <p class="form-error">{error}</p>;
   if (!answer) return <p class="muted">Loading…</p>;

@@ -166,6 +166,9 @@ function MemberSelect({
       order: "asc",
       limit: "200",
     }),
+    0,
+    undefined,
+    true,
   );
   const members = answer ? column<string | null>(answer, "member") : [];
   const labels = answer ? column<string | null>(answer, "label") : [];

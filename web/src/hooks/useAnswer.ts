@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Answer, ApiError, fetchAnswer } from "../lib/api.ts";
+import { afterFirstScreen } from "../lib/first-screen.ts";
 
 export interface Loaded {
   answer: Answer | null;
@@ -18,11 +19,13 @@ export interface Loaded {
 /**
  * @param onUnauthorized called on a 401; `hadAnswer` tells a session that ended (an answer was
  *   shown) from a visitor who never signed in.
+ * @param deferred not part of the first screen: asked once it is shown (see `lib/first-screen.ts`)
  */
 export function useAnswer(
   url: string | null,
   refresh = 0,
   onUnauthorized?: (hadAnswer: boolean) => void,
+  deferred = false,
 ): Loaded {
   const [state, setState] = useState<Loaded>({
     answer: null,
@@ -36,21 +39,26 @@ export function useAnswer(
     if (url === null) return;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    fetchAnswer(url, controller.signal).then(
-      (answer) => {
-        answered.current = true;
-        setState({ answer, url, error: null, loading: false, receivedAt: Date.now() });
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        if (error instanceof ApiError && error.unauthorized) onUnauthorized?.(answered.current);
-        setState((s) => ({
-          ...s,
-          error: error instanceof Error ? error.message : String(error),
-          loading: false,
-        }));
-      },
-    );
+    (deferred ? afterFirstScreen() : Promise.resolve())
+      .then(() => {
+        if (controller.signal.aborted) throw controller.signal.reason;
+        return fetchAnswer(url, controller.signal);
+      })
+      .then(
+        (answer) => {
+          answered.current = true;
+          setState({ answer, url, error: null, loading: false, receivedAt: Date.now() });
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          if (error instanceof ApiError && error.unauthorized) onUnauthorized?.(answered.current);
+          setState((s) => ({
+            ...s,
+            error: error instanceof Error ? error.message : String(error),
+            loading: false,
+          }));
+        },
+      );
     return () => controller.abort();
   }, [url, refresh]);
   return state;

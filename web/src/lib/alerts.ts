@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { call } from "./api.ts";
+import { afterFirstScreen } from "./first-screen.ts";
 
 const num = z.nullable(z.number());
 
@@ -54,12 +55,12 @@ export const requestJson = <T>(path: string, schema: z.ZodMiniType<T>, init: Req
 const listBody = z.object({ alerts: z.array(incident) });
 const ackBody = z.object({ alert_id: z.string(), acknowledged_at: z.nullable(z.string()) });
 
-/** Incidents that started in the last `days` days, newest first. */
+/** Incidents that started in the last `days` days, newest first (after the first screen). */
 export function fetchAlerts(days: number, signal?: AbortSignal): Promise<Incident[]> {
   const from = new Date(Date.now() - days * 86_400_000).toISOString();
-  return requestJson(`/api/v1/alerts?from=${encodeURIComponent(from)}`, listBody, { signal }).then(
-    (b) => b.alerts,
-  );
+  return afterFirstScreen()
+    .then(() => requestJson(`/api/v1/alerts?from=${encodeURIComponent(from)}`, listBody, { signal }))
+    .then((b) => b.alerts);
 }
 
 export function acknowledgeAlert(alertId: string): Promise<string | null> {

@@ -7,6 +7,7 @@
  * tree-shakable) keeps the schemas from costing the page ~20 kB of gzip that classic zod would.
  */
 import * as z from "zod/mini";
+import { afterFirstScreen } from "./first-screen.ts";
 
 const role = z.enum(["viewer", "admin"]);
 export type Role = z.infer<typeof role>;
@@ -66,8 +67,11 @@ export async function call<T>(path: string, schema: z.ZodMiniType<T>, init: Requ
   return parsed.data;
 }
 
+/** Today's figures before the live socket has them; after the first screen (the tiles come first). */
 export function fetchSummary(signal?: AbortSignal): Promise<Summary> {
-  return call("/api/v1/kpis/summary", summaryBody, { signal, cache: "no-store" });
+  return afterFirstScreen().then(() =>
+    call("/api/v1/kpis/summary", summaryBody, { signal, cache: "no-store" }),
+  );
 }
 
 /** The current session's role; rejects with `unauthorized` when there is none. */
@@ -162,7 +166,9 @@ export function loadingHistory(health: Health | null): boolean {
 }
 
 export function fetchHealth(signal?: AbortSignal): Promise<Health> {
-  return call("/api/v1/pipeline/health", healthBody, { signal, cache: "no-store" });
+  return afterFirstScreen().then(() =>
+    call("/api/v1/pipeline/health", healthBody, { signal, cache: "no-store" }),
+  );
 }
 
 /** Admin: closes every dashboard socket as a deploy would; they reconnect and resync. */

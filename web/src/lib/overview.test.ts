@@ -60,6 +60,33 @@ describe("tileFigures", () => {
     expect(tileFigures(totals, days, null).unique_customers.pending).toBeUndefined();
   });
 
+  it("reads the range's distinct customers from their own answer when the totals leave them out", () => {
+    const without = (answer: Answer, keep: (name: string) => boolean): Answer => ({
+      ...answer,
+      columns: answer.columns.filter((c) => keep(c.name)),
+      data: answer.data.filter((_, i) => keep(answer.columns[i]!.name)),
+    });
+    const isDistinct = (name: string) => name.startsWith("unique_customers");
+    const rest = without(totals, (name) => !isDistinct(name));
+    const distinct = without(totals, isDistinct);
+    // Still loading: that tile waits (no value, not "updating…"), the others show.
+    const loading = tileFigures(rest, days, null, null);
+    expect(loading.unique_customers).toMatchObject({ value: null, previous: null });
+    expect(loading.unique_customers.pending).toBeUndefined();
+    expect(loading.revenue.value).toBe(300);
+    expect(tileFigures(rest, days, null, distinct)).toEqual(tileFigures(totals, days, null));
+    // Pending in its own answer: "updating…".
+    const updating: Answer = {
+      ...distinct,
+      data: distinct.columns.map((c, i) => (c.name === "unique_customers" ? [null] : distinct.data[i]!)),
+      freshness: { ...distinct.freshness, pending: [{ dim: "all", member: "", day: "2026-11-24" }] },
+    };
+    expect(tileFigures(rest, days, null, updating).unique_customers).toMatchObject({
+      value: null,
+      pending: true,
+    });
+  });
+
   it("folds in what the live room has seen today beyond the API's today bucket", () => {
     const live = {
       date: "2026-11-26",

@@ -39,6 +39,14 @@ export const TILE_SPECS: readonly TileSpec[] = [
 
 /** Every metric the overview asks the API for: the tiles' and what the ratios are made of. */
 export const OVERVIEW_METRICS = [...TILE_SPECS.map((t) => t.metric), "cost_of_goods"];
+/**
+ * Distinct over the whole range: answered from the range's sales (a scan of them), not from the
+ * daily slices, so ~10–20× slower than the rest of the totals. Asked in a request of their own,
+ * so the other tiles (the first screen) don't wait for them.
+ */
+export const RANGE_DISTINCT_METRICS: readonly string[] = ["unique_customers"];
+/** The totals every tile but the range-distinct ones reads: the daily slices answer them. */
+export const TOTAL_METRICS = OVERVIEW_METRICS.filter((m) => !RANGE_DISTINCT_METRICS.includes(m));
 
 export interface TileFigure {
   value: number | null;
@@ -85,9 +93,18 @@ export interface LiveToday {
  * @param days `/query?grain=day` over the same range and filters; null while it loads (no
  *   sparklines, and nothing to fold live figures against yet)
  * @param live today's live tiles for the same filter, or null
+ * @param distinct `/query?grain=range&compare=…` of `RANGE_DISTINCT_METRICS` when `totals` leaves
+ *   them out; null while it loads (those tiles wait, the others show)
  */
-export function tileFigures(totals: Answer, days: Answer | null, live: LiveToday | null): Figures {
-  const total = (name: string) => num(column(totals, name)[0]);
+export function tileFigures(
+  totals: Answer,
+  days: Answer | null,
+  live: LiveToday | null,
+  distinct: Answer | null = null,
+): Figures {
+  const answerOf = (name: string) =>
+    totals.columns.some((c) => c.name === name) || !distinct ? totals : distinct;
+  const total = (name: string) => num(column(answerOf(name), name)[0]);
   const periods = days ? column<string>(days, "period") : [];
   const todayIndex = live ? periods.lastIndexOf(live.date) : -1;
   const figures = {} as Figures;
@@ -132,7 +149,7 @@ export function tileFigures(totals: Answer, days: Answer | null, live: LiveToday
       }
     }
     const previous = total(`${metric}_previous`);
-    const pending = value === null && (totals.freshness.pending?.length ?? 0) > 0;
+    const pending = value === null && (answerOf(metric).freshness.pending?.length ?? 0) > 0;
     figures[metric] = {
       value,
       previous,

@@ -217,7 +217,7 @@ export async function liveSalesInSilver(region: string) {
   );
 }
 
-async function postBulk(source: { name: string; secret: string }, events: Raw[]): Promise<void> {
+export async function postBulk(source: { name: string; secret: string }, events: Raw[]): Promise<void> {
   const body = `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
   const response = await exports.default.fetch(`http://pulse.test/api/v1/cdc/${source.name}/bulk`, {
     method: "POST",

@@ -4,6 +4,7 @@
  * first visit nothing.
  */
 import * as z from "zod/mini";
+import { afterFirstScreen } from "../../lib/first-screen.ts";
 
 const table = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string(), unit: z.optional(z.string()) })),
@@ -66,7 +67,9 @@ export function ask(question: string, signal?: AbortSignal): Promise<AskAnswer> 
 }
 
 export function fetchBriefing(signal?: AbortSignal): Promise<Briefing> {
-  return call("/api/v1/insights/daily", briefingBody, { signal, cache: "no-store" });
+  return afterFirstScreen().then(() =>
+    call("/api/v1/insights/daily", briefingBody, { signal, cache: "no-store" }),
+  );
 }
 
 /** The dashboard view of an answer's interpretation (its range and filters). */
