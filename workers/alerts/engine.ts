@@ -36,6 +36,12 @@ export interface EngineEnv {
 const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
+/**
+ * While a rule × slice is pending or firing, it is judged again this often even when no update
+ * comes: in a slice with an order every few minutes, an alert would otherwise wait for sales to
+ * confirm or resolve it (and a silence would never be judged again).
+ */
+export const TICK_MS = 15_000;
 
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 

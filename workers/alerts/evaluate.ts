@@ -158,8 +158,15 @@ function seasonalCheck(
     dispersion,
   );
   const verdict = countNoise(seasonalVerdict(observed ?? 0, values, { unit }), values, unit);
-  const lowVolume = verdict.state === "ready" && expectedOrders < rule.min_volume;
-  return { verdict: { ...verdict, observed: observed ?? 0 }, weeks, lowVolume, label, from, to };
+  return {
+    verdict: { ...verdict, observed: observed ?? 0 },
+    weeks,
+    expectedOrders,
+    orders: sums?.orders ?? 0,
+    label,
+    from,
+    to,
+  };
 }
 
 function anomalySeasonal(
@@ -177,21 +184,37 @@ function anomalySeasonal(
     seasonalCheck(rule, h, m.now - HOUR, m.now, "the last hour", dispersion),
     seasonalCheck(rule, h, m.dayStart, m.now, "today so far", dispersion),
   ];
-  const ready = checks.filter((c) => c.verdict.state === "ready" && !c.lowVolume);
-  const [, , hour, pace] = checks;
+  const [recent, quarter, hour, pace] = checks;
+  // A slice with a handful of orders an hour pages nobody: below `min_volume` orders in its usual
+  // hour at this time of the week, nothing is judged. Above it, an order count is judged on every
+  // window, the short ones on the exact Poisson odds of their few orders (countNoise). Money and
+  // units are sums of few, very unequal orders (one enterprise deal is twenty ordinary ones), so
+  // a window of those needs `min_volume` orders of its own before it is judged.
+  const sliceLow = hour!.verdict.state === "ready" && hour!.expectedOrders < rule.min_volume;
+  const windowLow = (c: (typeof checks)[number]) =>
+    sliceLow || (metric !== "orders" && c.verdict.state === "ready" && c.expectedOrders < rule.min_volume);
+  const ready = checks.filter((c) => c.verdict.state === "ready" && !windowLow(c));
+  const lowVolume = checks.some((c) => c.verdict.state === "ready" && windowLow(c));
+  // A longer window remembers: it counts only while the last 5 minutes still lean the same way (or,
+  // for a drop, hold no orders at all), so an alert resolves once the present is normal again
+  // rather than when the incident has left the last hour.
+  const leans = (c: (typeof checks)[number]) => {
+    const z = c.verdict.z;
+    const z5 = recent!.verdict.z;
+    if (z === null || z5 === null || recent!.verdict.state !== "ready") return true;
+    return z5 * Math.sign(z) >= 1 || (z < 0 && recent!.orders === 0);
+  };
   // Today's pace keeps the memory of the morning: it counts only while the last hour still leans
   // the same way, so a slow bleed fires but a surge that is over does not keep the alert open.
   const paceCounts =
     hour!.verdict.z !== null && pace!.verdict.z !== null && hour!.verdict.z * Math.sign(pace!.verdict.z) >= 1;
-  const breached = ready.filter((c) => Math.abs(c.verdict.z!) >= limit && (c !== pace || paceCounts));
+  const counts = (c: (typeof checks)[number]) =>
+    c === pace ? paceCounts : c === quarter || c === hour ? leans(c) : true;
+  const breached = ready.filter((c) => Math.abs(c.verdict.z!) >= limit && counts(c));
   // The figures shown are those of the strongest signal (or of today's pace when nothing breaches).
   const shown =
     [...breached].sort((a, b) => Math.abs(b.verdict.z!) - Math.abs(a.verdict.z!))[0] ?? ready.at(-1) ?? pace!;
-  const state: EvaluationState = ready.length
-    ? "ready"
-    : checks.some((c) => c.lowVolume)
-      ? "low_volume"
-      : "warming_up";
+  const state: EvaluationState = ready.length ? "ready" : lowVolume ? "low_volume" : "warming_up";
   const v = shown.verdict;
   const sentence = describePace(rule.metric.replace(/_/g, " "), v, m.now, m.utcOffsetMinutes);
   return result({
@@ -207,7 +230,7 @@ function anomalySeasonal(
       state === "warming_up"
         ? `${rule.metric}: warming up (${v.history} of 3 earlier weeks of history)`
         : state === "low_volume"
-          ? `${rule.metric}: below the minimum volume (${rule.min_volume} orders expected) — not judged`
+          ? `${rule.metric}: below the minimum volume (${rule.min_volume} orders an hour expected) — not judged`
           : `${sentence} (${shown.label})`,
   });
 }
