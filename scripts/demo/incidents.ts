@@ -33,11 +33,11 @@ const FIRST_AFTER_MS = 60_000;
 export const GLITCH_PRICE_FACTOR = 0.1;
 /**
  * The bargain hunters of a price glitch, in the business's average orders a minute (orders a day /
- * 1440): twelve times that, all for the glitched category, whatever the hour.
+ * 1440): twenty times that, all for the glitched category, whatever the hour.
  */
-export const GLITCH_RUSH = 12;
+export const GLITCH_RUSH = 20;
 /** A viral flash sale's extra consumer orders in its region, in the business's average orders a minute. */
-export const SURGE_RUSH = 8;
+export const SURGE_RUSH = 12;
 /**
  * Orders the quiet region must expect in its silent minutes for the silence to be told from chance
  * (none where 10 were expected has odds of 1 in 22,000; where 2 were expected, 1 in 7).

@@ -9,8 +9,8 @@
 import type { Detector, Verdict } from "./detect/detector.ts";
 import { breachZ } from "./detect/index.ts";
 import { describePace, deviationPct } from "./detect/pacing.ts";
-import { robustBaseline, SEASONAL_DEFAULTS, seasonalVerdict } from "./detect/seasonal.ts";
-import { poissonZ, scoreOfZ } from "./detect/stats.ts";
+import { SEASONAL_DEFAULTS, seasonalVerdict } from "./detect/seasonal.ts";
+import { countZ, scoreOfZ, upperTail, zOfUpperTail } from "./detect/stats.ts";
 import { zscoreDetector } from "./detect/zscore.ts";
 import type { Rule } from "./rules.ts";
 import { type Measures, type MetricName, metricOf, type SliceHistory, unitOf, windowSum } from "./series.ts";
@@ -120,20 +120,41 @@ export function minuteDispersion(h: SliceHistory, metric: MetricName, now: numbe
 }
 
 /**
- * Where count noise is what bounds the spread (few events in the window), the deviation is judged
- * on the Poisson odds of the events seen rather than the normal approximation, which understates
- * how unlikely silence is and overstates a handful of extra events.
+ * Counts of events are judged on their exact odds rather than the normal approximation, which
+ * understates how unlikely silence is and overstates a handful of extra events: the observed
+ * events against a negative binomial whose mean is the earlier weeks' (the highest and lowest left
+ * out when there are five or more, so one odd week does not move it) and whose rate varies as much
+ * as it did from week to week (again without the odd weeks) (a baseline of few orders an hour is itself uncertain: eight
+ * Tuesdays of ~25 orders put the rate only within ~20 %). Above a few hundred events the
+ * median / MAD judgement is kept.
  */
 function countNoise(v: Verdict, values: readonly number[], unit: number): Verdict {
   if (v.state !== "ready" || v.expected === null || v.z === null || unit <= 0) return v;
-  const lambda = Math.abs(v.expected) / unit;
-  if (lambda >= 200) return v;
-  const { spread } = robustBaseline(values, SEASONAL_DEFAULTS.minRelativeSpread, 0);
-  const countSpread = Math.sqrt(Math.abs(v.expected) * unit);
-  if (countSpread * Math.sqrt(1 + Math.PI / (2 * values.length)) < spread) return v;
-  const uncertainty = Math.sqrt(1 + Math.PI / (2 * values.length));
-  const z = poissonZ(Math.max(0, v.observed) / unit, lambda) / uncertainty;
-  return { ...v, z, score: scoreOfZ(z) };
+  const sorted = [...values].sort((a, b) => a - b);
+  const kept = sorted.length >= 5 ? sorted.slice(1, -1) : sorted;
+  const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
+  const lambda = Math.abs(mean) / unit;
+  if (lambda >= 200 || !(mean > 0)) return v;
+  // The spread of the same weeks without the odd ones (Black Friday a week ago must not make every
+  // count look ordinary), scaled up for what the trimming takes off a normal spread.
+  const variance =
+    ((kept.length < sorted.length ? 1.5 : 1) * kept.reduce((a, b) => a + (b - mean) ** 2, 0)) /
+    Math.max(1, kept.length - 1);
+  // Today's rate differs from the baseline's as much as a week's did, plus the baseline's own error.
+  const relVar =
+    Math.max(variance / mean ** 2, SEASONAL_DEFAULTS.minRelativeSpread ** 2) * (1 + 1 / values.length);
+  const z = countZ(Math.max(0, v.observed) / unit, lambda, relVar);
+  return { ...v, expected: mean, z, score: scoreOfZ(z) };
+}
+
+/**
+ * The |z| a window must reach: the sensitivity's for an hour or longer, stricter for shorter
+ * windows in proportion to how many more of them a day holds (twelve 5-minute windows per hour),
+ * so each window length has the same false-alarm budget and a small slice's many short windows do
+ * not add up to a page a day.
+ */
+function windowLimit(limit: number, minutes: number): number {
+  return minutes >= 60 ? limit : zOfUpperTail(upperTail(limit) * (minutes / 60));
 }
 
 function seasonalCheck(
@@ -210,7 +231,9 @@ function anomalySeasonal(
     hour!.verdict.z !== null && pace!.verdict.z !== null && hour!.verdict.z * Math.sign(pace!.verdict.z) >= 1;
   const counts = (c: (typeof checks)[number]) =>
     c === pace ? paceCounts : c === quarter || c === hour ? leans(c) : true;
-  const breached = ready.filter((c) => Math.abs(c.verdict.z!) >= limit && counts(c));
+  const breached = ready.filter(
+    (c) => Math.abs(c.verdict.z!) >= windowLimit(limit, (c.to - c.from) / MINUTE) && counts(c),
+  );
   // The figures shown are those of the strongest signal (or of today's pace when nothing breaches).
   const shown =
     [...breached].sort((a, b) => Math.abs(b.verdict.z!) - Math.abs(a.verdict.z!))[0] ?? ready.at(-1) ?? pace!;

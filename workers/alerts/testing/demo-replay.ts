@@ -50,6 +50,8 @@ export interface Replay {
   transitions: ReplayedTransition[];
   evaluations: number;
   sales: number;
+  /** A slice's history as it stood at the end of the replay (\`all\`, \`region:NA\`…), judged at \`now\`. */
+  history: (slice: string, now: number) => SliceHistory;
 }
 
 export const defaultRules = (): Rule[] =>
@@ -174,5 +176,5 @@ export function replayDemo(options: ReplayOptions): Replay {
   if (plan) {
     for (let k = 0; plan.incident(k).start < end; k++) incidents.push(plan.incident(k));
   }
-  return { plan, incidents, transitions, evaluations, sales: salesSeen };
+  return { plan, incidents, transitions, evaluations, sales: salesSeen, history };
 }
