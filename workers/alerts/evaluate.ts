@@ -9,7 +9,7 @@
 import type { Detector, Verdict } from "./detect/detector.ts";
 import { breachZ } from "./detect/index.ts";
 import { describePace, deviationPct } from "./detect/pacing.ts";
-import { SEASONAL_DEFAULTS, seasonalVerdict } from "./detect/seasonal.ts";
+import { seasonalVerdict } from "./detect/seasonal.ts";
 import { countZ, scoreOfZ, upperTail, zOfUpperTail } from "./detect/stats.ts";
 import { zscoreDetector } from "./detect/zscore.ts";
 import type { Rule } from "./rules.ts";
@@ -95,13 +95,16 @@ const median = (xs: number[]) => {
 
 /**
  * The noise of one minute's value, as an event size: half the mean squared change between
- * consecutive minutes of the last `DISPERSION_WINDOW`, over the mean (an index of dispersion that
+ * consecutive minutes of the `DISPERSION_WINDOW` before the last hour, over the mean (an index of dispersion that
  * the slow daily rhythm does not inflate). For a count of independent orders it is about 1; for
  * money it is E[order²] / E[order], which a few large orders make far larger than the average order
  * — so one enterprise deal in a quiet hour is not an anomaly.
  */
 export function minuteDispersion(h: SliceHistory, metric: MetricName, now: number): number {
-  const to = Math.floor(now / MINUTE) * MINUTE;
+  // Learned from the day before the windows being judged (the last hour), so the incident under
+  // judgement does not count as noise: a 1,000× sale in the last minute would otherwise make itself
+  // "one large order" and judge itself ordinary from the next minute on.
+  const to = Math.floor((now - HOUR) / MINUTE) * MINUTE;
   const from = Math.max(h.minutesFrom, to - DISPERSION_WINDOW);
   let n = 0;
   let sum = 0;
@@ -125,25 +128,33 @@ export function minuteDispersion(h: SliceHistory, metric: MetricName, now: numbe
  * events against a negative binomial whose mean is the earlier weeks' (the highest and lowest left
  * out when there are five or more, so one odd week does not move it) and whose rate varies as much
  * as it did from week to week (again without the odd weeks) (a baseline of few orders an hour is itself uncertain: eight
- * Tuesdays of ~25 orders put the rate only within ~20 %). Above a few hundred events the
- * median / MAD judgement is kept.
+ * Tuesdays of ~25 orders put the rate only within ~20 %). The same holds for a busy slice's day so
+ * far: its spread is mostly how much one Wednesday differs from another, which the weeks measure.
  */
+/**
+ * A business's day differs from the same weekday's by about this much (weather, a campaign, a
+ * holiday abroad) even when the few weeks on record happen to agree: a floor on the relative
+ * spread of the expected rate, so eight similar Wednesdays do not make a 20 % busier one an alarm.
+ */
+const MIN_RATE_SPREAD = 0.1;
+
 function countNoise(v: Verdict, values: readonly number[], unit: number): Verdict {
   if (v.state !== "ready" || v.expected === null || v.z === null || unit <= 0) return v;
   const sorted = [...values].sort((a, b) => a - b);
   const kept = sorted.length >= 5 ? sorted.slice(1, -1) : sorted;
   const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
   const lambda = Math.abs(mean) / unit;
-  if (lambda >= 200 || !(mean > 0)) return v;
+  if (!(mean > 0)) return v;
   // The spread of the same weeks without the odd ones (Black Friday a week ago must not make every
   // count look ordinary), scaled up for what the trimming takes off a normal spread.
   const variance =
     ((kept.length < sorted.length ? 1.5 : 1) * kept.reduce((a, b) => a + (b - mean) ** 2, 0)) /
     Math.max(1, kept.length - 1);
   // Today's rate differs from the baseline's as much as a week's did, plus the baseline's own error.
-  const relVar =
-    Math.max(variance / mean ** 2, SEASONAL_DEFAULTS.minRelativeSpread ** 2) * (1 + 1 / values.length);
-  const z = countZ(Math.max(0, v.observed) / unit, lambda, relVar);
+  const relVar = Math.max(variance / mean ** 2, MIN_RATE_SPREAD ** 2) * (1 + 1 / values.length);
+  const k = Math.max(0, v.observed) / unit;
+  // Past a few hundred events the negative binomial is the normal with its variance.
+  const z = lambda < 200 ? countZ(k, lambda, relVar) : (k - lambda) / Math.sqrt(lambda + relVar * lambda ** 2);
   return { ...v, expected: mean, z, score: scoreOfZ(z) };
 }
 

@@ -164,7 +164,9 @@ export function replayDemo(options: ReplayOptions): Replay {
   // engine's tick judges again while something is pending or firing and no update came.
   let lastJudged = liveStart;
   let salesSeen = 0;
-  for (let now = liveStart + 250; now <= end; now += 250) {
+  // (A quarter of a second while something is pending or firing, a second otherwise: an evaluation
+  // judges a sale that much later at most.)
+  for (let now = liveStart + 250; now <= end; now += active() ? 250 : 1000) {
     const arrived = take(now).length;
     salesSeen += arrived;
     if (arrived > 0 || (active() && now - lastJudged >= TICK_MS)) {
