@@ -83,7 +83,10 @@ export class IncidentPlan {
    * The business's expected orders a minute per region (the stream's rhythm), for picking the
    * busiest, and its orders a day, for sizing the rushes.
    */
-  useOrderRates(ordersAt: (region: Region, at: number) => number, ordersPerDay?: (at: number) => number): void {
+  useOrderRates(
+    ordersAt: (region: Region, at: number) => number,
+    ordersPerDay?: (at: number) => number,
+  ): void {
     this.ordersAt = ordersAt;
     this.ordersPerDay = ordersPerDay ?? null;
     this.memo.clear();
@@ -105,7 +108,8 @@ export class IncidentPlan {
     const minutes = Math.min(LENGTH_MINUTES[kind], this.everyMs / 60_000);
     const end = start + minutes * 60_000;
     const perMinute = (this.ordersPerDay?.(start) ?? 750) / 1440;
-    const rushPerMinute = kind === "price-glitch" ? GLITCH_RUSH * perMinute : kind === "surge" ? SURGE_RUSH * perMinute : 0;
+    const rushPerMinute =
+      kind === "price-glitch" ? GLITCH_RUSH * perMinute : kind === "surge" ? SURGE_RUSH * perMinute : 0;
     let quietExpected = Number.POSITIVE_INFINITY;
     if (kind === "quiet-region" && rates) {
       quietExpected = 0;

@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const BASELINE_WEEKS = 8;
-const DISPERSION_WINDOW = 24 * HOUR;
+const DISPERSION_WINDOW = 47 * HOUR;
 
 export interface Moment {
   now: number;
@@ -95,13 +95,14 @@ const median = (xs: number[]) => {
 
 /**
  * The noise of one minute's value, as an event size: half the mean squared change between
- * consecutive minutes of the `DISPERSION_WINDOW` before the last hour, over the mean (an index of dispersion that
- * the slow daily rhythm does not inflate). For a count of independent orders it is about 1; for
+ * consecutive minutes over the mean (an index of dispersion that the slow daily rhythm does not
+ * inflate), over the room's minutes before the last hour (nearly two days: the more large orders
+ * it has seen, the better it knows how large they come). For a count of independent orders it is about 1; for
  * money it is E[order²] / E[order], which a few large orders make far larger than the average order
  * — so one enterprise deal in a quiet hour is not an anomaly.
  */
 export function minuteDispersion(h: SliceHistory, metric: MetricName, now: number): number {
-  // Learned from the day before the windows being judged (the last hour), so the incident under
+  // Learned from before the windows being judged (the last hour), so the incident under
   // judgement does not count as noise: a 1,000× sale in the last minute would otherwise make itself
   // "one large order" and judge itself ordinary from the next minute on.
   const to = Math.floor((now - HOUR) / MINUTE) * MINUTE;
@@ -120,6 +121,19 @@ export function minuteDispersion(h: SliceHistory, metric: MetricName, now: numbe
   }
   if (n < 60 || sum <= 0) return 0;
   return squares / (2 * (n - 1)) / (sum / n);
+}
+
+/** The largest minute's value in the room's minutes before the last hour. */
+function largestMinute(h: SliceHistory, metric: MetricName, now: number): number {
+  const to = Math.floor((now - HOUR) / MINUTE) * MINUTE;
+  const from = Math.max(h.minutesFrom, to - DISPERSION_WINDOW);
+  let largest = 0;
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t < to; t += MINUTE) {
+    const v = h.minutes.get(t);
+    const value = v ? (metricOf(v, metric) ?? 0) : 0;
+    if (value > largest) largest = value;
+  }
+  return largest;
 }
 
 /**
@@ -154,7 +168,8 @@ function countNoise(v: Verdict, values: readonly number[], unit: number): Verdic
   const relVar = Math.max(variance / mean ** 2, MIN_RATE_SPREAD ** 2) * (1 + 1 / values.length);
   const k = Math.max(0, v.observed) / unit;
   // Past a few hundred events the negative binomial is the normal with its variance.
-  const z = lambda < 200 ? countZ(k, lambda, relVar) : (k - lambda) / Math.sqrt(lambda + relVar * lambda ** 2);
+  const z =
+    lambda < 200 ? countZ(k, lambda, relVar) : (k - lambda) / Math.sqrt(lambda + relVar * lambda ** 2);
   return { ...v, expected: mean, z, score: scoreOfZ(z) };
 }
 
@@ -240,8 +255,14 @@ function anomalySeasonal(
   // the same way, so a slow bleed fires but a surge that is over does not keep the alert open.
   const paceCounts =
     hour!.verdict.z !== null && pace!.verdict.z !== null && hour!.verdict.z * Math.sign(pace!.verdict.z) >= 1;
+  // Money and units come in orders of very different sizes, with a long tail no count model
+  // captures: a rise counts only when it is more than one order could be — over three times the
+  // largest minute the slice took in the two days before (a deal of a size it has seen is not news).
+  const largest = metric === "orders" || metric === "avg_order_value" ? 0 : largestMinute(h, metric, m.now);
+  const beyondOneOrder = (c: (typeof checks)[number]) =>
+    c.verdict.z! < 0 || c.verdict.expected === null || c.verdict.observed - c.verdict.expected > 3 * largest;
   const counts = (c: (typeof checks)[number]) =>
-    c === pace ? paceCounts : c === quarter || c === hour ? leans(c) : true;
+    beyondOneOrder(c) && (c === pace ? paceCounts : c === quarter || c === hour ? leans(c) : true);
   const breached = ready.filter(
     (c) => Math.abs(c.verdict.z!) >= windowLimit(limit, (c.to - c.from) / MINUTE) && counts(c),
   );

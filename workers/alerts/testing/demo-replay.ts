@@ -14,8 +14,8 @@ import { TICK_MS } from "../engine.ts";
 import { type Evaluation, evaluateRule } from "../evaluate.ts";
 import { type AlertState, INITIAL, step } from "../lifecycle.ts";
 import { type Rule, ruleInputSchema } from "../rules.ts";
-import { momentAt } from "../simulate.ts";
 import { add, type Measures, type SliceHistory, ZERO } from "../series.ts";
+import { momentAt } from "../simulate.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -87,7 +87,9 @@ export function replayDemo(options: ReplayOptions): Replay {
   const stream = new DemoStream({ seed, epoch, speed: options.speed, incidents: plan });
   plan?.startAt(liveStart);
 
-  const sums = new Map<string, SliceSums>(sliceKeys.map((k) => [k, { hours: new Map(), minutes: new Map() }]));
+  const sums = new Map<string, SliceSums>(
+    sliceKeys.map((k) => [k, { hours: new Map(), minutes: new Map() }]),
+  );
   // The sale as it stands (corrections replace it), to take its old values out again.
   const sales = new Map<unknown, { at: number; region: string; m: Measures }>();
   const minutesFrom = (now: number) => now - 48 * HOUR;
@@ -142,7 +144,13 @@ export function replayDemo(options: ReplayOptions): Replay {
   const history = (key: string, now: number): SliceHistory => {
     const s = sums.get(key)!;
     // Postgres' hours as the engine last loaded them (at the live start: it reloads every 6 hours).
-    return { hours: s.hours, hoursFrom: epoch, minutes: s.minutes, minutesFrom: minutesFrom(now), days: new Map() };
+    return {
+      hours: s.hours,
+      hoursFrom: epoch,
+      minutes: s.minutes,
+      minutesFrom: minutesFrom(now),
+      days: new Map(),
+    };
   };
   const judge = (now: number) => {
     for (const rule of rules) {
