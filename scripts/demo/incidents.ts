@@ -2,15 +2,20 @@
  * Staged incidents of the live demo, for alert rules to catch: every `everyMinutes` (5 by
  * default) one of three, in turn —
  *
- *   - price glitch: a category sells at a tenth of its price for 3 minutes (a bad price upload)
- *     and bargain hunters pile in: five times the orders, every extra one for that category, so
- *     revenue per order dips and the margin turns negative;
+ *   - price glitch: a category sells at a tenth of its price for 2 minutes (a bad price upload,
+ *     fixed quickly) and bargain hunters pile in from the deal sites, every one of them for that
+ *     category, so revenue per order dips and the margin turns negative;
  *   - quiet region: the region with the most orders at that time posts no sales for 5 minutes (a
  *     store system down);
- *   - surge: a region's consumer orders run at 5× for 3 minutes (a flash sale going viral).
+ *   - surge: a flash sale goes viral in one region, consumer orders pouring in for 3 minutes.
  *
- * Sized to be caught: silence is only news where orders are expected, so the quiet region is the
- * busiest one (a small region at its night has minutes without orders anyway).
+ * Sized to be real business events at any speed, rather than multiples of the hour's rate that
+ * vanish at night or at speed 1: the bargain hunters and the flash sale's buyers come at a rate
+ * set by the size of the business (orders a day), not by how busy this minute happens to be, so
+ * even at `PULSE_DEMO_SPEED=1` (an order every two minutes) their orders stand out. Silence is only
+ * news where orders are expected: the quiet region is the busiest one, and where even it would
+ * expect too few orders in 5 minutes to tell silence from chance (speed 1, or night) the incident
+ * is skipped, and the terminal says so.
  *
  * The schedule is deterministic: incident k starts `1 + k × everyMinutes` minutes after the live
  * demo started (`startAt`: once the history is in), its category or surging region drawn from the
@@ -23,12 +28,21 @@ import type { Channel } from "./rhythm.ts";
 
 export type IncidentKind = "quiet-region" | "price-glitch" | "surge";
 const KINDS: readonly IncidentKind[] = ["price-glitch", "quiet-region", "surge"];
-const LENGTH_MINUTES: Record<IncidentKind, number> = { "quiet-region": 5, "price-glitch": 3, surge: 3 };
+const LENGTH_MINUTES: Record<IncidentKind, number> = { "quiet-region": 5, "price-glitch": 2, surge: 3 };
 const FIRST_AFTER_MS = 60_000;
 export const GLITCH_PRICE_FACTOR = 0.1;
-/** Extra orders during a price glitch, per normal order (all for the glitched category). */
-export const GLITCH_RUSH = 4;
-export const SURGE_FACTOR = 5;
+/**
+ * The bargain hunters of a price glitch, in the business's average orders a minute (orders a day /
+ * 1440): twenty times that, all for the glitched category, whatever the hour.
+ */
+export const GLITCH_RUSH = 20;
+/** A viral flash sale's extra consumer orders in its region, in the business's average orders a minute. */
+export const SURGE_RUSH = 12;
+/**
+ * Orders the quiet region must expect in its silent minutes for the silence to be told from chance
+ * (none where 10 were expected has odds of 1 in 22,000; where 2 were expected, 1 in 7).
+ */
+export const QUIET_MIN_EXPECTED = 10;
 
 export interface Incident {
   index: number;
@@ -38,6 +52,10 @@ export interface Incident {
   region: Region;
   category: Category;
   description: string;
+  /** Why it is not staged after all (a quiet region where too few orders are expected), or null. */
+  skipped: string | null;
+  /** Extra orders a minute (a glitch's bargain hunters, a surge's buyers). */
+  rushPerMinute: number;
 }
 
 export class IncidentPlan {
@@ -45,6 +63,7 @@ export class IncidentPlan {
   private liveStart: number;
   private readonly everyMs: number;
   private ordersAt: ((region: Region, at: number) => number) | null = null;
+  private ordersPerDay: ((at: number) => number) | null = null;
   private readonly memo = new Map<number, Incident>();
 
   constructor(options: { seed: number; liveStart: number; everyMinutes: number }) {
@@ -60,9 +79,16 @@ export class IncidentPlan {
     this.memo.clear();
   }
 
-  /** The business's expected orders per region (the stream's rhythm), for picking the busiest. */
-  useOrderRates(ordersAt: (region: Region, at: number) => number): void {
+  /**
+   * The business's expected orders a minute per region (the stream's rhythm), for picking the
+   * busiest, and its orders a day, for sizing the rushes.
+   */
+  useOrderRates(
+    ordersAt: (region: Region, at: number) => number,
+    ordersPerDay?: (at: number) => number,
+  ): void {
     this.ordersAt = ordersAt;
+    this.ordersPerDay = ordersPerDay ?? null;
     this.memo.clear();
   }
 
@@ -80,13 +106,29 @@ export class IncidentPlan {
         ? REGION_CODES.reduce((best, r) => (rates(r, start) > rates(best, start) ? r : best))
         : drawn;
     const minutes = Math.min(LENGTH_MINUTES[kind], this.everyMs / 60_000);
-    const description =
-      kind === "quiet-region"
+    const end = start + minutes * 60_000;
+    const perMinute = (this.ordersPerDay?.(start) ?? 750) / 1440;
+    const rushPerMinute =
+      kind === "price-glitch" ? GLITCH_RUSH * perMinute : kind === "surge" ? SURGE_RUSH * perMinute : 0;
+    let quietExpected = Number.POSITIVE_INFINITY;
+    if (kind === "quiet-region" && rates) {
+      quietExpected = 0;
+      for (let t = start; t < end; t += 60_000) quietExpected += rates(region, t);
+    }
+    const skipped =
+      quietExpected < QUIET_MIN_EXPECTED
+        ? `${region}, the busiest region now, expects only ${quietExpected.toFixed(1)} orders in ${minutes} min: ` +
+          "too few to tell silence from chance, so no quiet region this time (PULSE_DEMO_SPEED=10 stages one)"
+        : null;
+    const rush = Math.round(rushPerMinute * 10) / 10;
+    const description = skipped
+      ? `skipped: ${skipped}`
+      : kind === "quiet-region"
         ? `${region} goes quiet (no sales) for ${minutes} min`
         : kind === "price-glitch"
-          ? `${category} sells at a tenth of its price for ${minutes} min (bargain hunters: five times the orders)`
-          : `${region} consumer orders surge ×${SURGE_FACTOR} for ${minutes} min`;
-    const incident = { index, kind, start, end: start + minutes * 60_000, region, category, description };
+          ? `${category} sells at a tenth of its price for ${minutes} min (bargain hunters: ~${rush} extra orders a minute)`
+          : `a flash sale goes viral in ${region}: ~${rush} extra consumer orders a minute for ${minutes} min`;
+    const incident = { index, kind, start, end, region, category, description, skipped, rushPerMinute };
     this.memo.set(index, incident);
     return incident;
   }
@@ -98,18 +140,25 @@ export class IncidentPlan {
     return at < candidate.end ? candidate : null;
   }
 
-  /** How an incident at `at` changes the expected orders of `region` and `channel`. */
-  rateFactor(region: Region, channel: Channel, at: number): number {
+  /** How an incident at `at` changes the expected orders of `region` (a quiet region posts none). */
+  rateFactor(region: Region, _channel: Channel, at: number): number {
     const incident = this.at(at);
-    if (!incident || incident.region !== region) return 1;
-    if (incident.kind === "quiet-region") return 0;
-    return incident.kind === "surge" && channel === "consumer" ? SURGE_FACTOR : 1;
+    return incident?.kind === "quiet-region" && !incident.skipped && incident.region === region ? 0 : 1;
   }
 
-  /** Extra orders per normal order at `at`, and the category they buy (a glitch's bargain hunters). */
-  rush(at: number): { factor: number; category: Category } | null {
+  /**
+   * Extra orders a minute at `at` in `region`, and what they buy: a glitch's bargain hunters (in
+   * every region by its share, all for the glitched category) or a surge's buyers (its region only).
+   */
+  rush(at: number, region: Region, share: number): { perMinute: number; category: Category | null } | null {
     const incident = this.at(at);
-    return incident?.kind === "price-glitch" ? { factor: GLITCH_RUSH, category: incident.category } : null;
+    if (incident?.kind === "price-glitch") {
+      return { perMinute: incident.rushPerMinute * share, category: incident.category };
+    }
+    if (incident?.kind === "surge" && incident.region === region) {
+      return { perMinute: incident.rushPerMinute, category: null };
+    }
+    return null;
   }
 
   /** The unit price a sale of `category` at `at` is posted with. */

@@ -75,8 +75,9 @@ export class DemoStream {
     this.customers = new CustomerBase(this.random);
     this.sales = new SaleMaker(this.catalog);
     this.cursor = Math.floor(options.epoch / MINUTE) * MINUTE;
-    options.incidents?.useOrderRates((region, at) =>
-      CHANNELS.reduce((sum, channel) => sum + this.rhythm.expected(region, channel, at), 0),
+    options.incidents?.useOrderRates(
+      (region, at) => CHANNELS.reduce((sum, channel) => sum + this.rhythm.expected(region, channel, at), 0),
+      (at) => this.rhythm.level(at),
     );
     const baseCount = Math.round(BASE_CUSTOMERS_PER_DAILY_ORDER * ORDERS_PER_DAY * options.speed);
     this.base = this.customers.seedBase(baseCount, options.epoch - 86_400_000);
@@ -125,7 +126,6 @@ export class DemoStream {
   private generateMinute(minute: number): void {
     const incidents = this.options.incidents;
     const arrivals: { at: number; region: Region; channel: Channel; category?: Category }[] = [];
-    const rush = incidents?.rush(minute) ?? null;
     for (const region of REGION_CODES) {
       for (const channel of CHANNELS) {
         const factor = incidents ? incidents.rateFactor(region, channel, minute) : 1;
@@ -134,12 +134,13 @@ export class DemoStream {
         for (let i = 0; i < orders; i++) {
           arrivals.push({ at: minute + Math.floor(this.random() * MINUTE), region, channel });
         }
-        // The glitch's bargain hunters (drawn only during one, so the stream is unchanged otherwise).
-        const extra = rush ? poisson(expected * rush.factor, this.random) : 0;
-        for (let i = 0; i < extra; i++) {
-          const at = minute + Math.floor(this.random() * MINUTE);
-          arrivals.push({ at, region, channel, category: rush!.category });
-        }
+      }
+      // An incident's rush (drawn only during one, so the stream is unchanged otherwise): consumers.
+      const rush = incidents?.rush(minute, region, REGIONS[region].share) ?? null;
+      const extra = rush ? poisson(rush.perMinute, this.random) : 0;
+      for (let i = 0; i < extra; i++) {
+        const at = minute + Math.floor(this.random() * MINUTE);
+        arrivals.push({ at, region, channel: "consumer", category: rush!.category ?? undefined });
       }
     }
     // In time order, so a returning customer's order never comes before their first one.

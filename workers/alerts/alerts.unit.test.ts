@@ -154,7 +154,8 @@ describe("no alert for a normal night or weekend", () => {
         expect(result.unjudged).toBeLessThan(result.evaluations);
       }
     }
-  });
+    // Twenty replays of two days each: seconds on a busy machine.
+  }, 60_000);
 
   it("stays quiet and says so while warming up (two weeks of history)", () => {
     const history = generatedHistory(WEDNESDAY, 2, {

@@ -36,6 +36,12 @@ export interface EngineEnv {
 const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
+/**
+ * While a rule × slice is pending or firing, it is judged again this often even when no update
+ * comes: in a slice with an order every few minutes, an alert would otherwise wait for sales to
+ * confirm or resolve it (and a silence would never be judged again).
+ */
+export const TICK_MS = 15_000;
 
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
@@ -64,6 +70,8 @@ export class AlertEngine implements RuleEvaluator {
   private readonly env: EngineEnv;
   private latest: LiveUpdate | null = null;
   private running: Promise<void> | null = null;
+  private tick: ReturnType<typeof setTimeout> | null = null;
+  private lastRun = 0;
 
   constructor(env: EngineEnv) {
     this.env = env;
@@ -82,12 +90,17 @@ export class AlertEngine implements RuleEvaluator {
     // correction) is remembered but judged nothing on — its "last 15 minutes" are a gap, not a drop.
     const recent = update.at - RECENT_MS;
     if (!update.changed.minutes.some((b) => b.minute * 1000 >= recent)) return;
+    this.run(update, room);
+  }
+
+  private run(update: LiveUpdate, room: RoomReader): void {
     this.latest = update;
     if (this.running) return;
     this.running = (async () => {
       while (this.latest) {
         const next = this.latest;
         this.latest = null;
+        this.lastRun = Date.now();
         await this.evaluateAll(next, room).catch((error: unknown) =>
           console.error(
             JSON.stringify({ msg: "alert evaluation failed", seq: next.seq, error: String(error) }),
@@ -95,7 +108,30 @@ export class AlertEngine implements RuleEvaluator {
         );
       }
       this.running = null;
+      this.armTick(update, room);
     })();
+  }
+
+  /**
+   * While anything is pending or firing, judges again every `TICK_MS` that passes without an
+   * update: a quiet slice confirms or resolves its alert on time. Nothing pending, no timer — an
+   * idle room stays idle.
+   */
+  private armTick(last: LiveUpdate, room: RoomReader): void {
+    if (this.tick) return;
+    const active = [...this.states.values()].some((s) => s.status === "pending" || s.status === "firing");
+    if (!active) return;
+    this.tick = setTimeout(
+      () => {
+        this.tick = null;
+        const now = Date.now();
+        // An update judged meanwhile: wait a full tick after it.
+        if (now - this.lastRun < TICK_MS - 100 || this.running) return this.armTick(last, room);
+        const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
+        this.run({ seq: last.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
+      },
+      Math.max(100, this.lastRun + TICK_MS - Date.now()),
+    );
   }
 
   /** Resolves when the evaluations under way are done (tests). */

@@ -9,8 +9,8 @@
 import type { Detector, Verdict } from "./detect/detector.ts";
 import { breachZ } from "./detect/index.ts";
 import { describePace, deviationPct } from "./detect/pacing.ts";
-import { robustBaseline, SEASONAL_DEFAULTS, seasonalVerdict } from "./detect/seasonal.ts";
-import { poissonZ, scoreOfZ } from "./detect/stats.ts";
+import { seasonalVerdict } from "./detect/seasonal.ts";
+import { countZ, scoreOfZ, upperTail, zOfUpperTail } from "./detect/stats.ts";
 import { zscoreDetector } from "./detect/zscore.ts";
 import type { Rule } from "./rules.ts";
 import { type Measures, type MetricName, metricOf, type SliceHistory, unitOf, windowSum } from "./series.ts";
@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const BASELINE_WEEKS = 8;
-const DISPERSION_WINDOW = 24 * HOUR;
+const DISPERSION_WINDOW = 47 * HOUR;
 
 export interface Moment {
   now: number;
@@ -95,13 +95,17 @@ const median = (xs: number[]) => {
 
 /**
  * The noise of one minute's value, as an event size: half the mean squared change between
- * consecutive minutes of the last `DISPERSION_WINDOW`, over the mean (an index of dispersion that
- * the slow daily rhythm does not inflate). For a count of independent orders it is about 1; for
+ * consecutive minutes over the mean (an index of dispersion that the slow daily rhythm does not
+ * inflate), over the room's minutes before the last hour (nearly two days: the more large orders
+ * it has seen, the better it knows how large they come). For a count of independent orders it is about 1; for
  * money it is E[order²] / E[order], which a few large orders make far larger than the average order
  * — so one enterprise deal in a quiet hour is not an anomaly.
  */
 export function minuteDispersion(h: SliceHistory, metric: MetricName, now: number): number {
-  const to = Math.floor(now / MINUTE) * MINUTE;
+  // Learned from before the windows being judged (the last hour), so the incident under
+  // judgement does not count as noise: a 1,000× sale in the last minute would otherwise make itself
+  // "one large order" and judge itself ordinary from the next minute on.
+  const to = Math.floor((now - HOUR) / MINUTE) * MINUTE;
   const from = Math.max(h.minutesFrom, to - DISPERSION_WINDOW);
   let n = 0;
   let sum = 0;
@@ -119,21 +123,64 @@ export function minuteDispersion(h: SliceHistory, metric: MetricName, now: numbe
   return squares / (2 * (n - 1)) / (sum / n);
 }
 
+/** The largest minute's value in the room's minutes before the last hour. */
+function largestMinute(h: SliceHistory, metric: MetricName, now: number): number {
+  const to = Math.floor((now - HOUR) / MINUTE) * MINUTE;
+  const from = Math.max(h.minutesFrom, to - DISPERSION_WINDOW);
+  let largest = 0;
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t < to; t += MINUTE) {
+    const v = h.minutes.get(t);
+    const value = v ? (metricOf(v, metric) ?? 0) : 0;
+    if (value > largest) largest = value;
+  }
+  return largest;
+}
+
 /**
- * Where count noise is what bounds the spread (few events in the window), the deviation is judged
- * on the Poisson odds of the events seen rather than the normal approximation, which understates
- * how unlikely silence is and overstates a handful of extra events.
+ * Counts of events are judged on their exact odds rather than the normal approximation, which
+ * understates how unlikely silence is and overstates a handful of extra events: the observed
+ * events against a negative binomial whose mean is the earlier weeks' (the highest and lowest left
+ * out when there are five or more, so one odd week does not move it) and whose rate varies as much
+ * as it did from week to week (again without the odd weeks) (a baseline of few orders an hour is itself uncertain: eight
+ * Tuesdays of ~25 orders put the rate only within ~20 %). The same holds for a busy slice's day so
+ * far: its spread is mostly how much one Wednesday differs from another, which the weeks measure.
  */
+/**
+ * A business's day differs from the same weekday's by about this much (weather, a campaign, a
+ * holiday abroad) even when the few weeks on record happen to agree: a floor on the relative
+ * spread of the expected rate, so eight similar Wednesdays do not make a 20 % busier one an alarm.
+ */
+const MIN_RATE_SPREAD = 0.1;
+
 function countNoise(v: Verdict, values: readonly number[], unit: number): Verdict {
   if (v.state !== "ready" || v.expected === null || v.z === null || unit <= 0) return v;
-  const lambda = Math.abs(v.expected) / unit;
-  if (lambda >= 200) return v;
-  const { spread } = robustBaseline(values, SEASONAL_DEFAULTS.minRelativeSpread, 0);
-  const countSpread = Math.sqrt(Math.abs(v.expected) * unit);
-  if (countSpread * Math.sqrt(1 + Math.PI / (2 * values.length)) < spread) return v;
-  const uncertainty = Math.sqrt(1 + Math.PI / (2 * values.length));
-  const z = poissonZ(Math.max(0, v.observed) / unit, lambda) / uncertainty;
-  return { ...v, z, score: scoreOfZ(z) };
+  const sorted = [...values].sort((a, b) => a - b);
+  const kept = sorted.length >= 5 ? sorted.slice(1, -1) : sorted;
+  const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
+  const lambda = Math.abs(mean) / unit;
+  if (!(mean > 0)) return v;
+  // The spread of the same weeks without the odd ones (Black Friday a week ago must not make every
+  // count look ordinary), scaled up for what the trimming takes off a normal spread.
+  const variance =
+    ((kept.length < sorted.length ? 1.5 : 1) * kept.reduce((a, b) => a + (b - mean) ** 2, 0)) /
+    Math.max(1, kept.length - 1);
+  // Today's rate differs from the baseline's as much as a week's did, plus the baseline's own error.
+  const relVar = Math.max(variance / mean ** 2, MIN_RATE_SPREAD ** 2) * (1 + 1 / values.length);
+  const k = Math.max(0, v.observed) / unit;
+  // Past a few hundred events the negative binomial is the normal with its variance.
+  const z =
+    lambda < 200 ? countZ(k, lambda, relVar) : (k - lambda) / Math.sqrt(lambda + relVar * lambda ** 2);
+  return { ...v, expected: mean, z, score: scoreOfZ(z) };
+}
+
+/**
+ * The |z| a window must reach: the sensitivity's for an hour or longer, stricter for shorter
+ * windows in proportion to how many more of them a day holds (twelve 5-minute windows per hour),
+ * so each window length has the same false-alarm budget and a small slice's many short windows do
+ * not add up to a page a day.
+ */
+function windowLimit(limit: number, minutes: number): number {
+  return minutes >= 60 ? limit : zOfUpperTail(upperTail(limit) * (minutes / 60));
 }
 
 function seasonalCheck(
@@ -158,8 +205,15 @@ function seasonalCheck(
     dispersion,
   );
   const verdict = countNoise(seasonalVerdict(observed ?? 0, values, { unit }), values, unit);
-  const lowVolume = verdict.state === "ready" && expectedOrders < rule.min_volume;
-  return { verdict: { ...verdict, observed: observed ?? 0 }, weeks, lowVolume, label, from, to };
+  return {
+    verdict: { ...verdict, observed: observed ?? 0 },
+    weeks,
+    expectedOrders,
+    orders: sums?.orders ?? 0,
+    label,
+    from,
+    to,
+  };
 }
 
 function anomalySeasonal(
@@ -177,21 +231,45 @@ function anomalySeasonal(
     seasonalCheck(rule, h, m.now - HOUR, m.now, "the last hour", dispersion),
     seasonalCheck(rule, h, m.dayStart, m.now, "today so far", dispersion),
   ];
-  const ready = checks.filter((c) => c.verdict.state === "ready" && !c.lowVolume);
-  const [, , hour, pace] = checks;
+  const [recent, quarter, hour, pace] = checks;
+  // A slice with a handful of orders an hour pages nobody: below `min_volume` orders in its usual
+  // hour at this time of the week, nothing is judged. Above it, an order count is judged on every
+  // window, the short ones on the exact Poisson odds of their few orders (countNoise). Money and
+  // units are sums of few, very unequal orders (one enterprise deal is twenty ordinary ones), so
+  // a window of those needs `min_volume` orders of its own before it is judged.
+  const sliceLow = hour!.verdict.state === "ready" && hour!.expectedOrders < rule.min_volume;
+  const windowLow = (c: (typeof checks)[number]) =>
+    sliceLow || (metric !== "orders" && c.verdict.state === "ready" && c.expectedOrders < rule.min_volume);
+  const ready = checks.filter((c) => c.verdict.state === "ready" && !windowLow(c));
+  const lowVolume = checks.some((c) => c.verdict.state === "ready" && windowLow(c));
+  // A longer window remembers: it counts only while the last 5 minutes still lean the same way (or,
+  // for a drop, hold no orders at all), so an alert resolves once the present is normal again
+  // rather than when the incident has left the last hour.
+  const leans = (c: (typeof checks)[number]) => {
+    const z = c.verdict.z;
+    const z5 = recent!.verdict.z;
+    if (z === null || z5 === null || recent!.verdict.state !== "ready") return true;
+    return z5 * Math.sign(z) >= 1 || (z < 0 && recent!.orders === 0);
+  };
   // Today's pace keeps the memory of the morning: it counts only while the last hour still leans
   // the same way, so a slow bleed fires but a surge that is over does not keep the alert open.
   const paceCounts =
     hour!.verdict.z !== null && pace!.verdict.z !== null && hour!.verdict.z * Math.sign(pace!.verdict.z) >= 1;
-  const breached = ready.filter((c) => Math.abs(c.verdict.z!) >= limit && (c !== pace || paceCounts));
+  // Money and units come in orders of very different sizes, with a long tail no count model
+  // captures: a rise counts only when it is more than one order could be — over three times the
+  // largest minute the slice took in the two days before (a deal of a size it has seen is not news).
+  const largest = metric === "orders" || metric === "avg_order_value" ? 0 : largestMinute(h, metric, m.now);
+  const beyondOneOrder = (c: (typeof checks)[number]) =>
+    c.verdict.z! < 0 || c.verdict.expected === null || c.verdict.observed - c.verdict.expected > 3 * largest;
+  const counts = (c: (typeof checks)[number]) =>
+    beyondOneOrder(c) && (c === pace ? paceCounts : c === quarter || c === hour ? leans(c) : true);
+  const breached = ready.filter(
+    (c) => Math.abs(c.verdict.z!) >= windowLimit(limit, (c.to - c.from) / MINUTE) && counts(c),
+  );
   // The figures shown are those of the strongest signal (or of today's pace when nothing breaches).
   const shown =
     [...breached].sort((a, b) => Math.abs(b.verdict.z!) - Math.abs(a.verdict.z!))[0] ?? ready.at(-1) ?? pace!;
-  const state: EvaluationState = ready.length
-    ? "ready"
-    : checks.some((c) => c.lowVolume)
-      ? "low_volume"
-      : "warming_up";
+  const state: EvaluationState = ready.length ? "ready" : lowVolume ? "low_volume" : "warming_up";
   const v = shown.verdict;
   const sentence = describePace(rule.metric.replace(/_/g, " "), v, m.now, m.utcOffsetMinutes);
   return result({
@@ -207,7 +285,7 @@ function anomalySeasonal(
       state === "warming_up"
         ? `${rule.metric}: warming up (${v.history} of 3 earlier weeks of history)`
         : state === "low_volume"
-          ? `${rule.metric}: below the minimum volume (${rule.min_volume} orders expected) — not judged`
+          ? `${rule.metric}: below the minimum volume (${rule.min_volume} orders an hour expected) — not judged`
           : `${sentence} (${shown.label})`,
   });
 }

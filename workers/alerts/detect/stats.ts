@@ -139,3 +139,26 @@ export function poissonZ(k: number, lambda: number): number {
   const z = zOfUpperTail(Math.max(tail, 1e-300));
   return below ? -Math.max(0, z) : Math.max(0, z);
 }
+
+/**
+ * How surprising `k` events are when `mean` were expected and the expected rate itself is only
+ * known to a relative variance `relVar` (the week-to-week spread of the baseline): the
+ * negative-binomial (Gamma-Poisson) tail, P(X ≤ k) below the mean, P(X ≥ k) above it, as the normal
+ * deviation with the same tail. Exact for small counts; with `relVar` 0 it is `poissonZ`.
+ */
+export function countZ(k: number, mean: number, relVar: number): number {
+  if (!(relVar > 1e-9) || !(mean > 0)) return poissonZ(k, mean);
+  const r = 1 / relVar;
+  const below = k < mean;
+  const n = below ? Math.floor(k) : Math.ceil(k);
+  let term = Math.exp(r * Math.log(r / (r + mean)));
+  let cdf = 0;
+  const q = mean / (r + mean);
+  for (let i = 0; i <= (below ? n : n - 1); i++) {
+    if (i > 0) term *= ((r + i - 1) / i) * q;
+    cdf += term;
+  }
+  const tail = below ? cdf : Math.max(0, 1 - cdf);
+  const z = zOfUpperTail(Math.max(tail, 1e-300));
+  return below ? -Math.max(0, z) : Math.max(0, z);
+}
