@@ -24,6 +24,7 @@ import {
   type Deltas,
   dataQuality,
   emptyDeltas,
+  type Measures,
   type SaleEvent,
   type SaleState,
   saleStateFrom,
@@ -258,7 +259,8 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   await deriveSales(tx, sales.toDerive, options.timeZone, now);
   const { deltas, before, after } = saleDeltas(sales, now);
   await upsertSales(tx, after, options.batchId, options.reportingCurrency);
-  const written = await writeShared(tx, deltas, [...before.values(), ...after], counts, items);
+  const combos = comboDeltas(before, after);
+  const written = await writeShared(tx, deltas, combos, [...before.values(), ...after], counts, items);
   return outcome(items.length, counts, deltas, written);
 }
 
@@ -475,6 +477,7 @@ function saleDeltas(sales: ResolvedSales, now: number) {
 async function writeShared(
   tx: Db,
   deltas: Deltas,
+  combos: Map<string, Measures>,
   sales: SaleState[],
   counts: Map<string, SourceCounts>,
   items: Item[],
@@ -483,7 +486,7 @@ async function writeShared(
   await lockSlices(tx);
   const firstSaleSlices = await refreshFirstSales(tx, customers);
   await applySliceDeltas(tx, deltas.slices, firstSaleSlices);
-  await applyComboDeltas(tx, comboDeltas(before, after), combosOfSlices(firstSaleSlices));
+  await applyComboDeltas(tx, combos, combosOfSlices(firstSaleSlices));
   const touchedMinutes = await applyMinuteDeltas(tx, deltas.minutes);
   await applyFactDeltas(tx, deltas.facts);
   await addSourceStats(tx, counts);

@@ -9,7 +9,15 @@
 import type { Db } from "../../db/client.ts";
 import { ADDITIVE_MEASURES, contributionOf, zeroAdditive } from "../../kpi/measures.ts";
 import type { Measures, SaleState } from "../sales.ts";
-import { ALIASES, added, arrays, columns, SLICE_COLUMNS, STORED_VALUES, withoutZeros } from "./measure-sql.ts";
+import {
+  ALIASES,
+  added,
+  arrays,
+  columns,
+  SLICE_COLUMNS,
+  STORED_VALUES,
+  withoutZeros,
+} from "./measure-sql.ts";
 
 /** The combinations kept, by name, with the dimensions each holds. */
 export const COMBOS = {
