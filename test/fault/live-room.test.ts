@@ -72,7 +72,7 @@ const all: string[] = [];
 async function expectLandedOnce(accepted: string[]): Promise<void> {
   all.push(...accepted);
   const health = () => api("/api/v1/pipeline/health");
-  const ledger = await settledLedger(health, stack.source.name, all.length, 60_000);
+  const ledger = await settledLedger(health, stack.source.name, all.length, 120_000);
   expect(ledger).toEqual({
     accepted: all.length,
     processed: all.length,
@@ -92,6 +92,9 @@ async function expectLandedOnce(accepted: string[]): Promise<void> {
 }
 
 /**
+ * (The waits are long: a thousand sockets opening on a saturated 2-core machine take minutes; they
+ * guard against a stuck dashboard, not for speed.)
+ *
  * Waits until every dashboard shows the database's figures (other suites may be writing today's
  * sales too, so both are read again until they agree); returns the dashboards that never did.
  */
@@ -132,7 +135,7 @@ describe("the live rooms under faults", () => {
     const dashboards = Array.from({ length: 1_000 }, (_, i) => new Dashboard(liveUrl(), `crowd-${i}`));
     try {
       // All connected and showing figures before the drop.
-      expect(await behind(dashboards, 90_000)).toEqual([]);
+      expect(await behind(dashboards, 180_000)).toEqual([]);
       const drop = async () => {
         const response = await api("/api/v1/live/reconnect", { method: "POST" }, TEST_ADMIN_TOKEN);
         expect(response.status).toBe(200);
@@ -142,12 +145,12 @@ describe("the live rooms under faults", () => {
       const accepted = await stream(10_000, { 2000: drop });
       await expectLandedOnce(accepted);
       // None stuck: every one reconnected and shows the database's figures.
-      expect(await behind(dashboards, 90_000)).toEqual([]);
+      expect(await behind(dashboards, 180_000)).toEqual([]);
       expect(dashboards.filter((d) => d.connections < 2).length).toBe(0);
       const status = (await (await api("/api/v1/live/status")).json()) as { shards: { sockets: number }[] };
       expect(status.shards.reduce((n, s) => n + s.sockets, 0)).toBeGreaterThanOrEqual(1_000);
     } finally {
       for (const d of dashboards) d.close();
     }
-  }, 300_000);
+  }, 600_000);
 });
