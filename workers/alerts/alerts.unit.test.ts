@@ -144,18 +144,26 @@ describe("no alert for a normal night or weekend", () => {
   it.each([
     { name: "Monday and Tuesday, nights included", end: WEDNESDAY },
     { name: "a weekend", end: WEDNESDAY - 2 * 24 * HOUR },
-  ])("$name, for the default rules and every seed", ({ end }) => {
-    for (const seed of [1, 2, 3, 4, 5]) {
-      for (const metric of ["revenue", "orders"]) {
-        const history = generatedHistory(end, 7, { seed });
-        const r = rule({ metric, condition: { type: "anomaly" } });
-        const result = simulate(r, history, { from: end - 47 * HOUR, to: end - MINUTE, everyMs: 5 * MINUTE });
-        expect(result.transitions).toEqual([]);
-        expect(result.unjudged).toBeLessThan(result.evaluations);
+  ])(
+    "$name, for the default rules and every seed",
+    ({ end }) => {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        for (const metric of ["revenue", "orders"]) {
+          const history = generatedHistory(end, 7, { seed });
+          const r = rule({ metric, condition: { type: "anomaly" } });
+          const result = simulate(r, history, {
+            from: end - 47 * HOUR,
+            to: end - MINUTE,
+            everyMs: 5 * MINUTE,
+          });
+          expect(result.transitions).toEqual([]);
+          expect(result.unjudged).toBeLessThan(result.evaluations);
+        }
       }
-    }
-    // Twenty replays of two days each: seconds on a busy machine.
-  }, 60_000);
+      // Twenty replays of two days each: seconds on a busy machine.
+    },
+    60_000,
+  );
 
   it("stays quiet and says so while warming up (two weeks of history)", () => {
     const history = generatedHistory(WEDNESDAY, 2, {

@@ -285,6 +285,7 @@ export class KpiRoom extends DurableObject<Env> {
     const pending = () => this.store.seq() > Number(this.store.meta("flushed_seq") ?? 0);
     if (pending() && now >= this.lastFlushAt + COALESCE_MS) this.flush();
     if (now >= Number(this.store.meta("housekeeping_due") ?? 0)) this.housekeeping(now);
+    if (now >= (this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY)) this.rules.tick?.(this.store);
     // A request that came in while this alarm ran, or dirty slices left, are served next.
     await this.ctx.storage.setAlarm(this.nextAlarm());
   }
@@ -312,6 +313,10 @@ export class KpiRoom extends DurableObject<Env> {
       }
     }
     await this.ensureHousekeeping();
+    // Alert rules pending or firing are judged again from the alarm even when no update comes.
+    const rulesDue = this.rules.dueAt?.() ?? null;
+    const alarm = rulesDue === null ? null : await this.ctx.storage.getAlarm();
+    if (rulesDue !== null && (alarm === null || alarm > rulesDue)) await this.ctx.storage.setAlarm(rulesDue);
     return { applied, seq: this.store.seq(), changed };
   }
 
@@ -471,7 +476,7 @@ export class KpiRoom extends DurableObject<Env> {
     const recompute =
       this.store.meta("recompute_due") === "1" ? this.recomputeAt() : Number.POSITIVE_INFINITY;
     const flush = pending ? this.lastFlushAt + COALESCE_MS : Number.POSITIVE_INFINITY;
-    return Math.min(housekeeping, flush, recompute);
+    return Math.min(housekeeping, flush, recompute, this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY);
   }
 
   /** When the next recomputation runs (meaningful while one is due). */
