@@ -70,7 +70,7 @@ export class AlertEngine implements RuleEvaluator {
   private readonly env: EngineEnv;
   private latest: LiveUpdate | null = null;
   private running: Promise<void> | null = null;
-  private tick: ReturnType<typeof setTimeout> | null = null;
+  private lastUpdate: LiveUpdate | null = null;
   private lastRun = 0;
 
   constructor(env: EngineEnv) {
@@ -95,6 +95,7 @@ export class AlertEngine implements RuleEvaluator {
 
   private run(update: LiveUpdate, room: RoomReader): void {
     this.latest = update;
+    this.lastUpdate = update;
     if (this.running) return;
     this.running = (async () => {
       while (this.latest) {
@@ -108,30 +109,28 @@ export class AlertEngine implements RuleEvaluator {
         );
       }
       this.running = null;
-      this.armTick(update, room);
     })();
   }
 
   /**
-   * While anything is pending or firing, judges again every `TICK_MS` that passes without an
-   * update: a quiet slice confirms or resolves its alert on time. Nothing pending, no timer — an
-   * idle room stays idle.
+   * When the room should call `tick` (its alarm): `TICK_MS` after the last evaluation while
+   * anything is pending or firing, so a quiet slice confirms or resolves its alert on time; null
+   * when nothing is (an idle room stays idle). An alarm rather than a timer: a timer would keep the
+   * room from being evicted.
    */
-  private armTick(last: LiveUpdate, room: RoomReader): void {
-    if (this.tick) return;
+  dueAt(): number | null {
     const active = [...this.states.values()].some((s) => s.status === "pending" || s.status === "firing");
-    if (!active) return;
-    this.tick = setTimeout(
-      () => {
-        this.tick = null;
-        const now = Date.now();
-        // An update judged meanwhile: wait a full tick after it.
-        if (now - this.lastRun < TICK_MS - 100 || this.running) return this.armTick(last, room);
-        const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
-        this.run({ seq: last.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
-      },
-      Math.max(100, this.lastRun + TICK_MS - Date.now()),
-    );
+    // Never in the past (an evaluation still running would make the alarm spin).
+    return active && this.lastUpdate ? Math.max(this.lastRun + TICK_MS, Date.now() + 1_000) : null;
+  }
+
+  /** Judges again without an update (the room's alarm, when `dueAt` has come). */
+  tick(room: RoomReader): void {
+    const due = this.dueAt();
+    const now = Date.now();
+    if (due === null || now < this.lastRun + TICK_MS - 100 || this.running || !this.lastUpdate) return;
+    const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
+    this.run({ seq: this.lastUpdate.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
   }
 
   /** Resolves when the evaluations under way are done (tests). */

@@ -135,6 +135,12 @@ export class KpiRoom extends DurableObject<Env> {
       due: () => Number(this.store.meta("housekeeping_due") ?? 0),
       run: (now) => this.housekeeping(now),
     },
+    {
+      // Alert rules judged again without an update (a pending or firing alert re-checked).
+      name: "rules",
+      due: () => this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY,
+      run: () => this.rules.tick?.(this.store),
+    },
   ];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -365,6 +371,10 @@ export class KpiRoom extends DurableObject<Env> {
       }
     }
     await this.ensureHousekeeping();
+    // Alert rules pending or firing are judged again from the alarm even when no update comes.
+    const rulesDue = this.rules.dueAt?.() ?? null;
+    const alarm = rulesDue === null ? null : await this.ctx.storage.getAlarm();
+    if (rulesDue !== null && (alarm === null || alarm > rulesDue)) await this.ctx.storage.setAlarm(rulesDue);
     return { applied, seq: this.store.seq(), changed };
   }
 

@@ -25,6 +25,9 @@ export interface LiveUpdate {
 
 export interface RuleEvaluator {
   evaluate(update: LiveUpdate, room: RoomReader): void | Promise<void>;
+  /** When the room's alarm should call `tick` (epoch ms), or null: rules judged without an update. */
+  dueAt?(): number | null;
+  tick?(room: RoomReader): void;
 }
 
 export const noRules: RuleEvaluator = { evaluate() {} };
