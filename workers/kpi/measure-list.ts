@@ -1,7 +1,7 @@
 /**
  * The measure registry's list: every measure the pipeline stores per bucket, one entry each. Adding
  * a stored measure is an entry here plus a migration adding its columns (`fact` on
- * `fact_sales_summary`, `name` on `kpi_day_slice` and `kpi_minute_slice`); everything else loops
+ * `fact_sales_summary`, `name` on `kpi_day_slice`, `kpi_minute_slice` and `kpi_day_combo`); everything else loops
  * over this list through `measures.ts`. Pure data: the page bundle loads it too.
  */
 

@@ -28,4 +28,5 @@ export const DISCOUNT_MIGRATION = [
   "ALTER TABLE fact_sales_summary ADD COLUMN IF NOT EXISTS discount numeric(18, 2) NOT NULL DEFAULT 0",
   "ALTER TABLE kpi_day_slice ADD COLUMN IF NOT EXISTS discount numeric(18, 2) NOT NULL DEFAULT 0",
   "ALTER TABLE kpi_minute_slice ADD COLUMN IF NOT EXISTS discount numeric(18, 2) NOT NULL DEFAULT 0",
+  "ALTER TABLE kpi_day_combo ADD COLUMN IF NOT EXISTS discount numeric(18, 2) NOT NULL DEFAULT 0",
 ];
