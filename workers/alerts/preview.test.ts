@@ -11,12 +11,17 @@ beforeAll(warmUp, WARM_UP_MS);
 
 const HOUR = 3_600_000;
 
-/** Four weeks of a region's hourly sales up to the last full hour, silent over `quiet`. */
+/**
+ * Four weeks of a region's hourly sales up to now, silent over `quiet`. Up to now, not to the last
+ * full hour: the preview's last evaluation is now, and an hour with no sales yet would read as the
+ * region going quiet.
+ */
 async function loadRegion(region: string, quiet: { from: number; to: number }) {
-  const end = Math.floor(Date.now() / HOUR) * HOUR;
+  const now = Date.now();
+  const end = Math.floor(now / HOUR) * HOUR + HOUR;
   const events = hourlySeries(end - 28 * 24 * HOUR, 28 * 24, { seed: 5, peak: 40 }).flatMap(({ t, value }) =>
     Array.from({ length: value }, (_, k) => t + Math.floor(((k + 0.5) / value) * HOUR))
-      .filter((at) => at < quiet.from || at >= quiet.to)
+      .filter((at) => at < now && (at < quiet.from || at >= quiet.to))
       .map((at) => {
         const iso = new Date(at).toISOString();
         return saleEvent({ region, saleTimestamp: iso, eventTimestamp: iso, quantity: 1, unitPrice: 25 });
