@@ -6,7 +6,7 @@
  */
 import type { Db } from "../db/client.ts";
 import { COMBO_DIMS, type Path } from "./compile.ts";
-import { type DataVersion, MAX_PENDING_LISTED, type PendingSlice } from "./store.ts";
+import { type DataVersion, MAX_PENDING_LISTED, type VersionRow, versionOf } from "./store.ts";
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
@@ -22,14 +22,7 @@ export async function readComboVersion(
   from?: string,
 ): Promise<DataVersion> {
   const [region, segment, category] = COMBO_DIMS.map((d) => path.members[d] ?? null);
-  const result = await db.query<{
-    last_change: string | null;
-    history_start: string | null;
-    last_batch_at: string | null;
-    last_batch_lag_ms: number | null;
-    pending: number;
-    pending_slices: PendingSlice[] | null;
-  }>(
+  const result = await db.query<VersionRow>(
     `WITH v AS (
        SELECT max(updated_at) AS last_change, min(day) FILTER (WHERE orders > 0) AS history_start
          FROM kpi_day_combo
@@ -49,17 +42,5 @@ export async function readComboVersion(
        FROM v LEFT JOIN pipeline_state p ON p.id = 1`,
     [to, path.dims, region, segment, category, listPending, from ?? null],
   );
-  const r = result.rows[0]!;
-  const pending = r.pending_slices ?? [];
-  return {
-    key: `${r.last_change ?? "-"}|${r.history_start ?? "-"}|${pending.map((p) => `${p.member}@${p.day}`).join(",")}`,
-    historyStart: r.history_start,
-    freshness: {
-      last_batch_at: r.last_batch_at,
-      pipeline_lag_ms: r.last_batch_lag_ms,
-      last_change: r.last_change,
-      pending_recompute: r.pending,
-      pending,
-    },
-  };
+  return versionOf(result.rows[0]!);
 }

@@ -74,14 +74,7 @@ export async function readVersion(
   pendingOf: { dim: string; member?: string; from?: string } | undefined = slice,
 ): Promise<DataVersion> {
   const { dim, member } = slice ?? { dim: "all", member: "" };
-  const result = await db.query<{
-    last_change: string | null;
-    history_start: string | null;
-    last_batch_at: string | null;
-    last_batch_lag_ms: number | null;
-    pending: number;
-    pending_slices: PendingSlice[] | null;
-  }>(
+  const result = await db.query<VersionRow>(
     `WITH v AS (
        SELECT max(updated_at) AS last_change,
               min(day) FILTER (WHERE orders > 0 AND dim = $2 AND member = $3) AS history_start
@@ -99,7 +92,21 @@ export async function readVersion(
        FROM v LEFT JOIN pipeline_state p ON p.id = 1`,
     [to, dim, member, pendingOf?.dim ?? null, pendingOf?.member ?? null, pendingOf?.from ?? null],
   );
-  const r = result.rows[0]!;
+  return versionOf(result.rows[0]!);
+}
+
+/** What a version query answers (see `readVersion`; the combinations' has the same columns). */
+export interface VersionRow {
+  last_change: string | null;
+  history_start: string | null;
+  last_batch_at: string | null;
+  last_batch_lag_ms: number | null;
+  pending: number;
+  pending_slices: PendingSlice[] | null;
+}
+
+/** A data version from its row: the cache key covers the last change, history start and pending days. */
+export function versionOf(r: VersionRow): DataVersion {
   const pending = r.pending_slices ?? [];
   return {
     key: `${r.last_change ?? "-"}|${r.history_start ?? "-"}|${pending.map((p) => `${p.member}@${p.day}`).join(",")}`,
