@@ -6,8 +6,11 @@ import { env, exports } from "cloudflare:workers";
 import { randomPastDay } from "../test/support/events.ts";
 import { TEST_ADMIN_TOKEN } from "../test/support/tokens.ts";
 import { withDb } from "./db/client.ts";
+import { eventChecksum } from "./ingest/checksum.ts";
+import { identityOf, parseEvent } from "./ingest/events.ts";
 import { sealSecret } from "./ingest/secret-box.ts";
 import { newWebhookSecret, signedHeaders } from "./ingest/signature.ts";
+import type { CdcMessage } from "./pipeline/message.ts";
 
 /** Creates a source with a fresh secret and a unique name (each test owns its source). */
 export async function createSource(prefix = "test"): Promise<{ name: string; secret: string }> {
@@ -75,4 +78,23 @@ export function admin(path: string, init: RequestInit = {}): Promise<Response> {
 /** Runs the non-additive recomputation the consumer does after each batch (for direct assertions). */
 export async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Nothing listens there: every connection is refused, as when Postgres is down. */
+export const unreachableDatabaseEnv = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" };
+
+/** A queue message as the webhook would send it for `events` (each valid, with its checksum). */
+export function cdcMessageOf(source: string, events: unknown[]): CdcMessage {
+  return {
+    v: 1,
+    id: crypto.randomUUID(),
+    source,
+    received_at: new Date().toISOString(),
+    events: events.map((raw) => {
+      const parsed = parseEvent(raw);
+      if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
+      return { checksum: eventChecksum(source, identityOf(parsed.change)), raw };
+    }),
+    rejected: [],
+  };
 }

@@ -3,36 +3,27 @@
  * recorded in `dead_letters` by the dead-letter queue's consumer, listed, and replayed once the
  * cause is fixed — with the ledger accounting for them all along.
  */
+
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { saleEvent } from "../../test/support/events.ts";
 import { settledLedger } from "../../test/support/ledger.ts";
 import worker from "../index.ts";
-import { eventChecksum } from "../ingest/checksum.ts";
-import { identityOf, parseEvent } from "../ingest/events.ts";
-import { admin, createSource, eventually, query } from "../test-support.ts";
+import {
+  admin,
+  cdcMessageOf,
+  createSource,
+  eventually,
+  query,
+  unreachableDatabaseEnv,
+} from "../test-support.ts";
 import { CDC_MAX_RETRIES, retryDelaySeconds } from "./consumer.ts";
 import type { CdcMessage } from "./message.ts";
 
 const health = () => admin("/api/v1/pipeline/health");
-/** Nothing listens there: every connection is refused, as when Postgres is down. */
-const downEnv = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" };
-
-function message(source: string, events: unknown[]): CdcMessage {
-  return {
-    v: 1,
-    id: crypto.randomUUID(),
-    source,
-    received_at: new Date().toISOString(),
-    events: events.map((raw) => {
-      const parsed = parseEvent(raw);
-      if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
-      return { checksum: eventChecksum(source, identityOf(parsed.change)), raw };
-    }),
-    rejected: [],
-  };
-}
+const downEnv = unreachableDatabaseEnv;
+const message = cdcMessageOf;
 
 async function deliver(queueEnv: Env, body: CdcMessage, id: string, attempts: number) {
   const batch = createMessageBatch<unknown>("cdc-events", [{ id, timestamp: new Date(), attempts, body }]);

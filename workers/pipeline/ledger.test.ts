@@ -3,6 +3,7 @@
  * later, dead-lettered, or not at all — whatever fails between two writes. Each case ends with
  * `in_flight` at 0, never below (an event counted twice).
  */
+
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -10,10 +11,16 @@ import { saleEvent } from "../../test/support/events.ts";
 import { readLedger, settledLedger } from "../../test/support/ledger.ts";
 import { withDb } from "../db/client.ts";
 import worker from "../index.ts";
-import { eventChecksum } from "../ingest/checksum.ts";
-import { identityOf, parseEvent } from "../ingest/events.ts";
 import { signedHeaders } from "../ingest/signature.ts";
-import { admin, createSource, eventually, postSigned, query } from "../test-support.ts";
+import {
+  admin,
+  cdcMessageOf,
+  createSource,
+  eventually,
+  postSigned,
+  query,
+  unreachableDatabaseEnv,
+} from "../test-support.ts";
 import {
   CDC_MAX_RETRIES,
   pipelineOptions,
@@ -25,23 +32,8 @@ import type { CdcMessage } from "./message.ts";
 import { compactReceipts } from "./store/health.ts";
 
 const health = () => admin("/api/v1/pipeline/health");
-/** Nothing listens there: every connection is refused, as when Postgres is down. */
-const downEnv = { ...env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/postgres" };
-
-function message(source: string, events: unknown[]): CdcMessage {
-  return {
-    v: 1,
-    id: crypto.randomUUID(),
-    source,
-    received_at: new Date().toISOString(),
-    events: events.map((raw) => {
-      const parsed = parseEvent(raw);
-      if (!parsed.ok) throw new Error(parsed.reasons.join("; "));
-      return { checksum: eventChecksum(source, identityOf(parsed.change)), raw };
-    }),
-    rejected: [],
-  };
-}
+const downEnv = unreachableDatabaseEnv;
+const message = cdcMessageOf;
 
 /** The message's last attempt, with the database down: it goes to the dead-letter queue. */
 async function dieOnLastAttempt(body: CdcMessage, id: string) {
