@@ -16,7 +16,7 @@ import { createDetector } from "./detect/index.ts";
 import { type Evaluation, evaluateRule, type StreamingFeed } from "./evaluate.ts";
 import { explain, type MemberHistory } from "./explain.ts";
 import { utcOffsetMinutes } from "./history-store.ts";
-import { type AlertState, INITIAL, step, type Transition } from "./lifecycle.ts";
+import { type AlertState, INITIAL, judgeAgainAt, step, type Transition } from "./lifecycle.ts";
 import { currentHistory, currentRules, MEMBER_DIMS, type RuleSet } from "./loader.ts";
 import type { AlertMessage } from "./messages.ts";
 import { type AlertPayload, dashboardUrl } from "./payload.ts";
@@ -36,12 +36,8 @@ export interface EngineEnv {
 const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
-/**
- * While a rule × slice is pending or firing, it is judged again this often even when no update
- * comes: in a slice with an order every few minutes, an alert would otherwise wait for sales to
- * confirm or resolve it (and a silence would never be judged again).
- */
-export const TICK_MS = 15_000;
+/** The room's alarm is never set sooner than this (an evaluation still running must not make it spin). */
+const MIN_ALARM_MS = 250;
 
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
@@ -113,27 +109,30 @@ export class AlertEngine implements RuleEvaluator {
   }
 
   /**
-   * When the room should call `tick` (its alarm): `TICK_MS` after the last evaluation while
-   * anything is pending or firing, so a quiet slice confirms or resolves its alert on time; null
-   * when nothing is (an idle room stays idle). An alarm rather than a timer: a timer would keep the
-   * room from being evicted.
+   * When the room should call `tick` (its alarm): within a second of the last evaluation while a
+   * breach waits for its confirmation, every 15 s while anything fires (see `judgeAgainAt`), null
+   * when nothing is pending or firing (an idle room stays idle). An alarm rather than a timer: a
+   * timer would keep the room from being evicted.
    */
   dueAt(): number | null {
-    const active = [...this.states.values()].some((s) => s.status === "pending" || s.status === "firing");
-    // Never in the past (an evaluation still running would make the alarm spin).
-    return active && this.lastUpdate ? Math.max(this.lastRun + TICK_MS, Date.now() + 1_000) : null;
+    const due = this.lastUpdate ? judgeAgainAt(this.statuses(), this.lastRun) : null;
+    return due === null ? null : Math.max(due, Date.now() + MIN_ALARM_MS);
   }
 
   /** Judges again without an update (the room's alarm, when `dueAt` has come). */
   tick(room: RoomReader): void {
-    const due = this.dueAt();
+    const due = this.lastUpdate ? judgeAgainAt(this.statuses(), this.lastRun) : null;
     const now = Date.now();
-    if (due === null || now < this.lastRun + TICK_MS - 100 || this.running || !this.lastUpdate) return;
+    if (due === null || now < due - 100 || this.running || !this.lastUpdate) return;
     const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
     this.run({ seq: this.lastUpdate.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
   }
 
-  /** Resolves when the evaluations under way are done (tests). */
+  private *statuses() {
+    for (const state of this.states.values()) yield state.status;
+  }
+
+  /** Resolves when the evaluations under way are done (the room then sets its alarm by `dueAt`). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }

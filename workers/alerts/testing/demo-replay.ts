@@ -3,16 +3,15 @@
  * company's stream for a seed and speed — its history, then the live minutes with the staged
  * incidents — summed per slice as the room and Postgres hold it (minutes for the last 48 hours,
  * hours before), and the default rules judged when the room would judge them: on every sale as it
- * arrives, and every `TICK_MS` while a rule × slice is pending or firing (the engine's own tick).
+ * arrives, and when `judgeAgainAt` says while a rule × slice is pending or firing (the engine's own tick).
  * What a newcomer running `npm start` sees, minute by minute, without waiting for it.
  */
 import { REGION_CODES } from "../../../scripts/demo/catalog.ts";
 import { type Incident, IncidentPlan } from "../../../scripts/demo/incidents.ts";
 import { DemoStream } from "../../../scripts/demo/stream.ts";
 import { DEFAULT_RULES } from "../../../scripts/lib/alert-defaults.ts";
-import { TICK_MS } from "../engine.ts";
 import { type Evaluation, evaluateRule } from "../evaluate.ts";
-import { type AlertState, INITIAL, step } from "../lifecycle.ts";
+import { type AlertState, INITIAL, judgeAgainAt, step } from "../lifecycle.ts";
 import { type Rule, ruleInputSchema } from "../rules.ts";
 import { add, type Measures, type SliceHistory, ZERO } from "../series.ts";
 import { momentAt } from "../simulate.ts";
@@ -169,7 +168,8 @@ export function replayDemo(options: ReplayOptions): Replay {
   };
   const active = () => [...states.values()].some((s) => s.status === "pending" || s.status === "firing");
   // The live demo posts what is due every quarter of a second; the room judges each update, and the
-  // engine's tick judges again while something is pending or firing and no update came.
+  // engine's tick judges again while something is pending or firing and no update came (when
+  // `judgeAgainAt` says, as the room's alarm does).
   let lastJudged = liveStart;
   let salesSeen = 0;
   // (A quarter of a second while something is pending or firing, a second otherwise: an evaluation
@@ -177,7 +177,11 @@ export function replayDemo(options: ReplayOptions): Replay {
   for (let now = liveStart + 250; now <= end; now += active() ? 250 : 1000) {
     const arrived = take(now).length;
     salesSeen += arrived;
-    if (arrived > 0 || (active() && now - lastJudged >= TICK_MS)) {
+    const due = judgeAgainAt(
+      [...states.values()].map((s) => s.status),
+      lastJudged,
+    );
+    if (arrived > 0 || (due !== null && now >= due)) {
       judge(now);
       lastJudged = now;
     }
