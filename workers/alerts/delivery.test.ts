@@ -154,6 +154,38 @@ describe("transitions: recorded once, delivered once per channel, whatever is re
     expect(incident.ended_at).not.toBeNull();
   });
 
+  it("reaches every channel before the transition's batch is done: no second trip through the queue", async () => {
+    const hook = await webhookChannel();
+    const alertId = uniqueId("alert");
+    await run("alert-deliveries", [
+      transition("firing", payload(alertId, uniqueId("rule"), "firing"), [hook.id]),
+    ]);
+    const arrived = await receivedAt(hook.key);
+    expect(arrived.map((r) => r.headers["webhook-id"])).toEqual([`${alertId}.firing.${hook.id}`]);
+    expect((await deliveries(hook.id)).map((d) => [d.attempt, d.outcome])).toEqual([[1, "delivered"]]);
+  });
+
+  it("a first attempt that fails is retried through the queue, its attempts numbered on", async () => {
+    const hook = await webhookChannel("?fail=1&status=503");
+    const alertId = uniqueId("alert");
+    await run("alert-deliveries", [
+      transition("firing", payload(alertId, uniqueId("rule"), "firing"), [hook.id]),
+    ]);
+    const logged = await eventually(
+      () => deliveries(hook.id),
+      (d) => d.length >= 2,
+      20_000,
+    );
+    expect(logged.map((d) => [d.attempt, d.outcome, d.http_status])).toEqual([
+      [1, "retrying", 503],
+      [2, "delivered", 200],
+    ]);
+    const arrived = await receivedAt(hook.key);
+    expect(new Set(arrived.map((r) => r.headers["webhook-id"]))).toEqual(
+      new Set([`${alertId}.firing.${hook.id}`]),
+    );
+  }, 30_000);
+
   it("refuses a second firing incident for the same rule and slice", async () => {
     const hook = await webhookChannel();
     const ruleId = uniqueId("rule");
