@@ -36,8 +36,6 @@ export interface EngineEnv {
 const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
-/** The room's alarm is never set sooner than this (an evaluation still running must not make it spin). */
-const MIN_ALARM_MS = 250;
 
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
@@ -111,19 +109,21 @@ export class AlertEngine implements RuleEvaluator {
   /**
    * When the room should call `tick` (its alarm): within a second of the last evaluation while a
    * breach waits for its confirmation, every 15 s while anything fires (see `judgeAgainAt`), null
-   * when nothing is pending or firing (an idle room stays idle). An alarm rather than a timer: a
-   * timer would keep the room from being evicted.
+   * when nothing is pending or firing (an idle room stays idle) — and while an evaluation runs: the
+   * room asks again once it is done (`idle`), so an alarm never comes while it would find the
+   * engine busy, nor is it pushed past the time it is due (it once was, and never came). An alarm
+   * rather than a timer: a timer would keep the room from being evicted.
    */
   dueAt(): number | null {
-    const due = this.lastUpdate ? judgeAgainAt(this.statuses(), this.lastRun) : null;
-    return due === null ? null : Math.max(due, Date.now() + MIN_ALARM_MS);
+    if (this.running || !this.lastUpdate) return null;
+    return judgeAgainAt(this.statuses(), this.lastRun);
   }
 
   /** Judges again without an update (the room's alarm, when `dueAt` has come). */
   tick(room: RoomReader): void {
-    const due = this.lastUpdate ? judgeAgainAt(this.statuses(), this.lastRun) : null;
+    const due = this.dueAt();
     const now = Date.now();
-    if (due === null || now < due - 100 || this.running || !this.lastUpdate) return;
+    if (due === null || now < due - 100 || !this.lastUpdate) return;
     const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
     this.run({ seq: this.lastUpdate.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
   }
