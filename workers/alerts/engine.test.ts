@@ -78,7 +78,7 @@ afterAll(async () => {
   await admin("DELETE", `/api/v1/alerts/rules/${confirmRuleId}`);
 });
 
-it("confirms a breach from the room's alarm when no other update comes", async () => {
+it("confirms a breach when no other update comes", async () => {
   const region = member("confirm");
   const hooks = { probe: hookKey("probe"), confirm: hookKey("confirm") };
   for (const [name, key] of Object.entries(hooks)) {
@@ -118,7 +118,7 @@ it("confirms a breach from the room's alarm when no other update comes", async (
     30_000,
   );
   // From here on no update reaches the room: the breach waiting for its confirmation is judged
-  // again from the room's alarm.
+  // again without one.
   const confirmed = await eventually(
     () => receivedAt(hooks.confirm),
     (r) => r.length > 0,

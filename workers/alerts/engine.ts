@@ -16,7 +16,7 @@ import { createDetector } from "./detect/index.ts";
 import { type Evaluation, evaluateRule, type StreamingFeed } from "./evaluate.ts";
 import { explain, type MemberHistory } from "./explain.ts";
 import { utcOffsetMinutes } from "./history-store.ts";
-import { type AlertState, INITIAL, judgeAgainAt, step, type Transition } from "./lifecycle.ts";
+import { type AlertState, CONFIRM_MS, INITIAL, judgeAgainAt, step, type Transition } from "./lifecycle.ts";
 import { currentHistory, currentRules, MEMBER_DIMS, type RuleSet } from "./loader.ts";
 import type { AlertMessage } from "./messages.ts";
 import { type AlertPayload, dashboardUrl } from "./payload.ts";
@@ -66,6 +66,7 @@ export class AlertEngine implements RuleEvaluator {
   private running: Promise<void> | null = null;
   private lastUpdate: LiveUpdate | null = null;
   private lastRun = 0;
+  private confirmation: ReturnType<typeof setTimeout> | null = null;
 
   constructor(env: EngineEnv) {
     this.env = env;
@@ -103,7 +104,28 @@ export class AlertEngine implements RuleEvaluator {
         );
       }
       this.running = null;
+      this.awaitConfirmation(room);
     })();
+  }
+
+  /**
+   * A breach waiting for its confirmation is judged again `CONFIRM_MS` after the evaluation that
+   * found it, from a timer of the engine's own: the room's alarm comes late while its handler is
+   * busy (a recomputation reads Postgres for a second or more under load). A timer of a second, only
+   * while something is pending, does not keep an idle room from being evicted; a firing alert's
+   * 15 s re-judgement, which may go on for hours, stays on the alarm.
+   */
+  private awaitConfirmation(room: RoomReader): void {
+    if (this.confirmation || ![...this.statuses()].includes("pending")) return;
+    this.confirmation = setTimeout(
+      () => {
+        this.confirmation = null;
+        this.tick(room);
+        // Not due yet (an update's evaluation came in between and moved it): wait for the new time.
+        if (!this.running) this.awaitConfirmation(room);
+      },
+      Math.max(0, this.lastRun + CONFIRM_MS - Date.now()),
+    );
   }
 
   /**

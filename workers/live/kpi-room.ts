@@ -112,6 +112,17 @@ export class KpiRoom extends DurableObject<Env> {
    */
   private readonly schedule: readonly ScheduledJob[] = [
     {
+      // Alert rules judged again without an update (a pending alert's confirmation, a firing one
+      // re-checked). First: it only starts an evaluation in the background, and a confirmation
+      // must not wait behind a recomputation's reads of Postgres.
+      name: "rules",
+      due: () => this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY,
+      run: () => {
+        this.rules.tick?.(this.store);
+        void this.rules.idle?.().then(() => this.armRules());
+      },
+    },
+    {
       // The recomputation the consumer asked for (see `requestRecompute`).
       name: "recompute",
       due: () => {
@@ -134,15 +145,6 @@ export class KpiRoom extends DurableObject<Env> {
       name: "housekeeping",
       due: () => Number(this.store.meta("housekeeping_due") ?? 0),
       run: (now) => this.housekeeping(now),
-    },
-    {
-      // Alert rules judged again without an update (a pending or firing alert re-checked).
-      name: "rules",
-      due: () => this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY,
-      run: () => {
-        this.rules.tick?.(this.store);
-        void this.rules.idle?.().then(() => this.armRules());
-      },
     },
   ];
 
