@@ -2,11 +2,13 @@
  * `npm run bench -- alerts`
  *
  * 1. Time to alert, end to end: a local stack with 23 days of normal hourly history in 30 regions
- *    (bulk-loaded through the pipeline; their clock set so the bench runs in their busy afternoon), the default per-region anomaly rules delivering to a
- *    webhook channel, normal live traffic in the background; then, one region at a time, a signed
+ *    (bulk-loaded through the pipeline; their clock set so the bench runs in their busy afternoon),
+ *    the default per-region anomaly rules delivering to a webhook channel, normal live traffic in
+ *    the background; then, one region at a time, a signed
  *    webhook carrying a price glitch (one sale at 1,000× the price). Measured: webhook sent → the
  *    signed alert arrives at a local receiver (webhook → queue → consumer → Postgres → live room →
- *    rule engine → alerts queue → incident → delivery queue → HTTP).
+ *    rule engine → alerts queue → incident → HTTP; only a failed first attempt goes back through the
+ *    queue).
  * 2. False alerts over 24 hours of normal traffic: the same rules replayed minute by minute (the
  *    engine's evaluation and lifecycle, as the preview runs them) over generated traffic with a
  *    daily and weekly rhythm, for the whole business and five regions, on a weekday and a weekend.
