@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { explain } from "./explain.ts";
-import { INITIAL, step } from "./lifecycle.ts";
+import { CLEAR_SPACING_MS, CONFIRM_MS, INITIAL, judgeAgainAt, step, TICK_MS } from "./lifecycle.ts";
 import { type Rule, ruleInputSchema } from "./rules.ts";
 import { simulate } from "./simulate.ts";
 import { generatedHistory, type Incident } from "./testing/history.ts";
@@ -64,6 +64,37 @@ describe("lifecycle (hysteresis, cooldown, renotify)", () => {
       { ...policy, renotify_s: 120 },
     );
     expect(renotify.kinds).toEqual(["firing:a1@1", "renotify:a1@3", "renotify:a1@5", "renotify:a1@7"]);
+  });
+});
+
+describe("lifecycle at the pace of live traffic", () => {
+  const policy = { for_updates: 2, resolve_after: 3, cooldown_s: 300, renotify_s: 0 };
+
+  it("confirms a breach on the next evaluation, and has the room look again within a second when no update comes", () => {
+    const first = step(INITIAL, { breach: true }, policy, 0, () => "a1");
+    expect(first.state.status).toBe("pending");
+    // No update: the room's alarm is due at the confirmation, not at the 15 s re-judgement.
+    expect(judgeAgainAt([first.state.status, "ok"], 0)).toBe(CONFIRM_MS);
+    const confirmed = step(first.state, { breach: true }, policy, CONFIRM_MS, () => "a1");
+    expect(confirmed.transition?.kind).toBe("firing");
+    expect(judgeAgainAt([confirmed.state.status, "ok"], CONFIRM_MS)).toBe(CONFIRM_MS + TICK_MS);
+    expect(judgeAgainAt(["ok", "resolved"], CONFIRM_MS)).toBeNull();
+  });
+
+  it("fires once and resolves once in a rush of updates: clear evaluations count once per re-judgement", () => {
+    // An evaluation every 250 ms: fire, then 40 s of clear evaluations with one relapse.
+    let state = INITIAL;
+    const kinds: string[] = [];
+    const flags = [..."BB", ...Array.from({ length: 160 }, (_, i) => (i === 30 ? "B" : "."))];
+    flags.forEach((f, i) => {
+      const next = step(state, { breach: f === "B" }, policy, i * 250, () => "a1");
+      state = next.state;
+      if (next.transition) kinds.push(`${next.transition.kind}@${(i * 250) / 1000}s`);
+    });
+    // Three clear evaluations in a row were there within a second of firing; they count 14 s apart,
+    // and the relapse at 8 s starts the count again: resolved at 8 + 2 × 14 s after the relapse.
+    const relapse = 32 * 250;
+    expect(kinds).toEqual(["firing@0.25s", `resolved@${(relapse + 250 + 2 * CLEAR_SPACING_MS) / 1000}s`]);
   });
 });
 

@@ -62,6 +62,15 @@ function transition(
   return { type: "transition", kind, slice, notify: true, channels, payload: p };
 }
 
+/** The body of the `n`th request that arrives for `key` (1-based), parsed. */
+async function nthBody(key: string, n: number): Promise<unknown> {
+  const arrived = await eventually(
+    () => receivedAt(key),
+    (r) => r.length >= n,
+  );
+  return JSON.parse(arrived[n - 1]!.body);
+}
+
 describe("transitions: recorded once, delivered once per channel, whatever is redelivered", () => {
   it("firing → every channel once (redelivered twice), then resolved once, with the timeline", async () => {
     const hook = await webhookChannel();
@@ -95,40 +104,13 @@ describe("transitions: recorded once, delivered once per channel, whatever is re
       status: "firing",
     });
     expect(arrived[0]!.headers["webhook-id"]).toBe(`${alertId}.firing.${hook.id}`);
-    slackWebhookMessage.parse(
-      JSON.parse(
-        (
-          await eventually(
-            () => receivedAt(slackKey),
-            (r) => r.length >= 1,
-          )
-        )[0]!.body,
-      ),
-    );
-    const trigger = pagerDutyEventV2.parse(
-      JSON.parse(
-        (
-          await eventually(
-            () => receivedAt(pdKey),
-            (r) => r.length >= 1,
-          )
-        )[0]!.body,
-      ),
-    );
+    slackWebhookMessage.parse(await nthBody(slackKey, 1));
+    const trigger = pagerDutyEventV2.parse(await nthBody(pdKey, 1));
     expect(trigger).toMatchObject({ event_action: "trigger", dedup_key: alertId });
 
     const resolved = transition("resolved", payload(alertId, ruleId, "resolved"), channels);
     await run("alert-deliveries", [resolved, resolved]);
-    const resolve = pagerDutyEventV2.parse(
-      JSON.parse(
-        (
-          await eventually(
-            () => receivedAt(pdKey),
-            (r) => r.length >= 2,
-          )
-        )[1]!.body,
-      ),
-    );
+    const resolve = pagerDutyEventV2.parse(await nthBody(pdKey, 2));
     expect(resolve).toEqual({
       routing_key: "R0123456789abcdefghijklmnopqrstu",
       event_action: "resolve",
@@ -184,6 +166,40 @@ describe("transitions: recorded once, delivered once per channel, whatever is re
     await new Promise((r) => setTimeout(r, 300));
     expect((await receivedAt(hook.key)).map((r) => JSON.parse(r.body).status)).toEqual(["resolved"]);
   });
+});
+
+describe("transitions: the first attempt is made as the incident is recorded", () => {
+  it("reaches every channel before the transition's batch is done: no second trip through the queue", async () => {
+    const hook = await webhookChannel();
+    const alertId = uniqueId("alert");
+    await run("alert-deliveries", [
+      transition("firing", payload(alertId, uniqueId("rule"), "firing"), [hook.id]),
+    ]);
+    const arrived = await receivedAt(hook.key);
+    expect(arrived.map((r) => r.headers["webhook-id"])).toEqual([`${alertId}.firing.${hook.id}`]);
+    expect((await deliveries(hook.id)).map((d) => [d.attempt, d.outcome])).toEqual([[1, "delivered"]]);
+  });
+
+  it("a first attempt that fails is retried through the queue, its attempts numbered on", async () => {
+    const hook = await webhookChannel("?fail=1&status=503");
+    const alertId = uniqueId("alert");
+    await run("alert-deliveries", [
+      transition("firing", payload(alertId, uniqueId("rule"), "firing"), [hook.id]),
+    ]);
+    const logged = await eventually(
+      () => deliveries(hook.id),
+      (d) => d.length >= 2,
+      20_000,
+    );
+    expect(logged.map((d) => [d.attempt, d.outcome, d.http_status])).toEqual([
+      [1, "retrying", 503],
+      [2, "delivered", 200],
+    ]);
+    const arrived = await receivedAt(hook.key);
+    expect(new Set(arrived.map((r) => r.headers["webhook-id"]))).toEqual(
+      new Set([`${alertId}.firing.${hook.id}`]),
+    );
+  }, 30_000);
 });
 
 describe("delivery attempts", () => {

@@ -3,9 +3,9 @@
  *
  * A transition is recorded as an incident first — idempotently: a redelivered "firing" finds its
  * alert_id already there, and a second firing incident for the same rule and slice is refused by a
- * unique index — and only a transition that changed the incident is fanned out, one message per
- * channel. A delivery is retried with exponential backoff on 5xx, 429 and network errors; 410 Gone
- * disables the channel; every attempt is logged.
+ * unique index — and only a transition that changed the incident is sent, to every channel at once.
+ * A delivery that failed is retried through the queue, one message per channel, with exponential
+ * backoff on 5xx, 429 and network errors; 410 Gone disables the channel; every attempt is logged.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
@@ -97,46 +97,99 @@ export async function recordTransition(db: Db, m: TransitionMessage): Promise<Al
   return inserted.length === 1 ? p : null;
 }
 
-/** One message to one channel: sent, logged, and retried with backoff, skipped or given up. */
-async function deliver(
+type Attempted = "done" | "retry";
+
+/**
+ * One attempt of one message to one channel: sent and logged. Answers "retry" when it is worth
+ * trying again later (5xx, 429, a network error); "done" when delivered, skipped (a disabled or
+ * deleted channel), disabled by a 410 Gone, or refused for good (any other 4xx).
+ */
+async function attempt(
   env: AlertQueueEnv,
   db: Db,
   m: DeliverMessage | BriefingMessage,
-  message: Message<unknown>,
-): Promise<void> {
+  attemptNo: number,
+): Promise<Attempted> {
   const base = {
     deliveryId: m.deliveryId,
     alertId: m.type === "deliver" ? m.payload.alert_id : null,
     channelId: m.channelId,
     kind: m.type === "deliver" ? m.kind : "briefing",
-    attempt: message.attempts,
+    attempt: attemptNo,
   };
   const channel = await getChannel(db, m.channelId);
   if (!channel || channel.disabledAt) {
     const error = channel ? `channel disabled since ${channel.disabledAt}` : "channel no longer exists";
     await logAttempt(db, { ...base, outcome: "skipped", error });
-    message.ack();
-    return;
+    return "done";
   }
   const rendered = m.type === "deliver" ? renderAlert(m.payload) : renderBriefing(m.payload);
   const result = await sendToChannel(env, channel, rendered, m.deliveryId);
   const logged = { ...base, httpStatus: result.status, error: result.error, durationMs: result.durationMs };
   if (result.ok) {
     await logAttempt(db, { ...logged, outcome: "delivered" });
-    message.ack();
-  } else if (result.gone) {
+    return "done";
+  }
+  if (result.gone) {
     await disableChannel(db, channel.id, `410 Gone on delivery ${m.deliveryId}`);
     await logAttempt(db, { ...logged, outcome: "disabled" });
-    message.ack();
-  } else if (result.retryable) {
-    await logAttempt(db, { ...logged, outcome: "retrying" });
-    message.retry({
-      delaySeconds: backoffSeconds(message.attempts, Number(env.ALERT_RETRY_BASE_SECONDS ?? "2")),
-    });
-  } else {
-    await logAttempt(db, { ...logged, outcome: "failed" });
-    message.ack();
+    return "done";
   }
+  await logAttempt(db, { ...logged, outcome: result.retryable ? "retrying" : "failed" });
+  return result.retryable ? "retry" : "done";
+}
+
+const retryDelay = (env: AlertQueueEnv, attemptNo: number) =>
+  backoffSeconds(attemptNo, Number(env.ALERT_RETRY_BASE_SECONDS ?? "2"));
+
+/** A queued delivery (a retry) or briefing: attempted, then acknowledged or retried with backoff. */
+async function deliverQueued(
+  env: AlertQueueEnv,
+  db: Db,
+  m: DeliverMessage | BriefingMessage,
+  message: Message<unknown>,
+): Promise<void> {
+  const attemptNo = message.attempts + (m.type === "deliver" ? (m.earlierAttempts ?? 0) : 0);
+  if ((await attempt(env, db, m, attemptNo)) === "retry") {
+    message.retry({ delaySeconds: retryDelay(env, attemptNo) });
+  } else message.ack();
+}
+
+/**
+ * A recorded transition goes out to every channel at once, from this consumer: a second trip
+ * through the queue before the first attempt would add a queue hop and its wait to every alert.
+ * Only a channel whose first attempt failed gets a message of its own, retried with backoff.
+ */
+async function fanOut(env: AlertQueueEnv, db: Db, m: TransitionMessage, payload: AlertPayload) {
+  const recorded = { ...m, payload };
+  await Promise.all(
+    m.channels.map(async (channelId) => {
+      const delivery: DeliverMessage = {
+        type: "deliver",
+        kind: m.kind,
+        channelId,
+        deliveryId: deliveryIdOf(recorded, channelId),
+        payload,
+      };
+      if ((await attempt(env, db, delivery, 1)) === "done") return;
+      await env.ALERTS_QUEUE.send({ ...delivery, earlierAttempts: 1 }, { delaySeconds: retryDelay(env, 1) });
+    }),
+  );
+}
+
+/** A queue message that is not one of ours: logged as a failed delivery, never retried. */
+async function logMalformed(db: Db, message: Message<unknown>, issues: unknown[]): Promise<void> {
+  console.error(
+    JSON.stringify({ msg: "malformed alert message", id: message.id, issues: issues.slice(0, 5) }),
+  );
+  await logAttempt(db, {
+    deliveryId: message.id,
+    channelId: "",
+    kind: "unknown",
+    attempt: message.attempts,
+    outcome: "failed",
+    error: "malformed queue message",
+  });
 }
 
 export async function processAlertBatch(env: AlertQueueEnv, batch: MessageBatch<unknown>): Promise<void> {
@@ -144,44 +197,17 @@ export async function processAlertBatch(env: AlertQueueEnv, batch: MessageBatch<
     for (const message of batch.messages) {
       const parsed = alertMessage.safeParse(message.body);
       if (!parsed.success) {
-        console.error(
-          JSON.stringify({
-            msg: "malformed alert message",
-            id: message.id,
-            issues: parsed.error.issues.slice(0, 5),
-          }),
-        );
-        await logAttempt(db, {
-          deliveryId: message.id,
-          channelId: "",
-          kind: "unknown",
-          attempt: message.attempts,
-          outcome: "failed",
-          error: "malformed queue message",
-        });
+        await logMalformed(db, message, parsed.error.issues);
         message.ack();
         continue;
       }
       const m = parsed.data;
       if (m.type !== "transition") {
-        await deliver(env, db, m, message);
+        await deliverQueued(env, db, m, message);
         continue;
       }
       const payload = await recordTransition(db, m);
-      if (payload && m.notify && m.channels.length > 0) {
-        const recorded = { ...m, payload };
-        await env.ALERTS_QUEUE.sendBatch(
-          m.channels.map((channelId) => ({
-            body: {
-              type: "deliver" as const,
-              kind: m.kind,
-              channelId,
-              deliveryId: deliveryIdOf(recorded, channelId),
-              payload,
-            },
-          })),
-        );
-      }
+      if (payload && m.notify && m.channels.length > 0) await fanOut(env, db, m, payload);
       message.ack();
     }
   });

@@ -70,3 +70,59 @@ it("fires once from the live room, survives redelivery and eviction, then resolv
   expect(bodies[0]).toMatchObject({ metric: "orders", filters: { region }, rule: { id: ruleId } });
   expect(bodies[0].observed).toBeGreaterThan(5);
 }, 60_000);
+
+const probeRuleId = uniqueId("probe-rule");
+const confirmRuleId = uniqueId("confirm-rule");
+afterAll(async () => {
+  await admin("DELETE", `/api/v1/alerts/rules/${probeRuleId}`);
+  await admin("DELETE", `/api/v1/alerts/rules/${confirmRuleId}`);
+});
+
+it("confirms a breach when no other update comes", async () => {
+  const region = member("confirm");
+  const hooks = { probe: hookKey("probe"), confirm: hookKey("confirm") };
+  for (const [name, key] of Object.entries(hooks)) {
+    await admin("PUT", `/api/v1/alerts/channels/${name}-${key}`, {
+      type: "webhook",
+      url: `${receiverUrl()}/hook/${key}`,
+    });
+  }
+  const rule = (id: string, forUpdates: number, channel: string) =>
+    admin("PUT", `/api/v1/alerts/rules/${id}`, {
+      name: "Any order in the region",
+      metric: "orders",
+      filters: { region },
+      condition: { type: "threshold", grain: "hour", op: ">", value: 0 },
+      for_updates: forUpdates,
+      channels: [channel],
+    });
+  // The probe fires on its first evaluation, which judges the rule under test for the first time.
+  expect((await rule(probeRuleId, 1, `probe-${hooks.probe}`)).status).toBe(201);
+  expect((await rule(confirmRuleId, 2, `confirm-${hooks.confirm}`)).status).toBe(201);
+  const room = isolatedRoom();
+  let orders = 0;
+  // Updates until the engine has the rules (it reloads them every 10 s) and the probe has fired.
+  await eventually(
+    async () => {
+      await room.apply({
+        minutes: [minuteBucket("region", region, ++orders, orders * 10)],
+        days: [dayBucket("region", region, orders, orders * 10)],
+      });
+      return eventually(
+        () => receivedAt(hooks.probe),
+        (r) => r.length > 0,
+        3_000,
+      );
+    },
+    (r) => r.length > 0,
+    30_000,
+  );
+  // From here on no update reaches the room: the breach waiting for its confirmation is judged
+  // again without one.
+  const confirmed = await eventually(
+    () => receivedAt(hooks.confirm),
+    (r) => r.length > 0,
+    20_000,
+  );
+  expect(confirmed.map((r) => JSON.parse(r.body).status)).toEqual(["firing"]);
+}, 90_000);

@@ -16,7 +16,7 @@ import { createDetector } from "./detect/index.ts";
 import { type Evaluation, evaluateRule, type StreamingFeed } from "./evaluate.ts";
 import { explain, type MemberHistory } from "./explain.ts";
 import { utcOffsetMinutes } from "./history-store.ts";
-import { type AlertState, INITIAL, step, type Transition } from "./lifecycle.ts";
+import { type AlertState, CONFIRM_MS, INITIAL, judgeAgainAt, step, type Transition } from "./lifecycle.ts";
 import { currentHistory, currentRules, MEMBER_DIMS, type RuleSet } from "./loader.ts";
 import type { AlertMessage } from "./messages.ts";
 import { type AlertPayload, dashboardUrl } from "./payload.ts";
@@ -36,12 +36,6 @@ export interface EngineEnv {
 const REHYDRATE_MS = 5 * 60_000;
 /** An update judges the rules when it changed a minute at most this old. */
 const RECENT_MS = 2 * 60_000;
-/**
- * While a rule × slice is pending or firing, it is judged again this often even when no update
- * comes: in a slice with an order every few minutes, an alert would otherwise wait for sales to
- * confirm or resolve it (and a silence would never be judged again).
- */
-export const TICK_MS = 15_000;
 
 const filtersOf = (slice: Slice): RuleFilters => (slice.dim === "all" ? {} : { [slice.dim]: slice.member });
 
@@ -72,6 +66,7 @@ export class AlertEngine implements RuleEvaluator {
   private running: Promise<void> | null = null;
   private lastUpdate: LiveUpdate | null = null;
   private lastRun = 0;
+  private confirmation: ReturnType<typeof setTimeout> | null = null;
 
   constructor(env: EngineEnv) {
     this.env = env;
@@ -109,31 +104,57 @@ export class AlertEngine implements RuleEvaluator {
         );
       }
       this.running = null;
+      this.awaitConfirmation(room);
     })();
   }
 
   /**
-   * When the room should call `tick` (its alarm): `TICK_MS` after the last evaluation while
-   * anything is pending or firing, so a quiet slice confirms or resolves its alert on time; null
-   * when nothing is (an idle room stays idle). An alarm rather than a timer: a timer would keep the
-   * room from being evicted.
+   * A breach waiting for its confirmation is judged again `CONFIRM_MS` after the evaluation that
+   * found it, from a timer of the engine's own: the room's alarm comes late while its handler is
+   * busy (a recomputation reads Postgres for a second or more under load). A timer of a second, only
+   * while something is pending, does not keep an idle room from being evicted; a firing alert's
+   * 15 s re-judgement, which may go on for hours, stays on the alarm.
+   */
+  private awaitConfirmation(room: RoomReader): void {
+    if (this.confirmation || ![...this.statuses()].includes("pending")) return;
+    this.confirmation = setTimeout(
+      () => {
+        this.confirmation = null;
+        this.tick(room);
+        // Not due yet (an update's evaluation came in between and moved it): wait for the new time.
+        if (!this.running) this.awaitConfirmation(room);
+      },
+      Math.max(0, this.lastRun + CONFIRM_MS - Date.now()),
+    );
+  }
+
+  /**
+   * When the room should call `tick` (its alarm): within a second of the last evaluation while a
+   * breach waits for its confirmation, every 15 s while anything fires (see `judgeAgainAt`), null
+   * when nothing is pending or firing (an idle room stays idle) — and while an evaluation runs: the
+   * room asks again once it is done (`idle`), so an alarm never comes while it would find the
+   * engine busy, nor is it pushed past the time it is due (it once was, and never came). An alarm
+   * rather than a timer: a timer would keep the room from being evicted.
    */
   dueAt(): number | null {
-    const active = [...this.states.values()].some((s) => s.status === "pending" || s.status === "firing");
-    // Never in the past (an evaluation still running would make the alarm spin).
-    return active && this.lastUpdate ? Math.max(this.lastRun + TICK_MS, Date.now() + 1_000) : null;
+    if (this.running || !this.lastUpdate) return null;
+    return judgeAgainAt(this.statuses(), this.lastRun);
   }
 
   /** Judges again without an update (the room's alarm, when `dueAt` has come). */
   tick(room: RoomReader): void {
     const due = this.dueAt();
     const now = Date.now();
-    if (due === null || now < this.lastRun + TICK_MS - 100 || this.running || !this.lastUpdate) return;
+    if (due === null || now < due - 100 || !this.lastUpdate) return;
     const today = momentAt(now, utcOffsetMinutes(this.env.REPORTING_TZ, now)).today;
     this.run({ seq: this.lastUpdate.seq, today, changed: { minutes: [], days: [] }, at: now }, room);
   }
 
-  /** Resolves when the evaluations under way are done (tests). */
+  private *statuses() {
+    for (const state of this.states.values()) yield state.status;
+  }
+
+  /** Resolves when the evaluations under way are done (the room then sets its alarm by `dueAt`). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }

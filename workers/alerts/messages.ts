@@ -1,7 +1,7 @@
 /**
  * What travels on the `alert-deliveries` queue: a lifecycle transition from a room (recorded as an
- * incident, then fanned out to the rule's channels), one delivery to one channel (retried on its
- * own), and a subscriber's daily briefing. Queue bodies are parsed, never cast.
+ * incident, then tried at once on each of the rule's channels), one delivery to one channel (a
+ * retry of a first attempt that failed, retried on its own), and a subscriber's daily briefing. Queue bodies are parsed, never cast.
  */
 import { z } from "zod";
 import { briefingPayloadSchema } from "../insights/subscriptions/message.ts";
@@ -24,6 +24,8 @@ export const deliverMessage = z.object({
   channelId: z.string(),
   /** Stable across retries: the webhook's `webhook-id`. */
   deliveryId: z.string().max(160),
+  /** Attempts made before this message was queued (the first one is made as the incident is recorded). */
+  earlierAttempts: z.number().int().min(0).max(10).optional(),
   payload: alertPayloadSchema,
 });
 

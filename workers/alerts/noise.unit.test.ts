@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { poissonZ, upperTail, zOfUpperTail } from "./detect/stats.ts";
-import { minuteDispersion } from "./evaluate.ts";
+import { minuteDispersion } from "./judge/noise.ts";
 import type { Measures, SliceHistory } from "./series.ts";
 
 const MINUTE = 60_000;

@@ -112,6 +112,17 @@ export class KpiRoom extends DurableObject<Env> {
    */
   private readonly schedule: readonly ScheduledJob[] = [
     {
+      // Alert rules judged again without an update (a pending alert's confirmation, a firing one
+      // re-checked). First: it only starts an evaluation in the background, and a confirmation
+      // must not wait behind a recomputation's reads of Postgres.
+      name: "rules",
+      due: () => this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY,
+      run: () => {
+        this.rules.tick?.(this.store);
+        void this.rules.idle?.().then(() => this.armRules());
+      },
+    },
+    {
       // The recomputation the consumer asked for (see `requestRecompute`).
       name: "recompute",
       due: () => {
@@ -134,12 +145,6 @@ export class KpiRoom extends DurableObject<Env> {
       name: "housekeeping",
       due: () => Number(this.store.meta("housekeeping_due") ?? 0),
       run: (now) => this.housekeeping(now),
-    },
-    {
-      // Alert rules judged again without an update (a pending or firing alert re-checked).
-      name: "rules",
-      due: () => this.rules.dueAt?.() ?? Number.POSITIVE_INFINITY,
-      run: () => this.rules.tick?.(this.store),
     },
   ];
 
@@ -366,16 +371,22 @@ export class KpiRoom extends DurableObject<Env> {
     if (applied > 0 && evaluateRules) {
       try {
         await this.rules.evaluate({ seq, today: this.today(), changed, at: Date.now() }, this.store);
+        // The rules judge in the background; once done, their alarm may be due sooner.
+        void this.rules.idle?.().then(() => this.armRules());
       } catch (error) {
         console.error(JSON.stringify({ msg: "live rule evaluation failed", seq, error: String(error) }));
       }
     }
     await this.ensureHousekeeping();
-    // Alert rules pending or firing are judged again from the alarm even when no update comes.
+    await this.armRules();
+    return { applied, seq: this.store.seq(), changed };
+  }
+
+  /** Alert rules pending or firing are judged again from the alarm even when no update comes. */
+  private async armRules(): Promise<void> {
     const rulesDue = this.rules.dueAt?.() ?? null;
     const alarm = rulesDue === null ? null : await this.ctx.storage.getAlarm();
     if (rulesDue !== null && (alarm === null || alarm > rulesDue)) await this.ctx.storage.setAlarm(rulesDue);
-    return { applied, seq: this.store.seq(), changed };
   }
 
   /** Sends now if the last frame left at least `COALESCE_MS` ago, else when that time comes. */

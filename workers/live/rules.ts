@@ -28,6 +28,12 @@ export interface RuleEvaluator {
   /** When the room's alarm should call `tick` (epoch ms), or null: rules judged without an update. */
   dueAt?(): number | null;
   tick?(room: RoomReader): void;
+  /**
+   * Resolves when the evaluations under way are done. Rules judge in the background, so the room
+   * sets its alarm by `dueAt` again then: a breach that just turned pending is confirmed on time
+   * even when no other update comes.
+   */
+  idle?(): Promise<void>;
 }
 
 export const noRules: RuleEvaluator = { evaluate() {} };

@@ -3,16 +3,15 @@
  * company's stream for a seed and speed — its history, then the live minutes with the staged
  * incidents — summed per slice as the room and Postgres hold it (minutes for the last 48 hours,
  * hours before), and the default rules judged when the room would judge them: on every sale as it
- * arrives, and every `TICK_MS` while a rule × slice is pending or firing (the engine's own tick).
+ * arrives, and when `judgeAgainAt` says while a rule × slice is pending or firing (the engine's own tick).
  * What a newcomer running `npm start` sees, minute by minute, without waiting for it.
  */
 import { REGION_CODES } from "../../../scripts/demo/catalog.ts";
 import { type Incident, IncidentPlan } from "../../../scripts/demo/incidents.ts";
 import { DemoStream } from "../../../scripts/demo/stream.ts";
 import { DEFAULT_RULES } from "../../../scripts/lib/alert-defaults.ts";
-import { TICK_MS } from "../engine.ts";
 import { type Evaluation, evaluateRule } from "../evaluate.ts";
-import { type AlertState, INITIAL, step } from "../lifecycle.ts";
+import { type AlertState, INITIAL, judgeAgainAt, step } from "../lifecycle.ts";
 import { type Rule, ruleInputSchema } from "../rules.ts";
 import { add, type Measures, type SliceHistory, ZERO } from "../series.ts";
 import { momentAt } from "../simulate.ts";
@@ -74,25 +73,29 @@ interface SliceSums {
 
 const sliceKeys = ["all", ...REGION_CODES.map((r) => `region:${r}`)];
 
-export function replayDemo(options: ReplayOptions): Replay {
-  const seed = options.seed ?? 7;
-  const historyDays = options.historyDays ?? 90;
-  const liveStart = options.liveStart;
-  const epoch = Math.floor(liveStart / DAY) * DAY - (historyDays - 1) * DAY;
-  const end = liveStart + options.minutes * MINUTE;
-  const plan =
-    options.incidents === false
-      ? null
-      : new IncidentPlan({ seed, liveStart, everyMinutes: options.everyMinutes ?? 5 });
-  const stream = new DemoStream({ seed, epoch, speed: options.speed, incidents: plan });
-  plan?.startAt(liveStart);
+/** What one sale adds to the sums. */
+const measures = (p: Record<string, unknown>): Measures => {
+  const revenue = Number(p.quantity) * Number(p.unit_price);
+  return {
+    orders: 1,
+    quantity: Number(p.quantity),
+    revenue,
+    netRevenue: revenue - Number(p.discount ?? 0),
+    costs: Number(p.quantity) * Number(p.unit_cost ?? 0),
+  };
+};
 
+/**
+ * The demo's sales summed per slice by hour and minute, as Postgres and the room hold them:
+ * `take(t)` takes every event before `t` in (corrections replace a sale, deletions remove it) and
+ * answers the times of the sales among them; `history` is a slice's history as the engine sees it.
+ */
+function salesLedger(stream: DemoStream, epoch: number) {
   const sums = new Map<string, SliceSums>(
     sliceKeys.map((k) => [k, { hours: new Map(), minutes: new Map() }]),
   );
   // The sale as it stands (corrections replace it), to take its old values out again.
   const sales = new Map<unknown, { at: number; region: string; m: Measures }>();
-  const minutesFrom = (now: number) => now - 48 * HOUR;
   const put = (at: number, region: string, m: Measures, sign: 1 | -1) => {
     for (const key of ["all", `region:${region}`]) {
       const s = sums.get(key);
@@ -103,17 +106,6 @@ export function replayDemo(options: ReplayOptions): Replay {
       s.minutes.set(minute, add(s.minutes.get(minute) ?? ZERO, m, sign));
     }
   };
-  const measures = (p: Record<string, unknown>): Measures => {
-    const revenue = Number(p.quantity) * Number(p.unit_price);
-    return {
-      orders: 1,
-      quantity: Number(p.quantity),
-      revenue,
-      netRevenue: revenue - Number(p.discount ?? 0),
-      costs: Number(p.quantity) * Number(p.unit_cost ?? 0),
-    };
-  };
-  /** Takes every event before `t` into the sums; answers the times of the sales among them. */
   const take = (t: number): number[] => {
     const times: number[] = [];
     for (const e of stream.until(t)) {
@@ -134,24 +126,27 @@ export function replayDemo(options: ReplayOptions): Replay {
     }
     return times;
   };
-  take(liveStart);
+  // Postgres' hours as the engine last loaded them (at the live start: it reloads every 6 hours).
+  const history = (key: string, now: number): SliceHistory => {
+    const s = sums.get(key)!;
+    return {
+      hours: s.hours,
+      hoursFrom: epoch,
+      minutes: s.minutes,
+      minutesFrom: now - 48 * HOUR,
+      days: new Map(),
+    };
+  };
+  return { take, history };
+}
 
+/** The default rules judged on every slice at a moment, through the lifecycle, as the engine does. */
+function liveJudge(history: (key: string, now: number) => SliceHistory) {
   const rules = defaultRules();
   const states = new Map<string, AlertState>();
   const transitions: ReplayedTransition[] = [];
   let evaluations = 0;
   let counter = 0;
-  const history = (key: string, now: number): SliceHistory => {
-    const s = sums.get(key)!;
-    // Postgres' hours as the engine last loaded them (at the live start: it reloads every 6 hours).
-    return {
-      hours: s.hours,
-      hoursFrom: epoch,
-      minutes: s.minutes,
-      minutesFrom: minutesFrom(now),
-      days: new Map(),
-    };
-  };
   const judge = (now: number) => {
     for (const rule of rules) {
       for (const key of rule.per ? sliceKeys.filter((k) => k !== "all") : ["all"]) {
@@ -167,18 +162,39 @@ export function replayDemo(options: ReplayOptions): Replay {
       }
     }
   };
-  const active = () => [...states.values()].some((s) => s.status === "pending" || s.status === "firing");
+  const statuses = () => [...states.values()].map((s) => s.status);
+  return { judge, statuses, transitions, evaluations: () => evaluations };
+}
+
+export function replayDemo(options: ReplayOptions): Replay {
+  const seed = options.seed ?? 7;
+  const historyDays = options.historyDays ?? 90;
+  const liveStart = options.liveStart;
+  const epoch = Math.floor(liveStart / DAY) * DAY - (historyDays - 1) * DAY;
+  const end = liveStart + options.minutes * MINUTE;
+  const plan =
+    options.incidents === false
+      ? null
+      : new IncidentPlan({ seed, liveStart, everyMinutes: options.everyMinutes ?? 5 });
+  const stream = new DemoStream({ seed, epoch, speed: options.speed, incidents: plan });
+  plan?.startAt(liveStart);
+  const { take, history } = salesLedger(stream, epoch);
+  take(liveStart);
+  const live = liveJudge(history);
   // The live demo posts what is due every quarter of a second; the room judges each update, and the
-  // engine's tick judges again while something is pending or firing and no update came.
+  // engine's tick judges again while something is pending or firing and no update came (when
+  // `judgeAgainAt` says, as the room's alarm does).
   let lastJudged = liveStart;
   let salesSeen = 0;
   // (A quarter of a second while something is pending or firing, a second otherwise: an evaluation
   // judges a sale that much later at most.)
+  const active = () => live.statuses().some((s) => s === "pending" || s === "firing");
   for (let now = liveStart + 250; now <= end; now += active() ? 250 : 1000) {
     const arrived = take(now).length;
     salesSeen += arrived;
-    if (arrived > 0 || (active() && now - lastJudged >= TICK_MS)) {
-      judge(now);
+    const due = judgeAgainAt(live.statuses(), lastJudged);
+    if (arrived > 0 || (due !== null && now >= due)) {
+      live.judge(now);
       lastJudged = now;
     }
   }
@@ -186,5 +202,12 @@ export function replayDemo(options: ReplayOptions): Replay {
   if (plan) {
     for (let k = 0; plan.incident(k).start < end; k++) incidents.push(plan.incident(k));
   }
-  return { plan, incidents, transitions, evaluations, sales: salesSeen, history };
+  return {
+    plan,
+    incidents,
+    transitions: live.transitions,
+    evaluations: live.evaluations(),
+    sales: salesSeen,
+    history,
+  };
 }
