@@ -167,7 +167,11 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
   }
   const from = b.p(range.from, "::date");
   const to = b.p(range.to, "::date");
-  const source =
+  // The whole range is one bucket starting at `from`: silver rows need no calendar join (which made
+  // Postgres sort every row of the range by its bucket before a distinct count or a percentile
+  // sorted them again). No row without sales, as with the join.
+  const wholeRange = path.kind === "silver" && grain.name === "range";
+  const source = () =>
     path.kind === "slice"
       ? `kpi_day_slice k JOIN periods p ON p.date = k.day ${needsPending(metrics) ? PENDING_JOIN : ""}
          WHERE k.dim = ${b.p(path.dim)} AND k.member = ${b.p(path.member)} AND k.day BETWEEN ${from} AND ${to}`
@@ -175,6 +179,10 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
         ? `kpi_day_combo k JOIN periods p ON p.date = k.day ${needsPending(metrics) ? COMBO_PENDING_JOIN : ""}
          WHERE ${comboConditions(b, path)} AND k.day BETWEEN ${from} AND ${to}`
         : `${silverFrom(metrics)} JOIN periods p ON p.date = s.sale_date WHERE ${silverConditions(b, filters, range)}`;
+  const data = wholeRange
+    ? `SELECT ${from} AS period, ${aggregates(metrics, path)} FROM ${silverFrom(metrics)}
+        WHERE ${silverConditions(b, filters, range)} HAVING count(*) > 0`
+    : `SELECT p.period, ${aggregates(metrics, path)} FROM ${source()} GROUP BY p.period`;
   const text = `
     WITH cal AS (
       SELECT d::date AS date, t.fiscal_year, t.fiscal_quarter
@@ -186,8 +194,7 @@ export function compileSeries(request: SeriesRequest, path: Path): SqlQuery {
     buckets AS (
       SELECT period, min(label) AS label, min(fiscal_year) AS fiscal_year, min(fiscal_quarter) AS fiscal_quarter
         FROM periods WHERE date >= ${from} GROUP BY period),
-    data AS (
-      SELECT p.period, ${aggregates(metrics, path)} FROM ${source} GROUP BY p.period)
+    data AS (${data})
     SELECT to_char(bk.period, 'YYYY-MM-DD') AS period, bk.label,
            ${request.withFiscal ? "bk.fiscal_year, bk.fiscal_quarter," : ""} ${output(metrics)}
       FROM buckets bk LEFT JOIN data d ON d.period = bk.period

@@ -213,6 +213,15 @@ describe("query", () => {
       ),
     );
     expect(rows[0]!.orders_previous).toBe(before[0]!.orders);
+    // A range without sales, read from silver (distinct customers span days): the empty values.
+    const empty = rowsOf(
+      await get(
+        `/api/v1/query?metrics=revenue,orders,unique_customers,median_order_value&grain=range&from=${addDays(history.start, -3000)}&to=${addDays(history.start, -2970)}&region=${history.region}`,
+      ),
+    );
+    expect(empty).toEqual([
+      expect.objectContaining({ revenue: 0, orders: 0, unique_customers: 0, median_order_value: null }),
+    ]);
   });
 
   it("splits a day into 24 dense hours in the reporting timezone", async () => {

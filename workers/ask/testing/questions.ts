@@ -1,3 +1,4 @@
+// Longer than the usual file on purpose: it is the test data set, one question per line, read as a table.
 /**
  * The question test set (only test files import it): plain-English questions about the generated
  * dataset, each with the interpretation it must get — written by hand from the calendar, not by
