@@ -145,6 +145,70 @@ describe("the ledger", () => {
     expect(copies).toEqual([{ n: 4 }]);
   });
 
+  it("counts a redelivered message's duplicates once, however much of it the first attempt committed", async () => {
+    const source = await createSource("dupagain");
+    const first = saleEvent();
+    const second = saleEvent();
+    await processCdcBatch(env, [{ id: "dupagain-original", body: message(source.name, [first, second]) }]);
+    // Both events sent again in one message with a new one: two real duplicates.
+    const again = message(source.name, [first, second, saleEvent()]);
+    const againId = `dupagain-${again.id}`;
+    // Its first attempt commits one of its transactions (a batch split in parts; the refused event
+    // of a poisoned batch is split off the same way), then fails: the message is redelivered.
+    const { items, receipts } = readMessages([{ id: againId, body: again }]);
+    await withDb(env, (db) =>
+      processIsolated(env, db, items.slice(0, 1), pipelineOptions(env), { receipts, rejected: [] }),
+    );
+    const redelivered = await processCdcBatch(env, [{ id: againId, body: again }]);
+    expect(redelivered).toMatchObject({ processed: 1, duplicates: 1 });
+    // Committed whole, then never acknowledged: redelivered once more.
+    const late = await processCdcBatch(env, [{ id: againId, body: again }]);
+    expect(late).toMatchObject({ processed: 0, duplicates: 0 });
+
+    expect(await readLedger(health, source.name)).toEqual({
+      accepted: 5,
+      processed: 3,
+      duplicates: 2,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 0,
+      in_flight: 0,
+    });
+  });
+
+  it("does not count a dead message's duplicates as dead once its delivery counted them", async () => {
+    const source = await createSource("deaddup");
+    const first = saleEvent();
+    await processCdcBatch(env, [{ id: "deaddup-original", body: message(source.name, [first]) }]);
+    const again = message(source.name, [first, saleEvent()]);
+    const againId = `deaddup-${again.id}`;
+    const { items, receipts } = readMessages([{ id: againId, body: again }]);
+    await withDb(env, (db) =>
+      processIsolated(env, db, items.slice(0, 1), pipelineOptions(env), { receipts, rejected: [] }),
+    );
+    await dieOnLastAttempt(again, againId);
+    expect(await readLedger(health, source.name)).toEqual({
+      accepted: 3,
+      processed: 1,
+      duplicates: 1,
+      quarantined: 0,
+      unmapped: 0,
+      dead_lettered: 1,
+      in_flight: 0,
+    });
+    const replay = await admin(`/api/v1/pipeline/dead-letters/replay?source=${source.name}`, {
+      method: "POST",
+    });
+    expect(await replay.json()).toMatchObject({ replayed: 1, failed: 0, processed: 1, duplicates: 0 });
+    expect(await readLedger(health, source.name)).toMatchObject({
+      accepted: 3,
+      processed: 2,
+      duplicates: 1,
+      dead_lettered: 0,
+      in_flight: 0,
+    });
+  });
+
   it("stays exact across the compaction of old receipts, and keeps those a replay still needs", async () => {
     const source = await createSource("compact");
     for (let i = 0; i < 3; i++) {

@@ -33,6 +33,7 @@ import {
   addSourceStats,
   type BronzeRow,
   type BronzeStatus,
+  heldKey,
   insertBronze,
   insertQuarantine,
   loadMappings,
@@ -239,8 +240,8 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   if (items.length >= 500) await tx.query("SET LOCAL jit = off");
   const { mappings, rates } = await loadLookups(tx, items);
   const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
-  const held = await insertBronze(tx, bronze); // what bronze already had: duplicates
-  const counts = countArrivals(bronze, held, options.replay === true);
+  const { held, counted } = await insertBronze(tx, bronze); // what bronze already had: duplicates
+  const counts = countArrivals(bronze, held, counted, options.replay === true);
   // Quarantine only what is new: a quarantined event sent again is a duplicate like any other.
   await insertQuarantine(
     tx,
@@ -278,12 +279,12 @@ async function loadLookups(tx: Db, items: Item[]) {
 }
 
 /** Per-source counters of what arrived: accepted, processed, duplicates, quarantined, unmapped. */
-function countArrivals(bronze: BronzeRow[], held: Map<string, boolean>, replay: boolean) {
+function countArrivals(bronze: BronzeRow[], held: Set<string>, counted: Set<string>, replay: boolean) {
   const counts = new Map<string, SourceCounts>();
   const seen = new Set<string>();
   for (const row of bronze) {
     // A redelivered message's events were counted when its first delivery committed them.
-    if (held.get(row.checksum) === true) continue;
+    if (counted.has(heldKey(row.delivery, row.checksum))) continue;
     if (!replay) count(counts, row.source, row.receivedAt, "accepted");
     if (held.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");
@@ -296,7 +297,7 @@ function countArrivals(bronze: BronzeRow[], held: Map<string, boolean>, replay: 
 }
 
 /** The events bronze did not hold yet, by entity. */
-function newEventsByEntity(events: Map<string, Sourced<EntityEvent>>, held: Map<string, boolean>) {
+function newEventsByEntity(events: Map<string, Sourced<EntityEvent>>, held: Set<string>) {
   const byEntity = new Map<Entity, Sourced<EntityEvent>[]>();
   for (const [checksum, event] of events) {
     if (held.has(checksum)) continue;

@@ -1,5 +1,6 @@
 /** The pipeline's own state: the last batch's lag, and the figures of the health endpoint. */
 import type { Db } from "../../db/client.ts";
+import { duplicateReceiptPrefixSql, duplicateReceiptSql } from "./bronze.ts";
 
 export async function recordBatch(tx: Db, items: { receivedAt: string }[]): Promise<void> {
   if (items.length === 0) return;
@@ -30,9 +31,10 @@ export interface Health {
  * In flight is what the others do not account for; it returns to 0 once the queue is drained,
  * and a value below 0 would mean an event counted twice.
  *
- * A dead message counts only its events that its own delivery did not store: a message can die
- * after some of its transactions committed (a batch split in parts, or committed and then not
- * acknowledged), and those events are already counted where they landed. A replay that stores the
+ * A dead message counts only its events that its own delivery did not store, quarantine or count
+ * as duplicates: a message can die after some of its transactions committed (a batch split in
+ * parts, or committed and then not acknowledged), and those events are already counted where they
+ * landed. A replay that stores the
  * rest shrinks it to 0 before the row is marked replayed.
  */
 type LedgerField =
@@ -72,6 +74,9 @@ export async function readHealth(db: Db): Promise<Health> {
                      SELECT count(*) FROM bronze_sales_events b
                       WHERE b.delivery = d.delivery
                         AND b.checksum IN (SELECT e ->> 'checksum' FROM jsonb_array_elements(d.accepted) e))
+                   - (SELECT count(*) FROM ingest_receipts r
+                       WHERE r.delivery IN (SELECT ${duplicateReceiptSql("d.delivery", "e ->> 'checksum'")}
+                                              FROM jsonb_array_elements(d.accepted) e))
                    - (SELECT count(*) FROM quarantine q
                        WHERE q.delivery IN (SELECT d.delivery || '/' || (e ->> 'checksum') FROM jsonb_array_elements(d.accepted) e
                                             UNION ALL
@@ -152,7 +157,9 @@ export async function compactReceipts(
        SELECT r.delivery FROM ingest_receipts r
         WHERE r.received_at < $1 AND ($3::text IS NULL OR r.source = $3)
           AND NOT EXISTS (SELECT 1 FROM dead_letters d
-                           WHERE d.replayed_at IS NULL AND coalesce(d.body ->> 'id', d.message_id) = r.delivery)
+                           WHERE d.replayed_at IS NULL
+                             AND (coalesce(d.body ->> 'id', d.message_id) = r.delivery
+                                  OR starts_with(r.delivery, ${duplicateReceiptPrefixSql("coalesce(d.body ->> 'id', d.message_id)")})))
         ORDER BY r.received_at LIMIT $2
         FOR UPDATE SKIP LOCKED),
      gone AS (
