@@ -10,8 +10,10 @@
 import { Hono } from "hono";
 import { transaction, withDb } from "../db/client.ts";
 import { requireRole } from "../http/auth.ts";
-import { pipelineOptions, processIsolated, refreshLiveWindow } from "../pipeline/consumer.ts";
+import { pipelineOptions } from "../pipeline/consumer.ts";
+import { processIsolated } from "../pipeline/isolate.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
+import { refreshLiveWindow } from "../pipeline/refresh-live.ts";
 import { insertQuarantine, insertReceipts } from "../pipeline/store/bronze.ts";
 import { MAX_EVENTS_PER_REQUEST } from "./events.ts";
 import { assertSomethingValid, readSignedEvents } from "./signed-body.ts";

@@ -21,15 +21,11 @@ import {
   query,
   unreachableDatabaseEnv,
 } from "../test-support.ts";
-import {
-  CDC_MAX_RETRIES,
-  pipelineOptions,
-  processCdcBatch,
-  processIsolated,
-  readMessages,
-} from "./consumer.ts";
+import { CDC_MAX_RETRIES, pipelineOptions, processCdcBatch } from "./consumer.ts";
+import { processIsolated } from "./isolate.ts";
 import type { CdcMessage } from "./message.ts";
 import { compactReceipts } from "./store/health.ts";
+import { readMessages } from "./unpack.ts";
 
 const health = () => admin("/api/v1/pipeline/health");
 const downEnv = unreachableDatabaseEnv;

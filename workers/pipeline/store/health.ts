@@ -51,6 +51,32 @@ export async function readHealth(db: Db): Promise<Health> {
     "SELECT last_batch_at, last_batch_events, last_batch_lag_ms FROM pipeline_state WHERE id = 1",
   );
   const dirty = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty");
+  const sources = await readSourceLedgers(db);
+  const unattributed = await db.query<{ n: string }>(
+    "SELECT coalesce(sum(events), 0) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
+  );
+  const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
+  const row = state.rows[0];
+  return {
+    last_batch_at: row?.last_batch_at.toISOString() ?? null,
+    last_batch_events: row?.last_batch_events ?? 0,
+    lag_ms: row?.last_batch_lag_ms ?? null,
+    dirty_slices: dirty.rows[0]?.n ?? 0,
+    totals: {
+      accepted: sum("accepted"),
+      processed: sum("processed"),
+      duplicates: sum("duplicates"),
+      quarantined: sum("quarantined"),
+      unmapped: sum("unmapped"),
+      dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
+      in_flight: sum("in_flight"),
+    },
+    sources,
+  };
+}
+
+/** Each source's ledger; `in_flight` is what the others do not account for. */
+async function readSourceLedgers(db: Db): Promise<Health["sources"]> {
   const perSource = await db.query<{
     name: string;
     last_seen_at: Date | null;
@@ -97,10 +123,7 @@ export async function readHealth(db: Db): Promise<Health> {
             LEFT JOIN receipts r ON r.source = n.name
       ORDER BY n.name`,
   );
-  const unattributed = await db.query<{ n: string }>(
-    "SELECT coalesce(sum(events), 0) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
-  );
-  const sources = perSource.rows.map((r) => {
+  return perSource.rows.map((r) => {
     const row = {
       name: r.name,
       last_seen_at: r.last_seen_at?.toISOString() ?? null,
@@ -114,24 +137,6 @@ export async function readHealth(db: Db): Promise<Health> {
     const accounted = row.processed + row.duplicates + row.quarantined + row.unmapped + row.dead_lettered;
     return { ...row, in_flight: row.accepted - accounted };
   });
-  const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
-  const row = state.rows[0];
-  return {
-    last_batch_at: row?.last_batch_at.toISOString() ?? null,
-    last_batch_events: row?.last_batch_events ?? 0,
-    lag_ms: row?.last_batch_lag_ms ?? null,
-    dirty_slices: dirty.rows[0]?.n ?? 0,
-    totals: {
-      accepted: sum("accepted"),
-      processed: sum("processed"),
-      duplicates: sum("duplicates"),
-      quarantined: sum("quarantined"),
-      unmapped: sum("unmapped"),
-      dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
-      in_flight: sum("in_flight"),
-    },
-    sources,
-  };
 }
 
 /**
