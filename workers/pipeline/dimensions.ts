@@ -15,7 +15,7 @@ import {
   upsertDimSalesReps,
   upsertEntities,
 } from "./store/entities.ts";
-import { lockKeys } from "./store/sales.ts";
+import { lockKeys } from "./store/silver-sales.ts";
 
 const DIMENSION_ORDER: Exclude<Entity, "sale">[] = ["region", "sales_rep", "product", "customer"];
 

@@ -9,7 +9,7 @@
  * their old contribution comes out of the fact and slices and the new one goes in.
  *
  * `processItems` names the steps, read top to bottom: `classify.ts` (mapping, validation, counts),
- * `dimensions.ts`, `sale-changes.ts`; the SQL is in `store/`, the sale rules in `sales.ts`.
+ * `dimensions.ts`, `sale-changes.ts`; the SQL is in `store/`, the sale rules in `sale-rules.ts`.
  */
 import type { Db } from "../db/client.ts";
 import type { Entity } from "../ingest/entities.ts";
@@ -19,7 +19,7 @@ import { classify, countArrivals } from "./classify.ts";
 import { newEventsByEntity, processDimensions } from "./dimensions.ts";
 import type { Mapping } from "./mapping.ts";
 import { deriveSales, resolveSales, saleDeltas } from "./sale-changes.ts";
-import type { Deltas, Measures, SaleEvent, SaleState } from "./sales.ts";
+import type { Deltas, Measures, SaleEvent, SaleState } from "./sale-rules.ts";
 import {
   addSourceStats,
   insertBronze,
@@ -38,7 +38,7 @@ import {
   lockSlices,
   refreshFirstSales,
 } from "./store/rollups.ts";
-import { upsertSales } from "./store/sales.ts";
+import { upsertSales } from "./store/silver-sales.ts";
 
 /** An event accepted at the webhook (or taken back from bronze for replay). */
 export interface Item {
@@ -80,8 +80,8 @@ export type Sourced<E> = E & { source: string };
  */
 export async function processItems(tx: Db, items: Item[], options: ProcessOptions): Promise<ProcessOutcome> {
   // A batch of thousands of rows crosses the planner's JIT threshold on most statements, and
-  // compiling them (50–200 ms each) costs more than running them; LOCAL keeps it to this batch.
-  // A small one stays far below the threshold and saves the round trip.
+  // compiling them costs more than running them (README, "Figures behind the code"); LOCAL keeps it
+  // to this batch. A small one stays far below the threshold and saves the round trip.
   if (items.length >= 500) await tx.query("SET LOCAL jit = off");
   const { mappings, rates } = await loadLookups(tx, items);
   const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);

@@ -15,9 +15,9 @@ import {
   type SaleEvent,
   type SaleState,
   saleStateFrom,
-} from "./sales.ts";
+} from "./sale-rules.ts";
 import { loadProductCosts, resolveSaleKeys } from "./store/entities.ts";
-import { loadSales, loadSalesToRederive, lockKeys } from "./store/sales.ts";
+import { loadSales, loadSalesToRederive, lockKeys } from "./store/silver-sales.ts";
 
 export interface ResolvedSales {
   /** Silver's state before the batch, of the sales it has events for. */

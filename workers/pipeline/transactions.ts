@@ -5,7 +5,7 @@
 import { type Db, transaction, withDb } from "../db/client.ts";
 import { type Item, type ProcessOptions, type ProcessOutcome, processItems } from "./process.ts";
 import { insertQuarantine, insertReceipts, type QuarantineRow } from "./store/bronze.ts";
-import { lockBucket } from "./store/sales.ts";
+import { lockBucket } from "./store/silver-sales.ts";
 import type { Receipt } from "./unpack.ts";
 
 export function emptyOutcome(): ProcessOutcome {
@@ -94,7 +94,7 @@ export async function processInTransactions(
 
 /** Below this many events a batch is one transaction. */
 const SPLIT_THRESHOLD = 2_000;
-/** Concurrent transactions for a large batch's sales (more measured no faster on 2 cores). */
+/** Concurrent transactions for a large batch's sales (more were no faster: README, "Figures behind the code"). */
 const SALE_PARTS = 2;
 
 /**
