@@ -16,7 +16,7 @@ import {
   type SaleState,
   saleStateFrom,
 } from "./sale-rules.ts";
-import { loadProductCosts, resolveSaleKeys } from "./store/entities.ts";
+import { loadProductUnitCosts, resolveSaleKeys } from "./store/entities.ts";
 import { loadSales, loadSalesToRederive, lockKeys } from "./store/silver-sales.ts";
 
 export interface ResolvedSales {
@@ -41,7 +41,7 @@ export async function resolveSales(
   const keys = saleEvents.map((e) => e.key);
   await lockKeys(tx, "sale", keys);
   const existing = await loadSales(tx, keys);
-  const costs = await loadProductCosts(
+  const unitCosts = await loadProductUnitCosts(
     tx,
     saleEvents.flatMap((e) =>
       e.op !== "DELETE" && e.data.unit_cost === undefined ? [e.data.product_id] : [],
@@ -52,7 +52,7 @@ export async function resolveSales(
       ? 1
       : (rates.get(e.data.currency_code) ?? 1);
   const finals = resolveLatest(existing, saleEvents, (e) =>
-    saleStateFrom(e, e.source, rate(e), (productId) => costs.get(productId) ?? null),
+    saleStateFrom(e, e.source, rate(e), (productId) => unitCosts.get(productId) ?? null),
   );
   const rederived = (await loadSalesToRederive(tx, moved.customers, moved.products)).filter(
     (s) => !finals.has(s.saleId),
