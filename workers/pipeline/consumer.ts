@@ -5,6 +5,9 @@
  *
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
+ *
+ * The steps live beside it: `unpack.ts` (messages → items), `isolate.ts` and `transactions.ts`
+ * (how the items are committed), `refresh-live.ts` (the room), `dead-letters.ts` (the DLQ's consumer).
  */
 import { withDb } from "../db/client.ts";
 import { assertTimeZone } from "../kpi/calendar.ts";
