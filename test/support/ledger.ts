@@ -23,6 +23,11 @@ const EMPTY: Ledger = {
   in_flight: 0,
 };
 
+/** A ledger of the given counts, every other one 0. */
+export function ledgerOf(counts: Partial<Ledger>): Ledger {
+  return { ...EMPTY, ...counts };
+}
+
 export async function readLedger(health: () => Promise<Response>, source: string): Promise<Ledger> {
   const response = await health();
   if (response.status !== 200) throw new Error(`pipeline/health answered ${response.status}`);

@@ -6,8 +6,8 @@
  * same checksum; bronze keeps one.
  *
  * `node:crypto`'s synchronous hash, not `crypto.subtle.digest`: for events of a few hundred bytes
- * the promise round trip of the latter cost ~20× the hashing (25 µs against 1 µs an event), and
- * the webhook hashes every event it accepts.
+ * the promise round trip of the latter costs far more than the hashing itself (README, "Figures
+ * behind the code"), and the webhook hashes every event it accepts.
  */
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
@@ -19,8 +19,8 @@ export function eventChecksum(source: string, identity: unknown): string {
 /**
  * RFC 8785 canonical JSON, the same text as `canonicalize` (a property test holds them equal):
  * a copy of the value with every object's keys inserted in sorted order, written by the runtime's
- * own `JSON.stringify` — ~5× faster in workerd than serialising value by value (9.7 → 2.1 µs an
- * event). Values the copy cannot order that way go to `canonicalize` itself: objects with
+ * own `JSON.stringify` — faster in workerd than serialising value by value (README, "Figures behind
+ * the code"). Values the copy cannot order that way go to `canonicalize` itself: objects with
  * array-index keys (which JavaScript always enumerates first, in numeric order), a `__proto__` key
  * and `toJSON` objects. Unlike `canonicalize`, a string with a lone surrogate does not throw:
  * `JSON.stringify` escapes it, so such an event still gets a checksum.

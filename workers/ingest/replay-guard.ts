@@ -7,8 +7,7 @@
  *
  * Why a Durable Object: the check must hold across isolates and locations, and the webhook path
  * otherwise never touches Postgres before answering; one small SQLite write in the source's own
- * object (~1 ms in the same location, billed as one Durable Object request) is cheaper than a
- * Postgres round trip per request, and the table prunes itself with an alarm.
+ * object (billed as one Durable Object request) is cheaper than a Postgres round trip per request, and the table prunes itself with an alarm.
  */
 import { DurableObject } from "cloudflare:workers";
 

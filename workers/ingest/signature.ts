@@ -9,8 +9,8 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 
 /**
  * The library's verification (headers, tolerance, several signatures, constant-time comparison)
- * with the HMAC computed by the runtime: the library's own pure-JS SHA-256 cost ~4 µs per event of
- * a 1,000-event body in workerd, more than any other step of the webhook but parsing. Signing uses
+ * with the HMAC computed by the runtime: the library's own pure-JS SHA-256 cost more than any other
+ * step of the webhook but parsing (README, "Figures behind the code"). Signing uses
  * it too; a test checks both against the library's own signatures.
  */
 class RuntimeHmacWebhook extends Webhook {

@@ -36,8 +36,8 @@ function tooLarge(bytes: number, limits: Limits, qualifier = ""): ApiError {
 }
 
 /**
- * Events validated between two turns of the event loop. A 2,000-event body is ~50 ms of work; in
- * one piece it would hold up everything else the isolate serves meanwhile (other requests, a queue
+ * Events validated between two turns of the event loop. A large body in one piece would hold up
+ * everything else the isolate serves meanwhile (other requests, a queue
  * batch waiting on its database replies).
  */
 const YIELD_EVERY = 25;

@@ -15,6 +15,7 @@
  * (`source_key_revocations`, filled by a trigger on `sources`), and the consumer quarantines what
  * such a key signed after that moment. So a revocation stops the data at once, in every isolate.
  */
+import { z } from "zod";
 import { type DbEnv, withDb } from "../db/client.ts";
 import type { KeyEnv } from "../http/keys.ts";
 import { isSealed, openSecret, sealSecret } from "./secret-box.ts";
@@ -37,24 +38,36 @@ const MAX_UNKNOWN = 10_000;
 const cache = new Map<string, { value: SourceSecrets; expires: number }>();
 const unknown = new Map<string, number>();
 
-interface Row {
-  name: string;
-  secret: string;
-  previous_secret: string | null;
-  previous_live: boolean;
-  previous_expired: boolean;
-}
+/**
+ * A source's credentials as the database hands them over: parsed, not cast, so a row that is not
+ * what the webhook expects (a null secret, a changed column) fails loudly here rather than as a
+ * signature mismatch later.
+ */
+const credentialsRow = z.object({
+  name: z.string(),
+  secret: z.string().min(1),
+  previous_secret: z.string().min(1).nullable(),
+  previous_live: z
+    .boolean()
+    .nullable()
+    .transform((live) => live === true),
+  previous_expired: z
+    .boolean()
+    .nullable()
+    .transform((expired) => expired === true),
+});
+type Row = z.output<typeof credentialsRow>;
 
 async function load(env: SourceEnv, name: string): Promise<SourceSecrets | undefined> {
   const row = await withDb(env, async (db) => {
-    const found = await db.query<Row>(
+    const found = await db.query(
       `SELECT name, secret, previous_secret,
               previous_secret_expires_at > now() AS previous_live,
               previous_secret IS NOT NULL AND NOT (previous_secret_expires_at > now()) AS previous_expired
          FROM sources WHERE name = $1`,
       [name],
     );
-    const row = found.rows[0];
+    const row = found.rows[0] === undefined ? undefined : credentialsRow.parse(found.rows[0]);
     if (row?.previous_expired) await clearExpiredSecrets(db, name);
     if (row && !isSealed(row.secret)) return sealStored(env, db, row);
     return row;

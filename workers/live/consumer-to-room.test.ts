@@ -14,7 +14,7 @@ import { eventChecksum } from "../ingest/checksum.ts";
 import type { CdcMessage } from "../pipeline/message.ts";
 import { createSource, eventually, postSigned, query } from "../test-support.ts";
 import { minuteOf } from "./buckets.ts";
-import { COALESCE_MS } from "./kpi-room.ts";
+import { COALESCE_MS } from "./fan-out.ts";
 import type { DaySeries } from "./protocol.ts";
 import { reconcileLiveRoom } from "./reconcile.ts";
 import { fnv1a, liveRoom, shardRooms } from "./room-stub.ts";

@@ -4,9 +4,10 @@
  * One root room (`global`) takes the consumer's updates and evaluates alert rules. With
  * `LIVE_SHARDS` = 1 it also holds every dashboard socket. Above 1, dashboards connect to shard
  * rooms (`global/shard-<i>`) instead, and the root forwards each change to every shard in one RPC
- * each: a broadcast costs the room ~65 µs of CPU per socket (bench/live.ts), so one room stays
- * inside its 100 ms frame budget up to ~1,500 sockets, and shards split the fan-out across
- * objects (and, on Cloudflare, across threads and machines). A dashboard always lands on the same
+ * each: a broadcast costs the room CPU per socket (measured by `bench/live.ts`; the figure and the
+ * sockets one room serves within its 100 ms frame budget are in the README, "Figures behind the
+ * code"), and shards split the fan-out across objects (and, on Cloudflare, across threads and
+ * machines). A dashboard always lands on the same
  * shard (hash of its `client` key), so it can resume from its sequence number after a reconnect.
  */
 import { fnv1a } from "../hash.ts";

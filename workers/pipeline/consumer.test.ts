@@ -6,9 +6,9 @@ import worker from "../index.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
 import { parseEvent } from "../ingest/events.ts";
 import { query, unusedPastDay } from "../test-support.ts";
-import { planTransactions } from "./consumer.ts";
 import type { CdcMessage } from "./message.ts";
-import { lockBucket } from "./store/sales.ts";
+import { lockBucket } from "./store/silver-sales.ts";
+import { planTransactions } from "./transactions.ts";
 
 type Raw = ReturnType<typeof saleEvent> | ReturnType<typeof deleteEvent>;
 

@@ -8,7 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { saleEvent } from "../../test/support/events.ts";
-import { readLedger, settledLedger } from "../../test/support/ledger.ts";
+import { ledgerOf, readLedger, settledLedger } from "../../test/support/ledger.ts";
 import { withDb } from "../db/client.ts";
 import worker from "../index.ts";
 import { signedHeaders } from "../ingest/signature.ts";
@@ -21,15 +21,11 @@ import {
   query,
   unreachableDatabaseEnv,
 } from "../test-support.ts";
-import {
-  CDC_MAX_RETRIES,
-  pipelineOptions,
-  processCdcBatch,
-  processIsolated,
-  readMessages,
-} from "./consumer.ts";
+import { CDC_MAX_RETRIES, pipelineOptions, processCdcBatch } from "./consumer.ts";
+import { processIsolated } from "./isolate.ts";
 import type { CdcMessage } from "./message.ts";
 import { compactReceipts } from "./store/health.ts";
+import { readMessages } from "./unpack.ts";
 
 const health = () => admin("/api/v1/pipeline/health");
 const downEnv = unreachableDatabaseEnv;
@@ -48,6 +44,17 @@ async function dieOnLastAttempt(body: CdcMessage, id: string) {
     (r) => r.length > 0,
   );
 }
+
+/** The message's first attempt commits its first event only (one part of a split batch), then fails. */
+async function commitFirstEventOnly(body: CdcMessage, id: string) {
+  const { items, receipts } = readMessages([{ id, body }]);
+  await withDb(env, (db) =>
+    processIsolated(env, db, items.slice(0, 1), pipelineOptions(env), { receipts, rejected: [] }),
+  );
+}
+
+const replayDead = (source: string) =>
+  admin(`/api/v1/pipeline/dead-letters/replay?source=${source}`, { method: "POST" });
 
 const bulk = (source: { name: string; secret: string }, body: string) =>
   exports.default.fetch(`http://pulse.test/api/v1/cdc/${source.name}/bulk`, {
@@ -75,11 +82,7 @@ describe("the ledger", () => {
       expect(failed.status).toBe(500);
       await failed.body?.cancel();
       // Nothing is stored that is not accepted: the sender sends the load again.
-      expect(await readLedger(health, source.name)).toMatchObject({
-        accepted: 0,
-        processed: 0,
-        in_flight: 0,
-      });
+      expect(await readLedger(health, source.name)).toEqual(ledgerOf({ accepted: 0 }));
     } finally {
       await query(`DROP TRIGGER ${fn} ON ingest_receipts`);
       await query(`DROP FUNCTION ${fn}()`);
@@ -87,15 +90,7 @@ describe("the ledger", () => {
     const again = await bulk(source, body);
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ accepted: 3, processed: 3, duplicates: 0 });
-    expect(await readLedger(health, source.name)).toEqual({
-      accepted: 3,
-      processed: 3,
-      duplicates: 0,
-      quarantined: 0,
-      unmapped: 0,
-      dead_lettered: 0,
-      in_flight: 0,
-    });
+    expect(await readLedger(health, source.name)).toEqual(ledgerOf({ accepted: 3, processed: 3 }));
   });
 
   it("does not count a dead message's events its delivery already stored", async () => {
@@ -110,39 +105,62 @@ describe("the ledger", () => {
     // database went down.
     const half = message(source.name, [saleEvent(), saleEvent()]);
     const halfId = `half-${half.id}`;
-    const { items, receipts } = readMessages([{ id: halfId, body: half }]);
-    await withDb(env, (db) =>
-      processIsolated(env, db, items.slice(0, 1), pipelineOptions(env), { receipts, rejected: [] }),
-    );
+    await commitFirstEventOnly(half, halfId);
     await dieOnLastAttempt(half, halfId);
 
-    expect(await readLedger(health, source.name)).toEqual({
-      accepted: 4,
-      processed: 3,
-      duplicates: 0,
-      quarantined: 0,
-      unmapped: 0,
-      dead_lettered: 1,
-      in_flight: 0,
-    });
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 4, processed: 3, dead_lettered: 1 }),
+    );
 
     // The replay stores the rest, once.
-    const replay = await admin(`/api/v1/pipeline/dead-letters/replay?source=${source.name}`, {
-      method: "POST",
-    });
+    const replay = await replayDead(source.name);
     expect(await replay.json()).toMatchObject({ replayed: 2, failed: 0, processed: 1, duplicates: 0 });
-    expect(await readLedger(health, source.name)).toMatchObject({
-      accepted: 4,
-      processed: 4,
-      duplicates: 0,
-      dead_lettered: 0,
-      in_flight: 0,
-    });
+    expect(await readLedger(health, source.name)).toEqual(ledgerOf({ accepted: 4, processed: 4 }));
     const copies = await query<{ n: number }>(
       "SELECT count(*)::int AS n FROM bronze_sales_events WHERE source_system = $1",
       [source.name],
     );
     expect(copies).toEqual([{ n: 4 }]);
+  });
+
+  it("counts a redelivered message's duplicates once, however much of it the first attempt committed", async () => {
+    const source = await createSource("dupagain");
+    const first = saleEvent();
+    const second = saleEvent();
+    await processCdcBatch(env, [{ id: "dupagain-original", body: message(source.name, [first, second]) }]);
+    // Both events sent again in one message with a new one: two real duplicates.
+    const again = message(source.name, [first, second, saleEvent()]);
+    const againId = `dupagain-${again.id}`;
+    // Its first attempt commits one of its transactions (a batch split in parts; the refused event
+    // of a poisoned batch is split off the same way), then fails: the message is redelivered.
+    await commitFirstEventOnly(again, againId);
+    const redelivered = await processCdcBatch(env, [{ id: againId, body: again }]);
+    expect(redelivered).toMatchObject({ processed: 1, duplicates: 1 });
+    // Committed whole, then never acknowledged: redelivered once more.
+    const late = await processCdcBatch(env, [{ id: againId, body: again }]);
+    expect(late).toMatchObject({ processed: 0, duplicates: 0 });
+
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 5, processed: 3, duplicates: 2 }),
+    );
+  });
+
+  it("does not count a dead message's duplicates as dead once its delivery counted them", async () => {
+    const source = await createSource("deaddup");
+    const first = saleEvent();
+    await processCdcBatch(env, [{ id: "deaddup-original", body: message(source.name, [first]) }]);
+    const again = message(source.name, [first, saleEvent()]);
+    const againId = `deaddup-${again.id}`;
+    await commitFirstEventOnly(again, againId);
+    await dieOnLastAttempt(again, againId);
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 3, processed: 1, duplicates: 1, dead_lettered: 1 }),
+    );
+    const replay = await replayDead(source.name);
+    expect(await replay.json()).toMatchObject({ replayed: 1, failed: 0, processed: 1, duplicates: 0 });
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 3, processed: 2, duplicates: 1 }),
+    );
   });
 
   it("stays exact across the compaction of old receipts, and keeps those a replay still needs", async () => {
@@ -155,15 +173,7 @@ describe("the ledger", () => {
     const deadId = `compact-${dead.id}`;
     await dieOnLastAttempt(dead, deadId);
     const before = await settledLedger(health, source.name, 7);
-    expect(before).toEqual({
-      accepted: 7,
-      processed: 6,
-      duplicates: 0,
-      quarantined: 0,
-      unmapped: 0,
-      dead_lettered: 1,
-      in_flight: 0,
-    });
+    expect(before).toEqual(ledgerOf({ accepted: 7, processed: 6, dead_lettered: 1 }));
 
     const compacted = await withDb(env, (db) =>
       compactReceipts(db, { before: new Date(Date.now() + 60_000), source: source.name }),
@@ -176,21 +186,11 @@ describe("the ledger", () => {
 
     // Redelivered messages of compacted receipts are not this case: only a replay writes one
     // again, and its receipt stayed.
-    const replay = await admin(`/api/v1/pipeline/dead-letters/replay?source=${source.name}`, {
-      method: "POST",
-    });
+    const replay = await replayDead(source.name);
     expect(await replay.json()).toMatchObject({ replayed: 1, processed: 1 });
     const response = await postSigned(source, JSON.stringify([saleEvent()]));
     expect(response.status).toBe(202);
-    expect(await settledLedger(health, source.name, 8)).toEqual({
-      accepted: 8,
-      processed: 8,
-      duplicates: 0,
-      quarantined: 0,
-      unmapped: 0,
-      dead_lettered: 0,
-      in_flight: 0,
-    });
+    expect(await settledLedger(health, source.name, 8)).toEqual(ledgerOf({ accepted: 8, processed: 8 }));
     expect(
       await withDb(env, (db) =>
         compactReceipts(db, { before: new Date(Date.now() + 60_000), source: source.name }),

@@ -6,8 +6,9 @@
 import { type Db, transaction } from "../db/client.ts";
 import { eventChecksum } from "../ingest/checksum.ts";
 import { identityOf, parseEvent } from "../ingest/events.ts";
-import { pipelineOptions, refreshLive } from "./consumer.ts";
+import { pipelineOptions } from "./consumer.ts";
 import { type Item, processItems } from "./process.ts";
+import { refreshLive } from "./refresh-live.ts";
 import { takeBronzeForReplay } from "./store/bronze.ts";
 
 const REPLAY_CHUNK = 1_000;

@@ -21,23 +21,27 @@ export interface BronzeRow {
 
 /**
  * Inserts events into bronze; returns the checksums it already held (usually none), so that a
- * batch of thousands of new events does not read thousands of rows back — each with whether the
- * held row was stored by this very delivery (a redelivered message: nothing to count again) rather
- * than by another (the same event sent again: a duplicate).
+ * batch of thousands of new events does not read thousands of rows back — and, of those, the
+ * events (`delivery \0 checksum`) whose delivery has already counted them: held rows this very
+ * delivery stored (a redelivered message), and duplicates of another delivery's rows that an
+ * earlier attempt of this one counted. That a delivery counted a duplicate is recorded in the same
+ * statement, as a receipt of no events keyed by `duplicateReceiptSql` (the receipts are the ledger's
+ * keys already, and a receipt of no events adds nothing to `accepted`): a message whose first
+ * attempt committed part of it, or all of it without being acknowledged, counts its duplicates once.
  *
  * The rows travel as two parameters: their columns as one JSON document read by
- * `json_to_recordset` (for thousands of rows several times cheaper than Postgres array literals,
- * whose per-element escaping dominated a large batch), and the raw events as lines of one text,
- * zipped back to their rows by `ROWS FROM`. Nested in the document, every raw event would be parsed
- * twice by the server (the document's validation, then the extraction); as a line it is read once,
- * by the cast to json: the insert's server time drops by about a fifth.
+ * `json_to_recordset` (for thousands of rows cheaper than Postgres array literals, whose
+ * per-element escaping dominated a large batch), and the raw events as lines of one text, zipped
+ * back to their rows by `ROWS FROM`. Nested in the document, every raw event would be parsed twice
+ * by the server (the document's validation, then the extraction); as a line it is read once, by the
+ * cast to json. The measured gains are in the README ("Figures behind the code").
  */
-export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Map<string, boolean>> {
-  if (rows.length === 0) return new Map();
+export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<BronzeHeld> {
+  if (rows.length === 0) return { held: new Set(), counted: new Set() };
   // JSON text has no raw line breaks (JSON.stringify escapes them), so a line is one event.
   const raw = rows.map((r) => JSON.stringify(r.raw ?? null)).join("\n");
   const columns = JSON.stringify(rows.map(({ raw: _raw, ...row }) => row));
-  const result = await tx.query<{ checksum: string; redelivered: boolean }>(
+  const result = await tx.query<{ checksum: string; delivery: string | null; counted: boolean }>(
     `WITH x AS (
        SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
               "receivedAt", delivery, raw::json AS raw
@@ -57,15 +61,52 @@ export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<Map<strin
          FROM x
        ON CONFLICT (checksum, partition_date) DO NOTHING
        RETURNING checksum),
-     held AS (SELECT DISTINCT checksum, delivery, ("eventTimestamp" AT TIME ZONE 'UTC')::date AS day
-                FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted))
-     SELECT h.checksum, bool_or(b.delivery IS NOT DISTINCT FROM h.delivery AND h.delivery IS NOT NULL) AS redelivered
-       FROM held h LEFT JOIN bronze_sales_events b ON b.checksum = h.checksum AND b.partition_date = h.day
-      GROUP BY h.checksum`,
+     held AS (SELECT DISTINCT checksum, delivery, source, "receivedAt",
+                     ("eventTimestamp" AT TIME ZONE 'UTC')::date AS day
+                FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted)),
+     found AS (
+       SELECT h.checksum, h.delivery, h.source, min(h."receivedAt") AS "receivedAt",
+              bool_or(b.delivery IS NOT DISTINCT FROM h.delivery AND h.delivery IS NOT NULL) AS redelivered
+         FROM held h LEFT JOIN bronze_sales_events b ON b.checksum = h.checksum AND b.partition_date = h.day
+        GROUP BY h.checksum, h.delivery, h.source),
+     marked AS (
+       INSERT INTO ingest_receipts (delivery, source, events, received_at)
+       SELECT ${duplicateReceiptSql("delivery", "checksum")}, source, 0, "receivedAt"
+         FROM found WHERE NOT redelivered AND delivery IS NOT NULL
+       ON CONFLICT (delivery) DO NOTHING
+       RETURNING delivery)
+     SELECT f.checksum, f.delivery,
+            f.redelivered OR (f.delivery IS NOT NULL AND ${duplicateReceiptSql("f.delivery", "f.checksum")}
+                                NOT IN (SELECT delivery FROM marked)) AS counted
+       FROM found f`,
     [columns, raw],
   );
-  return new Map(result.rows.map((r) => [r.checksum, r.redelivered === true]));
+  return {
+    held: new Set(result.rows.map((r) => r.checksum)),
+    counted: new Set(result.rows.filter((r) => r.counted).map((r) => heldKey(r.delivery, r.checksum))),
+  };
 }
+
+/** What bronze already held of a batch (see `insertBronze`). */
+export interface BronzeHeld {
+  /** Checksums bronze held before the batch. */
+  held: Set<string>;
+  /** `heldKey`s of the events their delivery has counted already: nothing to count again. */
+  counted: Set<string>;
+}
+
+export const heldKey = (delivery: string | null, checksum: string) => `${delivery ?? ""}\u0000${checksum}`;
+
+/**
+ * The key of the receipt recording that a delivery counted a duplicate of an event (SQL over two
+ * text expressions): within the receipts' 80 characters whatever the delivery's length, and
+ * prefixed by the delivery's own digest so the compaction can keep a dead message's ones.
+ */
+export const duplicateReceiptSql = (delivery: string, checksum: string) =>
+  `${duplicateReceiptPrefixSql(delivery)} || md5(${checksum})`;
+
+/** What every duplicate receipt of one delivery starts with. */
+export const duplicateReceiptPrefixSql = (delivery: string) => `'dup:' || md5(${delivery}) || ':'`;
 
 /**
  * Takes a source's bronze events of one status out of bronze (to be processed again as new):

@@ -8,7 +8,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { ADDITIVE_MEASURES, contributionOf, zeroAdditive } from "../../kpi/measures.ts";
-import type { Measures, SaleState } from "../sales.ts";
+import type { Measures, SaleState } from "../sale-rules.ts";
 import {
   ALIASES,
   added,

@@ -335,7 +335,7 @@ export async function resolveSaleKeys(
 }
 
 /** Unit cost per product (cents), for sales that do not carry their own. */
-export async function loadProductCosts(tx: Db, productIds: string[]): Promise<Map<string, number>> {
+export async function loadProductUnitCosts(tx: Db, productIds: string[]): Promise<Map<string, number>> {
   if (productIds.length === 0) return new Map();
   const result = await tx.query<{ product_id: string; unit_cost: string }>(
     `SELECT product_id, unit_cost::text FROM silver_products

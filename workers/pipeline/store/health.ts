@@ -1,5 +1,6 @@
 /** The pipeline's own state: the last batch's lag, and the figures of the health endpoint. */
 import type { Db } from "../../db/client.ts";
+import { duplicateReceiptPrefixSql, duplicateReceiptSql } from "./bronze.ts";
 
 export async function recordBatch(tx: Db, items: { receivedAt: string }[]): Promise<void> {
   if (items.length === 0) return;
@@ -30,9 +31,10 @@ export interface Health {
  * In flight is what the others do not account for; it returns to 0 once the queue is drained,
  * and a value below 0 would mean an event counted twice.
  *
- * A dead message counts only its events that its own delivery did not store: a message can die
- * after some of its transactions committed (a batch split in parts, or committed and then not
- * acknowledged), and those events are already counted where they landed. A replay that stores the
+ * A dead message counts only its events that its own delivery did not store, quarantine or count
+ * as duplicates: a message can die after some of its transactions committed (a batch split in
+ * parts, or committed and then not acknowledged), and those events are already counted where they
+ * landed. A replay that stores the
  * rest shrinks it to 0 before the row is marked replayed.
  */
 type LedgerField =
@@ -49,6 +51,32 @@ export async function readHealth(db: Db): Promise<Health> {
     "SELECT last_batch_at, last_batch_events, last_batch_lag_ms FROM pipeline_state WHERE id = 1",
   );
   const dirty = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM kpi_dirty");
+  const sources = await readSourceLedgers(db);
+  const unattributed = await db.query<{ n: string }>(
+    "SELECT coalesce(sum(events), 0) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
+  );
+  const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
+  const row = state.rows[0];
+  return {
+    last_batch_at: row?.last_batch_at.toISOString() ?? null,
+    last_batch_events: row?.last_batch_events ?? 0,
+    lag_ms: row?.last_batch_lag_ms ?? null,
+    dirty_slices: dirty.rows[0]?.n ?? 0,
+    totals: {
+      accepted: sum("accepted"),
+      processed: sum("processed"),
+      duplicates: sum("duplicates"),
+      quarantined: sum("quarantined"),
+      unmapped: sum("unmapped"),
+      dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
+      in_flight: sum("in_flight"),
+    },
+    sources,
+  };
+}
+
+/** Each source's ledger; `in_flight` is what the others do not account for. */
+async function readSourceLedgers(db: Db): Promise<Health["sources"]> {
   const perSource = await db.query<{
     name: string;
     last_seen_at: Date | null;
@@ -72,6 +100,9 @@ export async function readHealth(db: Db): Promise<Health> {
                      SELECT count(*) FROM bronze_sales_events b
                       WHERE b.delivery = d.delivery
                         AND b.checksum IN (SELECT e ->> 'checksum' FROM jsonb_array_elements(d.accepted) e))
+                   - (SELECT count(*) FROM ingest_receipts r
+                       WHERE r.delivery IN (SELECT ${duplicateReceiptSql("d.delivery", "e ->> 'checksum'")}
+                                              FROM jsonb_array_elements(d.accepted) e))
                    - (SELECT count(*) FROM quarantine q
                        WHERE q.delivery IN (SELECT d.delivery || '/' || (e ->> 'checksum') FROM jsonb_array_elements(d.accepted) e
                                             UNION ALL
@@ -92,10 +123,7 @@ export async function readHealth(db: Db): Promise<Health> {
             LEFT JOIN receipts r ON r.source = n.name
       ORDER BY n.name`,
   );
-  const unattributed = await db.query<{ n: string }>(
-    "SELECT coalesce(sum(events), 0) AS n FROM dead_letters WHERE source IS NULL AND replayed_at IS NULL",
-  );
-  const sources = perSource.rows.map((r) => {
+  return perSource.rows.map((r) => {
     const row = {
       name: r.name,
       last_seen_at: r.last_seen_at?.toISOString() ?? null,
@@ -109,24 +137,6 @@ export async function readHealth(db: Db): Promise<Health> {
     const accounted = row.processed + row.duplicates + row.quarantined + row.unmapped + row.dead_lettered;
     return { ...row, in_flight: row.accepted - accounted };
   });
-  const sum = (f: keyof Health["totals"]) => sources.reduce((n, s) => n + s[f], 0);
-  const row = state.rows[0];
-  return {
-    last_batch_at: row?.last_batch_at.toISOString() ?? null,
-    last_batch_events: row?.last_batch_events ?? 0,
-    lag_ms: row?.last_batch_lag_ms ?? null,
-    dirty_slices: dirty.rows[0]?.n ?? 0,
-    totals: {
-      accepted: sum("accepted"),
-      processed: sum("processed"),
-      duplicates: sum("duplicates"),
-      quarantined: sum("quarantined"),
-      unmapped: sum("unmapped"),
-      dead_lettered: sum("dead_lettered") + Number(unattributed.rows[0]?.n ?? 0),
-      in_flight: sum("in_flight"),
-    },
-    sources,
-  };
 }
 
 /**
@@ -152,7 +162,9 @@ export async function compactReceipts(
        SELECT r.delivery FROM ingest_receipts r
         WHERE r.received_at < $1 AND ($3::text IS NULL OR r.source = $3)
           AND NOT EXISTS (SELECT 1 FROM dead_letters d
-                           WHERE d.replayed_at IS NULL AND coalesce(d.body ->> 'id', d.message_id) = r.delivery)
+                           WHERE d.replayed_at IS NULL
+                             AND (coalesce(d.body ->> 'id', d.message_id) = r.delivery
+                                  OR starts_with(r.delivery, ${duplicateReceiptPrefixSql("coalesce(d.body ->> 'id', d.message_id)")})))
         ORDER BY r.received_at LIMIT $2
         FOR UPDATE SKIP LOCKED),
      gone AS (

@@ -4,7 +4,7 @@
  * units).
  */
 import { ADDITIVE_MEASURES, type AdditiveMeasure, isZero } from "../../kpi/measures.ts";
-import type { Measures } from "../sales.ts";
+import type { Measures } from "../sale-rules.ts";
 
 export const MEASURES = ADDITIVE_MEASURES;
 

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../../db/client.ts";
 import { type Additive, SALE_GROSS_SQL } from "../../kpi/measures.ts";
-import type { Measures } from "../sales.ts";
+import type { Measures } from "../sale-rules.ts";
 import { pendingCombos, recomputeCombos } from "./combos.ts";
 import {
   ALIASES,
@@ -157,8 +157,8 @@ export interface Recomputation {
  * aggregates them per slice, so its cost follows the sales of the slices it takes.
  */
 export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputation> {
-  // The plan's estimates cross the JIT threshold, and compiling costs more (30–100 ms) than running
-  // it; LOCAL keeps the setting to this transaction (every caller runs one).
+  // The plan's estimates cross the JIT threshold, and compiling costs more than running it (README,
+  // "Figures behind the code"); LOCAL keeps the setting to this transaction (every caller runs one).
   await tx.query("SET LOCAL jit = off");
   await lockSlices(tx);
   const result = await tx.query<{ n: number; changed: string[]; remaining: number }>(

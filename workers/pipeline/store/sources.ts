@@ -1,16 +1,23 @@
 /**
- * Source systems and their table mappings, as the admin routes manage them: plain rows, one named
- * function per statement.
+ * Source systems and their table mappings, as the admin routes manage them. Plain CRUD goes
+ * through drizzle's query builder over the schema's tables; the list with its ledger counters
+ * (subqueries over bronze, quarantine and dead letters) stays one hand-written statement.
  */
+import { and, asc, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import { sourceMappings, sources } from "../../../drizzle/schema.ts";
 import { type Db, transaction } from "../../db/client.ts";
+
+const orm = (db: Db) => drizzle(db);
 
 /** Creates a source with its sealed secret; false when the name is taken. */
 export async function insertSource(db: Db, name: string, sealed: string): Promise<boolean> {
-  const created = await db.query(
-    "INSERT INTO sources (name, secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    [name, sealed],
-  );
-  return (created.rowCount ?? 0) > 0;
+  const created = await orm(db)
+    .insert(sources)
+    .values({ name, secret: sealed })
+    .onConflictDoNothing()
+    .returning({ name: sources.name });
+  return created.length > 0;
 }
 
 /**
@@ -23,13 +30,16 @@ export async function rotateSourceSecret(
   sealed: string,
   graceSeconds: number,
 ): Promise<Date | null> {
-  const rotated = await db.query<{ expires: Date }>(
-    `UPDATE sources SET previous_secret = secret, secret = $2,
-            previous_secret_expires_at = now() + make_interval(secs => $3)
-      WHERE name = $1 RETURNING previous_secret_expires_at AS expires`,
-    [name, sealed, graceSeconds],
-  );
-  return rotated.rows[0]?.expires ?? null;
+  const [rotated] = await orm(db)
+    .update(sources)
+    .set({
+      previousSecret: sql`${sources.secret}`,
+      secret: sealed,
+      previousSecretExpiresAt: sql`now() + make_interval(secs => ${graceSeconds})`,
+    })
+    .where(eq(sources.name, name))
+    .returning({ expires: sources.previousSecretExpiresAt });
+  return rotated?.expires ?? null;
 }
 
 export type SourceRow = {
@@ -65,14 +75,19 @@ export async function readSource(db: Db, name: string): Promise<SourceRow | unde
 }
 
 export async function sourceExists(db: Db, name: string): Promise<boolean> {
-  return ((await db.query("SELECT 1 FROM sources WHERE name = $1", [name])).rowCount ?? 0) > 0;
+  const found = await orm(db).select({ name: sources.name }).from(sources).where(eq(sources.name, name));
+  return found.length > 0;
 }
 
 /** Deletes a source and its mappings; false when there was none. */
 export async function deleteSource(db: Db, name: string): Promise<boolean> {
   return transaction(db, async (tx) => {
-    await tx.query("DELETE FROM source_mappings WHERE source = $1", [name]);
-    return ((await tx.query("DELETE FROM sources WHERE name = $1", [name])).rowCount ?? 0) > 0;
+    await orm(tx).delete(sourceMappings).where(eq(sourceMappings.source, name));
+    const deleted = await orm(tx)
+      .delete(sources)
+      .where(eq(sources.name, name))
+      .returning({ name: sources.name });
+    return deleted.length > 0;
   });
 }
 
@@ -82,13 +97,20 @@ export interface MappingRow {
   defaults: Record<string, unknown>;
 }
 
-export async function readMappings(db: Db, source: string) {
-  return (
-    await db.query<MappingRow & { source_table: string }>(
-      "SELECT source_table, entity, columns, defaults FROM source_mappings WHERE source = $1 ORDER BY source_table",
-      [source],
-    )
-  ).rows;
+export async function readMappings(
+  db: Db,
+  source: string,
+): Promise<(MappingRow & { source_table: string })[]> {
+  return orm(db)
+    .select({
+      source_table: sourceMappings.sourceTable,
+      entity: sourceMappings.entity,
+      columns: sourceMappings.columns,
+      defaults: sourceMappings.defaults,
+    })
+    .from(sourceMappings)
+    .where(eq(sourceMappings.source, source))
+    .orderBy(asc(sourceMappings.sourceTable));
 }
 
 export async function upsertMapping(
@@ -97,19 +119,21 @@ export async function upsertMapping(
   table: string,
   mapping: MappingRow,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO source_mappings (source, source_table, entity, columns, defaults) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (source, source_table) DO UPDATE SET entity = excluded.entity, columns = excluded.columns,
-       defaults = excluded.defaults, updated_at = now()`,
-    [source, table, mapping.entity, JSON.stringify(mapping.columns), JSON.stringify(mapping.defaults)],
-  );
+  const values = { entity: mapping.entity, columns: mapping.columns, defaults: mapping.defaults };
+  await orm(db)
+    .insert(sourceMappings)
+    .values({ source, sourceTable: table, ...values })
+    .onConflictDoUpdate({
+      target: [sourceMappings.source, sourceMappings.sourceTable],
+      set: { ...values, updatedAt: sql`now()` },
+    });
 }
 
 /** Deletes one mapping; false when there was none. */
 export async function deleteMapping(db: Db, source: string, table: string): Promise<boolean> {
-  const deleted = await db.query("DELETE FROM source_mappings WHERE source = $1 AND source_table = $2", [
-    source,
-    table,
-  ]);
-  return (deleted.rowCount ?? 0) > 0;
+  const deleted = await orm(db)
+    .delete(sourceMappings)
+    .where(and(eq(sourceMappings.source, source), eq(sourceMappings.sourceTable, table)))
+    .returning({ table: sourceMappings.sourceTable });
+  return deleted.length > 0;
 }

@@ -2,7 +2,7 @@
 import type { Db } from "../../db/client.ts";
 import { fnv1a } from "../../hash.ts";
 import { fromCents, toCents } from "../../kpi/money.ts";
-import type { SaleState } from "../sales.ts";
+import type { SaleState } from "../sale-rules.ts";
 
 /**
  * Lock buckets per namespace. A lock per key would take one slot of the server's shared lock table

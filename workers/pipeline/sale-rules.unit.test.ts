@@ -7,7 +7,7 @@ import {
   type SaleEvent,
   type SaleState,
   saleStateFrom,
-} from "./sales.ts";
+} from "./sale-rules.ts";
 
 const fields: SaleFields = {
   sale_id: "s-1",
