@@ -184,7 +184,8 @@ async function main(): Promise<void> {
   say(`credentials ${created ? "created in" : "read from"} ${rel(credentialsPath)}`);
 
   // 4. The WebSocket→TCP proxy for the Worker's Neon driver
-  proxy = await startPgProxy({ host });
+  // Warm backends between invocations on a Postgres server (PGlite has one backend for all).
+  proxy = await startPgProxy({ host, pool: postgres === undefined });
   await halted();
   say(`Neon wsproxy on ws://${proxy.address}/v1`);
 

@@ -67,7 +67,7 @@ export async function startBenchStack(
   let worker: Awaited<ReturnType<typeof startWranglerDev>>;
   try {
     await runMigrations(databaseUrl);
-    proxy = await startPgProxy();
+    proxy = await startPgProxy({ pool: !embedded });
     worker = await startWranglerDev({
       port: await freePort(),
       persistTo: join(state, "wrangler"),

@@ -1,5 +1,7 @@
+import { Client, neonConfig } from "@neondatabase/serverless";
 import { describe, expect, it } from "vitest";
-import { FrontendFramer } from "./pg-proxy.ts";
+import { WebSocket } from "ws";
+import { FrontendFramer, type PgProxy, startPgProxy } from "./pg-proxy.ts";
 
 function startup(): Buffer {
   const params = Buffer.from("user\0postgres\0database\0postgres\0\0");
@@ -31,5 +33,79 @@ describe("FrontendFramer", () => {
   it("does not treat a query as Terminate", () => {
     const framer = new FrontendFramer();
     expect(framer.push(Buffer.concat([startup(), message("Q", Buffer.from("X\0"))]))).toBe(false);
+  });
+});
+
+describe("FrontendFramer.terminateAt", () => {
+  it("says where the Terminate starts in the chunk that completed it", () => {
+    const query = message("Q", Buffer.from("SELECT 1\0"));
+    const framer = new FrontendFramer();
+    framer.push(startup());
+    expect(framer.push(Buffer.concat([query, message("X")]))).toBe(true);
+    expect(framer.terminateAt).toBe(query.length);
+  });
+});
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+// Pooling is for a Postgres server only (PGlite serves every connection from one backend).
+describe.skipIf(!serverUrl)("a pooled proxy (Postgres server)", () => {
+  async function session(proxy: PgProxy, work: (c: Client) => Promise<void>) {
+    neonConfig.webSocketConstructor = WebSocket;
+    neonConfig.wsProxy = (host, port) => `${proxy.address}/v1?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+  const pid = async (c: Client) => (await c.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
+
+  it("hands the next client the same backend, reset: no open transaction, no session state", async () => {
+    const proxy = await startPgProxy({ pool: true });
+    const table = `proxy_probe_${process.pid}`;
+    try {
+      let first = 0;
+      await session(proxy, async (c) => {
+        await c.query(`CREATE TABLE IF NOT EXISTS ${table} (x int)`);
+        first = await pid(c);
+        await c.query("SET application_name = 'left-behind'");
+        await c.query("BEGIN");
+        await c.query(`INSERT INTO ${table} VALUES (1)`);
+        // Ends without COMMIT: the proxy must not hand this transaction on.
+      });
+      await session(proxy, async (c) => {
+        expect(await pid(c)).toBe(first);
+        const state = await c.query(
+          `SELECT current_setting('application_name') AS app, (SELECT count(*)::int FROM ${table}) AS rows`,
+        );
+        // The session's settings are back to what the client's startup asked for.
+        expect(state.rows[0].app).not.toBe("left-behind");
+        expect(state.rows[0].rows).toBe(0);
+        await c.query(`DROP TABLE ${table}`);
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("does not pool when asked not to: every client gets a backend of its own", async () => {
+    const proxy = await startPgProxy();
+    try {
+      let first = 0;
+      await session(proxy, async (c) => {
+        first = await pid(c);
+      });
+      await session(proxy, async (c) => {
+        expect(await pid(c)).not.toBe(first);
+      });
+    } finally {
+      await proxy.close();
+    }
   });
 });

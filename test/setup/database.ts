@@ -56,7 +56,7 @@ export default async function setup(project: TestProject) {
     teardownDb = db.close;
   }
   await runMigrations(databaseUrl);
-  const proxy = await startPgProxy();
+  const proxy = await startPgProxy({ pool: serverUrl !== undefined });
   project.provide("databaseUrl", databaseUrl);
   project.provide("pgProxy", proxy.address);
   project.provide("databaseKind", serverUrl ? "server" : "pglite");
