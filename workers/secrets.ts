@@ -15,7 +15,10 @@ function requiredSecret(name: string) {
   return z
     .string({ error: `${name} is not set: ${putHint(name)}` })
     .min(1, `${name} is empty: ${putHint(name)}`)
-    .refine((v) => v.trim() === v, `${name} has white space around it (a line break from \`echo\`?): put it again`);
+    .refine(
+      (v) => v.trim() === v,
+      `${name} has white space around it (a line break from \`echo\`?): put it again`,
+    );
 }
 
 function accessToken(name: string) {
@@ -27,7 +30,10 @@ function accessToken(name: string) {
 
 const accessTokens = z
   .object({ VIEWER_TOKEN: accessToken("VIEWER_TOKEN"), ADMIN_TOKEN: accessToken("ADMIN_TOKEN") })
-  .refine((t) => t.VIEWER_TOKEN !== t.ADMIN_TOKEN, "VIEWER_TOKEN and ADMIN_TOKEN are the same: they must differ")
+  .refine(
+    (t) => t.VIEWER_TOKEN !== t.ADMIN_TOKEN,
+    "VIEWER_TOKEN and ADMIN_TOKEN are the same: they must differ",
+  )
   .transform((t) => ({ viewer: t.VIEWER_TOKEN, admin: t.ADMIN_TOKEN }));
 
 /** Base64 (or base64url) text to bytes; undefined when it is not base64. */
@@ -50,7 +56,8 @@ const secretKey = z
   .min(1, `SECRET_KEY is empty: ${putHint("SECRET_KEY")} (${KEY_HINT})`)
   .transform((text, ctx) => {
     const bytes = decodeBase64(text);
-    if (!bytes) ctx.issues.push({ code: "custom", input: text, message: `SECRET_KEY is not base64 (${KEY_HINT})` });
+    if (!bytes)
+      ctx.issues.push({ code: "custom", input: text, message: `SECRET_KEY is not base64 (${KEY_HINT})` });
     else if (bytes.length < 32) {
       ctx.issues.push({
         code: "custom",

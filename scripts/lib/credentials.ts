@@ -60,9 +60,7 @@ export function readCredentials(path: string): Credentials {
   const credentials = credentialsFile.safeParse(parsed);
   if (!credentials.success) {
     const issues = credentials.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`);
-    throw new Error(
-      `${path} is not a credentials file (${issues.join("; ")}); delete it to regenerate.`,
-    );
+    throw new Error(`${path} is not a credentials file (${issues.join("; ")}); delete it to regenerate.`);
   }
   return credentials.data;
 }

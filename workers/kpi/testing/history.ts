@@ -9,12 +9,12 @@
  * other tests pick.
  */
 import { env, exports } from "cloudflare:workers";
+import { prng } from "../../../scripts/demo/random.ts";
 import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "../../../test/support/tokens.ts";
 import { transaction, withDb } from "../../db/client.ts";
 import { signedHeaders } from "../../ingest/signature.ts";
 import { recomputeDirtySlices } from "../../pipeline/store/rollups.ts";
 import { createSource, eventually, postSigned, query } from "../../test-support.ts";
-import { prng } from "../../../scripts/demo/random.ts";
 import { addDays } from "../calendar.ts";
 
 interface SalePayload {
@@ -185,7 +185,13 @@ function dailySales(draw: HistoryDraws, days: number): SaleRaw[] {
     if (gaps.has(i) && !ties.has(i)) continue;
     if (ties.has(i)) {
       inserts.push(
-        draw.sale(i, { customer_id: draw.customers[0]!, quantity: 2, unit_price: 25, discount: 0, unit_cost: 4 }),
+        draw.sale(i, {
+          customer_id: draw.customers[0]!,
+          quantity: 2,
+          unit_price: 25,
+          discount: 0,
+          unit_cost: 4,
+        }),
       );
       continue;
     }
