@@ -8,18 +8,22 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { z } from "zod";
 import { isSealed, openSecret, sealSecret } from "../../workers/ingest/secret-box.ts";
 import { newWebhookSecret } from "../../workers/ingest/signature.ts";
 
-export interface Credentials {
-  baseUrl: string;
+// Loose: keys a newer version wrote are kept when the file is written back.
+const credentialsFile = z.looseObject({
+  baseUrl: z.string(),
   /** Source name → Standard Webhooks secret (`whsec_…`). */
-  sources: Record<string, string>;
-  viewerToken: string;
-  adminToken: string;
+  sources: z.record(z.string(), z.string()),
+  viewerToken: z.string().min(1),
+  adminToken: z.string().min(1),
   /** The Worker's SECRET_KEY (32 random bytes, base64): signs sessions, encrypts source secrets. */
-  secretKey: string;
-}
+  secretKey: z.string().default(""),
+});
+
+export type Credentials = z.output<typeof credentialsFile>;
 
 export const DEMO_SOURCE = "demo";
 
@@ -53,20 +57,12 @@ export function readCredentials(path: string): Credentials {
       `Cannot read ${path} (${error instanceof Error ? error.message : String(error)}); run \`npm start\` once to create it.`,
     );
   }
-  const c = parsed as Partial<Credentials> | null;
-  if (
-    !c ||
-    typeof c.baseUrl !== "string" ||
-    typeof c.viewerToken !== "string" ||
-    typeof c.adminToken !== "string" ||
-    typeof c.sources !== "object" ||
-    c.sources === null
-  ) {
-    throw new Error(
-      `${path} is not a credentials file (baseUrl, sources, viewerToken, adminToken); delete it to regenerate.`,
-    );
+  const credentials = credentialsFile.safeParse(parsed);
+  if (!credentials.success) {
+    const issues = credentials.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`);
+    throw new Error(`${path} is not a credentials file (${issues.join("; ")}); delete it to regenerate.`);
   }
-  return c as Credentials;
+  return credentials.data;
 }
 
 /**

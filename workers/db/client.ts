@@ -6,6 +6,7 @@
  * A connection cannot outlive the invocation on Workers, so each unit of work opens one and ends it.
  */
 import { Client, neonConfig } from "@neondatabase/serverless";
+import { databaseUrlOf } from "../secrets.ts";
 
 export interface DbEnv {
   DATABASE_URL: string;
@@ -29,7 +30,7 @@ export type Db = Client;
 /** Runs `work` on a fresh connection and always closes it afterwards. */
 export async function withDb<T>(env: DbEnv, work: (db: Db) => Promise<T>): Promise<T> {
   configure(env);
-  const client = new Client({ connectionString: env.DATABASE_URL });
+  const client = new Client({ connectionString: databaseUrlOf(env) });
   let ending = false;
   // The socket closing while the connection is being ended is expected; without a listener the
   // client would re-throw it as an uncaught error. Anything earlier also fails the query in flight.

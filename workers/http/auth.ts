@@ -11,6 +11,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import { accessTokensOf } from "../secrets.ts";
 import { ApiError } from "./errors.ts";
 import { type SessionEnv, type SessionToken, verifySession } from "./session-token.ts";
 
@@ -49,13 +50,15 @@ export function safeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/** The role a token grants; the Worker's own tokens are read through their schema (`secrets.ts`). */
 export function roleOf(
   token: string | undefined,
   env: { VIEWER_TOKEN: string; ADMIN_TOKEN: string },
 ): Role | undefined {
   if (!token) return undefined;
-  if (env.ADMIN_TOKEN && safeEqual(token, env.ADMIN_TOKEN)) return "admin";
-  if (env.VIEWER_TOKEN && safeEqual(token, env.VIEWER_TOKEN)) return "viewer";
+  const tokens = accessTokensOf(env);
+  if (safeEqual(token, tokens.admin)) return "admin";
+  if (safeEqual(token, tokens.viewer)) return "viewer";
   return undefined;
 }
 

@@ -1,8 +1,10 @@
 /**
  * The Worker's keys, all derived (HKDF-SHA-256) from one secret, `SECRET_KEY` (32 random bytes,
- * base64): one HMAC key signs session cookies, one AES-GCM key encrypts source secrets at rest.
- * Derived once per isolate and secret value.
+ * base64, read through its schema in `secrets.ts`): one HMAC key signs session cookies, one
+ * AES-GCM key encrypts source secrets at rest. Derived once per isolate and secret value.
  */
+import { decodeBase64, secretKeyOf } from "../secrets.ts";
+
 export interface KeyEnv {
   SECRET_KEY: string;
 }
@@ -14,36 +16,23 @@ export interface Keys {
 
 const derived = new Map<string, Promise<Keys>>();
 
+/** The keys of `env.SECRET_KEY`; rejects with the schema's message when the secret is missing or malformed. */
 export function keysOf(env: KeyEnv): Promise<Keys> {
   const secret = env.SECRET_KEY;
-  if (!secret) {
-    throw new Error("SECRET_KEY is not set: `wrangler secret put SECRET_KEY` (32 random bytes, base64)");
-  }
   let keys = derived.get(secret);
   if (!keys) {
-    keys = derive(secret);
+    try {
+      keys = derive(secretKeyOf(env));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     derived.set(secret, keys);
     keys.catch(() => derived.delete(secret));
   }
   return keys;
 }
 
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const normal = text.trim().replace(/-/g, "+").replace(/_/g, "/");
-  const binary = atob(normal);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-async function derive(secret: string): Promise<Keys> {
-  let raw: Uint8Array<ArrayBuffer>;
-  try {
-    raw = fromBase64(secret);
-  } catch {
-    throw new Error("SECRET_KEY must be base64 (32 random bytes: `openssl rand -base64 32`)");
-  }
-  if (raw.length < 32) throw new Error("SECRET_KEY must hold at least 32 bytes (base64 of 32 random bytes)");
+async function derive(raw: Uint8Array<ArrayBuffer>): Promise<Keys> {
   const master = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
   const params = (info: string) => ({
     name: "HKDF",
@@ -83,6 +72,9 @@ export function base64url(bytes: ArrayBuffer | Uint8Array): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** Base64url (or base64) text to bytes; throws when it is not base64. */
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  return fromBase64(text);
+  const bytes = decodeBase64(text);
+  if (!bytes) throw new Error("not base64");
+  return bytes;
 }

@@ -10,6 +10,7 @@
  * (at once in the isolate that served it).
  */
 import { withDb } from "../db/client.ts";
+import { accessTokensOf } from "../secrets.ts";
 import { base64url, fromBase64url, type KeyEnv, keysOf } from "./keys.ts";
 
 export type SessionRole = "viewer" | "admin";
@@ -109,8 +110,8 @@ export async function verifySession(env: SessionEnv, value: string, now = Date.n
   const session = decode(parts.payload);
   if (!session) return { ok: false, reason: "invalid" };
   if (session.exp * 1000 <= now) return { ok: false, reason: "expired" };
-  const token = session.role === "admin" ? env.ADMIN_TOKEN : env.VIEWER_TOKEN;
-  if (!token || session.tk !== (await fingerprint(env, token))) return { ok: false, reason: "expired" };
+  const token = accessTokensOf(env)[session.role];
+  if (session.tk !== (await fingerprint(env, token))) return { ok: false, reason: "expired" };
   if (await isRevoked(env, session, now)) return { ok: false, reason: "revoked" };
   return { ok: true, session };
 }

@@ -6,6 +6,9 @@
  * recomputation (the live room drains the marks by itself).
  *
  * Regions, segments and categories are unique to this run, so no other test's sales share them.
+ *
+ * Long because the burst it loads and the plain SQL it compares with live here, beside the tests,
+ * written from the definitions rather than shared with the code under test.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -16,22 +19,7 @@ import type { Params } from "./params.ts";
 import { breakdownReport } from "./reports/breakdown.ts";
 import { queryReport } from "./reports/query.ts";
 import { type Report, reportContext } from "./reports/report.ts";
-import { type Columnar, random, randomFutureDay, rowsOf, viewer } from "./testing/history.ts";
-
-const ALL_METRICS = [
-  "revenue",
-  "net_revenue",
-  "cost_of_goods",
-  "gross_profit",
-  "profit_margin_pct",
-  "orders",
-  "quantity",
-  "unique_customers",
-  "avg_order_value",
-  "median_order_value",
-  "p90_order_value",
-  "new_customers",
-];
+import { ALL_METRICS, type Columnar, random, randomFutureDay, rowsOf, viewer } from "./testing/history.ts";
 
 const DAYS = 40;
 const tag = crypto.randomUUID().slice(0, 6);

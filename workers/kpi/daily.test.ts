@@ -4,6 +4,9 @@
  * calendar, window functions over all history, NTILE over the returned range) — no code shared
  * with the API. Silver itself is first checked against the events, resolved independently in TS.
  * The history has updates, deletes, gaps, late events and ties (see `testing/history.ts`).
+ *
+ * Long because the independent computation lives here, beside the tests it checks, written from the
+ * definitions rather than shared with the code under test.
  */
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";

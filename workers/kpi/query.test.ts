@@ -12,6 +12,7 @@ import { GRAINS, metric } from "./model.ts";
 import type { Filters } from "./params.ts";
 import { readSeries } from "./store.ts";
 import {
+  ALL_METRICS,
   type Columnar,
   generateHistory,
   type History,
@@ -35,21 +36,6 @@ function close(a: unknown, b: unknown): boolean {
     return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   return a === b;
 }
-
-const ALL_METRICS = [
-  "revenue",
-  "net_revenue",
-  "cost_of_goods",
-  "gross_profit",
-  "profit_margin_pct",
-  "orders",
-  "quantity",
-  "unique_customers",
-  "avg_order_value",
-  "median_order_value",
-  "p90_order_value",
-  "new_customers",
-];
 
 describe("query", () => {
   let history: History;

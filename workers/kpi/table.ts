@@ -4,6 +4,7 @@
  * (`meta`), when it was computed (`as_of`) and how current its data is (`freshness`). CSV export
  * writes the same table row by row.
  */
+import { ADDITIVE_MEASURES } from "./measures.ts";
 import type { Unit } from "./model.ts";
 import type { Freshness } from "./store.ts";
 
@@ -35,6 +36,12 @@ export function columnar(columns: Column[], rows: readonly object[], meta: Recor
 
 export const col = (name: string, type: ColumnType, unit?: Unit): Column =>
   unit ? { name, type, unit } : { name, type };
+
+/** The column of a stored measure, typed by its unit in the registry (counts are integers). */
+export function measureColumn(name: (typeof ADDITIVE_MEASURES)[number]["name"]): Column {
+  const unit = ADDITIVE_MEASURES.find((m) => m.name === name)!.unit;
+  return col(name, unit === "count" ? "integer" : "number", unit);
+}
 
 /** The number of rows of a table. */
 export const rowCount = (table: Pick<Table, "data">) => table.data[0]?.length ?? 0;

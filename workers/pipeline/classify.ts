@@ -77,6 +77,7 @@ export function classify(
       checksum: item.checksum,
       receivedAt: item.receivedAt,
       delivery: item.delivery ?? null,
+      copy: item.copy ?? 0,
     });
     if (event && !events.has(item.checksum)) events.set(item.checksum, { ...event, source: item.source });
   }
@@ -108,7 +109,7 @@ export function countArrivals(bronze: BronzeRow[], held: Set<string>, counted: S
   const seen = new Set<string>();
   for (const row of bronze) {
     // A redelivered message's events were counted when its first delivery committed them.
-    if (counted.has(heldKey(row.delivery, row.checksum))) continue;
+    if (counted.has(heldKey(row.delivery, row.checksum, row.copy))) continue;
     if (!replay) count(counts, row.source, row.receivedAt, "accepted");
     if (held.has(row.checksum) || seen.has(row.checksum)) {
       count(counts, row.source, row.receivedAt, "duplicates");

@@ -145,6 +145,40 @@ describe("the ledger", () => {
     );
   });
 
+  it("counts each copy of an event a message carries twice once, however much of it the first attempt committed", async () => {
+    const source = await createSource("dupcopies");
+    const twice = saleEvent();
+    // Not what the webhook sends (it keeps one copy per request), but a message is any body on the queue.
+    const body = message(source.name, [twice, twice]);
+    const id = `dupcopies-${body.id}`;
+    // Its first attempt commits the first copy only, then fails: redelivered.
+    await commitFirstEventOnly(body, id);
+    expect(await processCdcBatch(env, [{ id, body }])).toMatchObject({ processed: 0, duplicates: 1 });
+    // Committed whole, then never acknowledged: redelivered once more, then dead on its last attempt.
+    expect(await processCdcBatch(env, [{ id, body }])).toMatchObject({ processed: 0, duplicates: 0 });
+    await dieOnLastAttempt(body, id);
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 2, processed: 1, duplicates: 1 }),
+    );
+  });
+
+  it("counts an event two messages of one batch carry once when the batch is redelivered", async () => {
+    const source = await createSource("dupbatch");
+    const twice = saleEvent();
+    // The source sent the same request twice; both messages share a batch, committed whole, then
+    // never acknowledged.
+    const batch = [message(source.name, [twice]), message(source.name, [twice, saleEvent()])].map((body) => ({
+      id: `dupbatch-${body.id}`,
+      body,
+    }));
+    expect(await processCdcBatch(env, batch)).toMatchObject({ processed: 2, duplicates: 1 });
+    expect(await processCdcBatch(env, batch)).toMatchObject({ processed: 0, duplicates: 0 });
+    expect(await processCdcBatch(env, batch.slice(1))).toMatchObject({ processed: 0, duplicates: 0 });
+    expect(await readLedger(health, source.name)).toEqual(
+      ledgerOf({ accepted: 3, processed: 2, duplicates: 1 }),
+    );
+  });
+
   it("does not count a dead message's duplicates as dead once its delivery counted them", async () => {
     const source = await createSource("deaddup");
     const first = saleEvent();

@@ -49,6 +49,8 @@ export interface Item {
   change: Change;
   /** The delivery (queue message) it came in; null for replays of bronze and older messages. */
   delivery?: string | null;
+  /** Which copy of its event its delivery carries (0: the first; a message may repeat an event). */
+  copy?: number;
 }
 
 export interface ProcessOptions {

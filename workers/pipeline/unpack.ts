@@ -107,7 +107,10 @@ function webhookRejections(body: CdcMessage, delivery: string): QuarantineRow[] 
 function unpackEvents(body: CdcMessage, delivery: string) {
   const items: Item[] = [];
   const rejected: QuarantineRow[] = [];
+  const copies = new Map<string, number>();
   for (const { checksum, raw } of body.events) {
+    const copy = copies.get(checksum) ?? 0;
+    copies.set(checksum, copy + 1);
     const event = parseEvent(raw);
     if (!event.ok) {
       rejected.push({
@@ -130,6 +133,7 @@ function unpackEvents(body: CdcMessage, delivery: string) {
       checksum,
       change: event.change,
       delivery,
+      copy,
     });
   }
   return { items, rejected };

@@ -7,7 +7,7 @@
 import type { ComponentChildren } from "preact";
 import type { Alerts } from "../hooks/useAlerts.ts";
 import { useNow } from "../hooks/useNow.ts";
-import { duration, type Incident, ordered, sliceLabel } from "../lib/alerts.ts";
+import { duration, type Incident, metricKind, ordered, sliceLabel } from "../lib/alerts.ts";
 import { formatInstant, formatValue } from "../lib/format.ts";
 
 const RECENT = 10;
@@ -16,8 +16,7 @@ const pct = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0, signDis
 
 function figure(metric: string, value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";
-  const kind = metric === "orders" || metric === "quantity" ? "count" : "currency";
-  return formatValue(Math.round(value * 100) / 100, kind);
+  return formatValue(Math.round(value * 100) / 100, metricKind(metric));
 }
 
 function Numbers({ incident }: { incident: Incident }) {

@@ -42,8 +42,9 @@ export function SalesTable({ params }: { params: Record<string, string> }) {
     const v = column(answer, name)[i];
     if (v === null || v === undefined) return "—";
     if (name === "sale_timestamp") return formatInstant(String(v));
-    if (name === "revenue" || name === "net_revenue") return formatValue(Number(v), "currency");
-    if (name === "quantity") return formatValue(Number(v), "count");
+    // Amounts and counts read as the answer's column says (its unit), never by their names here.
+    const unit = answer.columns.find((c) => c.name === name)?.unit;
+    if (unit === "currency" || unit === "count") return formatValue(Number(v), unit);
     return String(v);
   };
   const sortBy = (s: Sort) => {

@@ -3,6 +3,7 @@
  * acknowledging one, and the pure helpers the panel, the banner and the chart markers share.
  */
 import * as z from "zod/mini";
+import { ADDITIVE_MEASURES } from "../../../workers/kpi/measures.ts";
 import { call } from "./api.ts";
 import { afterFirstScreen } from "./first-screen.ts";
 
@@ -72,6 +73,14 @@ export function acknowledgeAlert(alertId: string): Promise<string | null> {
 // ── Pure helpers ─────────────────────────────────────────────────────────────────────────────────
 
 /** "whole business", "region EMEA"… from the engine's slice key (`all|`, `region|EMEA`). */
+/**
+ * How an alert's figures read: a stored measure's unit from the registry; the alertable ratios
+ * (average order value) are amounts of money.
+ */
+export function metricKind(metric: string): "count" | "currency" {
+  return ADDITIVE_MEASURES.find((m) => m.name === metric)?.unit ?? "currency";
+}
+
 export function sliceLabel(slice: string): string {
   const [dim, ...rest] = slice.split("|");
   const member = rest.join("|");

@@ -3,18 +3,10 @@
  * an evening peak), quieter weekends, and Poisson-like noise, from a seeded generator so every run
  * sees the same series.
  */
+import { prng } from "../../../scripts/demo/random.ts";
 
-/** mulberry32: a tiny seeded PRNG, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the demo's seeded PRNG: good enough for test data. */
+export const seededRandom = prng;
 
 /** Expected orders per hour at `t` (UTC): ~2 at night, ~60 at the weekday peaks, weekends at 40 %. */
 export function ordersPerHour(t: number, peak = 60): number {

@@ -7,7 +7,7 @@ import type { Db } from "../../db/client.ts";
 import { known, type Params, parseChoice, parseOrder, parsePage } from "../params.ts";
 import type { Report } from "../reports/report.ts";
 import type { DataVersion } from "../store.ts";
-import { col, columnar } from "../table.ts";
+import { col, columnar, measureColumn } from "../table.ts";
 import { RFM_SEGMENTS } from "./rfm.ts";
 import {
   CUSTOMER_SORTS,
@@ -70,9 +70,9 @@ export const customersReport: Report<CustomersRequest> = {
       col("first_day", "date"),
       col("last_day", "date"),
       col("recency_days", "integer"),
-      col("orders", "integer", "count"),
-      col("revenue", "number", "currency"),
-      col("net_revenue", "number", "currency"),
+      measureColumn("orders"),
+      measureColumn("revenue"),
+      measureColumn("net_revenue"),
       col("gross_profit", "number", "currency"),
       col("avg_order_value", "number", "currency"),
       col("lifetime_value", "number", "currency"),
@@ -120,7 +120,7 @@ export const segmentsReport: Report<Record<string, never>> = {
       col("avg_recency_days", "number"),
       col("avg_orders", "number"),
       col("avg_order_value", "number", "currency"),
-      col("revenue", "number", "currency"),
+      measureColumn("revenue"),
       col("total_lifetime_value", "number", "currency"),
       col("avg_lifetime_value", "number", "currency"),
     ];

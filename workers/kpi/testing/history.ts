@@ -9,6 +9,7 @@
  * other tests pick.
  */
 import { env, exports } from "cloudflare:workers";
+import { prng } from "../../../scripts/demo/random.ts";
 import { TEST_ADMIN_TOKEN, TEST_VIEWER_TOKEN } from "../../../test/support/tokens.ts";
 import { transaction, withDb } from "../../db/client.ts";
 import { signedHeaders } from "../../ingest/signature.ts";
@@ -50,17 +51,8 @@ const deleteEvent = (saleId: string, at: string): DeleteRaw => ({
   payload: { sale_id: saleId },
 });
 
-/** A small seeded generator (mulberry32): the same seed gives the same history. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A small seeded generator (mulberry32, the demo's): the same seed gives the same history. */
+export const random = prng;
 
 export interface History {
   region: string;
@@ -71,6 +63,25 @@ export interface History {
   bulk: Raw[][];
   late: Raw[];
 }
+
+/**
+ * Every metric of the semantic model, in its order, written by hand: the API's contract (the
+ * catalogue test holds the model to it), and what the tests compare day by day with silver.
+ */
+export const ALL_METRICS = [
+  "revenue",
+  "net_revenue",
+  "cost_of_goods",
+  "gross_profit",
+  "profit_margin_pct",
+  "orders",
+  "quantity",
+  "unique_customers",
+  "avg_order_value",
+  "median_order_value",
+  "p90_order_value",
+  "new_customers",
+];
 
 export function uniqueRegion(): string {
   return `kpi-${crypto.randomUUID().slice(0, 8)}`;
@@ -88,14 +99,45 @@ export function randomFutureDay(): string {
  * until a late sale moves it earlier), and a late batch with stale updates that must lose.
  */
 export function generateHistory(region: string, start: string, days = 100, seed = 20_261_125): History {
+  const draw = historyDraws(region, start, seed);
+  const inserts = dailySales(draw, days);
+  const first = inserts.filter((e) => e.payload.sale_timestamp.startsWith(draw.day(0)));
+  const { updates, stale } = corrections(
+    draw,
+    inserts.filter((e) => !first.includes(e)),
+    days,
+  );
+  const deleteDayZero = first.map((e) => deleteEvent(e.payload.sale_id, draw.eventTime()));
+  const half = Math.floor(inserts.length / 2);
+  const late: Raw[] = [
+    ...stale,
+    draw.sale(-3), // before the start of history: history now starts at day −3
+    draw.sale(24), // into the run of empty days
+    draw.sale(days - 1, { quantity: 3, unit_price: 25 }),
+  ];
+  return {
+    region,
+    start,
+    days,
+    bulk: [inserts.slice(0, half), [...inserts.slice(half), ...updates, ...deleteDayZero]],
+    late,
+  };
+}
+
+const PRICES = [10, 19.99, 25, 25.5, 100, 7.25, 3.33];
+
+/**
+ * The history's random draws, source clock and event makers. One seeded sequence feeds the steps
+ * below in a fixed order, so a seed always gives the same history.
+ */
+function historyDraws(region: string, start: string, seed: number) {
   const rnd = random(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]) => xs[int(xs.length)]!;
-  const prices = [10, 19.99, 25, 25.5, 100, 7.25, 3.33];
   const customers = Array.from({ length: 25 }, (_, i) => `${region}-c${i}`);
   const day = (i: number) => addDays(start, i);
-  const at = (i: number) =>
-    `${day(i)}T${String(int(24)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}:${String(int(60)).padStart(2, "0")}Z`;
+  const two = (n: number) => String(int(n)).padStart(2, "0");
+  const at = (i: number) => `${day(i)}T${two(24)}:${two(60)}:${two(60)}Z`;
   let clock = Date.UTC(2044, 0, 1);
   const eventTime = () => {
     clock += 1_000;
@@ -109,7 +151,7 @@ export function generateHistory(region: string, start: string, days = 100, seed 
       product_id: `${region}-p${int(6)}`,
       sale_timestamp: at(i),
       quantity: 1 + int(5),
-      unit_price: pick(prices),
+      unit_price: pick(PRICES),
       discount: rnd() < 0.3 ? pick([0.5, 1, 2.25]) : 0,
       unit_cost: pick([1, 2.5, 4]),
       currency_code: "USD",
@@ -127,38 +169,52 @@ export function generateHistory(region: string, start: string, days = 100, seed 
     event_timestamp: eventTime(),
     payload: { ...e.payload, ...changes },
   });
+  return { rnd, int, pick, customers, day, at, eventTime, sale, update };
+}
 
+type HistoryDraws = ReturnType<typeof historyDraws>;
+
+/** The inserts: 1–7 sales a day, gaps, tie days of one identical sale, and day 51's anomaly. */
+function dailySales(draw: HistoryDraws, days: number): SaleRaw[] {
   const gaps = new Set<number>();
   for (let i = 20; i < 28; i++) gaps.add(i);
-  for (let i = 1; i < days; i++) if (rnd() < 0.12) gaps.add(i);
+  for (let i = 1; i < days; i++) if (draw.rnd() < 0.12) gaps.add(i);
   const ties = new Set([40, 41, 42, 43, 44, 70, 71]);
   const inserts: SaleRaw[] = [];
   for (let i = 0; i < days; i++) {
     if (gaps.has(i) && !ties.has(i)) continue;
     if (ties.has(i)) {
       inserts.push(
-        sale(i, { customer_id: customers[0]!, quantity: 2, unit_price: 25, discount: 0, unit_cost: 4 }),
+        draw.sale(i, {
+          customer_id: draw.customers[0]!,
+          quantity: 2,
+          unit_price: 25,
+          discount: 0,
+          unit_cost: 4,
+        }),
       );
       continue;
     }
-    for (let k = 1 + int(7); k > 0; k--) inserts.push(sale(i));
+    for (let k = 1 + draw.int(7); k > 0; k--) inserts.push(draw.sale(i));
   }
   // Day 51 gets a huge sale: an anomaly.
-  inserts.push(sale(51, { quantity: 5, unit_price: 999.99 }));
+  inserts.push(draw.sale(51, { quantity: 5, unit_price: 999.99 }));
+  return inserts;
+}
 
-  const first = inserts.filter((e) => e.payload.sale_timestamp.startsWith(day(0)));
-  const later = inserts.filter((e) => !first.includes(e));
+/** Changes to the sales after day 0: updates, moves to another day, deletes, and stale changes that must lose. */
+function corrections(draw: HistoryDraws, later: SaleRaw[], days: number) {
   const updates: Raw[] = [];
   const stale: Raw[] = [];
   for (const e of later) {
-    const r = rnd();
+    const r = draw.rnd();
     if (r < 0.15) {
-      updates.push(update(e, { quantity: 1 + int(5), unit_price: pick(prices) }));
+      updates.push(draw.update(e, { quantity: 1 + draw.int(5), unit_price: draw.pick(PRICES) }));
     } else if (r < 0.22) {
       // Move the sale to another day, sometimes into a gap.
-      updates.push(update(e, { sale_timestamp: at(int(days)) }));
+      updates.push(draw.update(e, { sale_timestamp: draw.at(draw.int(days)) }));
     } else if (r < 0.3) {
-      updates.push(deleteEvent(e.payload.sale_id, eventTime()));
+      updates.push(deleteEvent(e.payload.sale_id, draw.eventTime()));
     } else if (r < 0.36) {
       // A stale change: older than the insert, arriving last — it must lose.
       stale.push({
@@ -169,21 +225,7 @@ export function generateHistory(region: string, start: string, days = 100, seed 
       });
     }
   }
-  const deleteDayZero = first.map((e) => deleteEvent(e.payload.sale_id, eventTime()));
-  const half = Math.floor(inserts.length / 2);
-  const late: Raw[] = [
-    ...stale,
-    sale(-3), // before the start of history: history now starts at day −3
-    sale(24), // into the run of empty days
-    sale(days - 1, { quantity: 3, unit_price: 25 }),
-  ];
-  return {
-    region,
-    start,
-    days,
-    bulk: [inserts.slice(0, half), [...inserts.slice(half), ...updates, ...deleteDayZero]],
-    late,
-  };
+  return { updates, stale };
 }
 
 /** What silver must hold for the region: per sale the latest event (by source time) unless it is a delete. */

@@ -17,17 +17,20 @@ export interface BronzeRow {
   receivedAt: string;
   /** The delivery (queue message) storing it. */
   delivery: string | null;
+  /** Which copy of the event its delivery carries (0: the first). */
+  copy: number;
 }
 
 /**
  * Inserts events into bronze; returns the checksums it already held (usually none), so that a
- * batch of thousands of new events does not read thousands of rows back — and, of those, the
- * events (`delivery \0 checksum`) whose delivery has already counted them: held rows this very
- * delivery stored (a redelivered message), and duplicates of another delivery's rows that an
- * earlier attempt of this one counted. That a delivery counted a duplicate is recorded in the same
- * statement, as a receipt of no events keyed by `duplicateReceiptSql` (the receipts are the ledger's
- * keys already, and a receipt of no events adds nothing to `accepted`): a message whose first
- * attempt committed part of it, or all of it without being acknowledged, counts its duplicates once.
+ * batch of thousands of new events does not read thousands of rows back — and, of a delivery's
+ * events, those (`heldKey`) it has already counted: the copy this very delivery stored (a
+ * redelivered message), and duplicates an earlier attempt of it counted. That a delivery counted a
+ * duplicate — of a row held before, or a later copy of an event this batch stores (the same event
+ * twice in a message, or in two messages of the batch) — is recorded in the same statement, as a
+ * receipt of no events keyed by `duplicateReceiptSql` (the receipts are the ledger's keys already,
+ * and a receipt of no events adds nothing to `accepted`): a message whose first attempt committed
+ * part of it, or all of it without being acknowledged, counts each of its duplicates once.
  *
  * The rows travel as two parameters: their columns as one JSON document read by
  * `json_to_recordset` (for thousands of rows cheaper than Postgres array literals, whose
@@ -40,18 +43,28 @@ export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<BronzeHel
   if (rows.length === 0) return { held: new Set(), counted: new Set() };
   // JSON text has no raw line breaks (JSON.stringify escapes them), so a line is one event.
   const raw = rows.map((r) => JSON.stringify(r.raw ?? null)).join("\n");
-  const columns = JSON.stringify(rows.map(({ raw: _raw, ...row }) => row));
-  const result = await tx.query<{ checksum: string; delivery: string | null; counted: boolean }>(
+  // `repeat`: a later row of an event this batch carries more than once (a duplicate if it is
+  // stored). It and `copy` travel only when not the default (nearly every row is a first copy).
+  const seen = new Set<string>();
+  const columns = JSON.stringify(
+    rows.map(({ raw: _raw, copy, ...row }) => {
+      const repeat = seen.has(row.checksum);
+      seen.add(row.checksum);
+      return { ...row, copy: copy || undefined, repeat: repeat || undefined };
+    }),
+  );
+  const result = await tx.query<HeldRow>(
     `WITH x AS (
        SELECT source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
-              "receivedAt", delivery, raw::json AS raw
+              "receivedAt", delivery, coalesce(copy, 0) AS copy, coalesce(repeat, false) AS repeat,
+              raw::json AS raw
          FROM ROWS FROM (
                 json_to_recordset($1::json) AS (source text, "sourceTable" text, entity text, "eventType" text,
                   "eventTimestamp" timestamptz, position text, status text, checksum text, "receivedAt" timestamptz,
-                  delivery text),
+                  delivery text, copy int, repeat boolean),
                 string_to_table($2, E'\\n'))
            AS x(source, "sourceTable", entity, "eventType", "eventTimestamp", position, status, checksum,
-                "receivedAt", delivery, raw)),
+                "receivedAt", delivery, copy, repeat, raw)),
      inserted AS (
        INSERT INTO bronze_sales_events
          (source_system, source_table, entity, event_type, event_timestamp, position, partition_date, status,
@@ -61,30 +74,45 @@ export async function insertBronze(tx: Db, rows: BronzeRow[]): Promise<BronzeHel
          FROM x
        ON CONFLICT (checksum, partition_date) DO NOTHING
        RETURNING checksum),
-     held AS (SELECT DISTINCT checksum, delivery, source, "receivedAt",
+     held AS (SELECT DISTINCT checksum, delivery, copy, source, "receivedAt",
                      ("eventTimestamp" AT TIME ZONE 'UTC')::date AS day
                 FROM x WHERE checksum NOT IN (SELECT checksum FROM inserted)),
      found AS (
-       SELECT h.checksum, h.delivery, h.source, min(h."receivedAt") AS "receivedAt",
-              bool_or(b.delivery IS NOT DISTINCT FROM h.delivery AND h.delivery IS NOT NULL) AS redelivered
+       SELECT h.checksum, h.delivery, h.copy, h.source, min(h."receivedAt") AS "receivedAt", true AS held,
+              h.copy = 0 AND bool_or(b.delivery IS NOT DISTINCT FROM h.delivery AND h.delivery IS NOT NULL)
+                AS redelivered
          FROM held h LEFT JOIN bronze_sales_events b ON b.checksum = h.checksum AND b.partition_date = h.day
-        GROUP BY h.checksum, h.delivery, h.source),
+        GROUP BY h.checksum, h.delivery, h.copy, h.source
+       UNION ALL
+       -- Later copies of an event this batch stores: duplicates its delivery counts now.
+       SELECT checksum, delivery, copy, source, "receivedAt", false, false
+         FROM x WHERE repeat AND delivery IS NOT NULL AND checksum IN (SELECT checksum FROM inserted)),
      marked AS (
        INSERT INTO ingest_receipts (delivery, source, events, received_at)
-       SELECT ${duplicateReceiptSql("delivery", "checksum")}, source, 0, "receivedAt"
+       SELECT ${duplicateReceiptSql("delivery", "checksum", "copy")}, source, 0, "receivedAt"
          FROM found WHERE NOT redelivered AND delivery IS NOT NULL
        ON CONFLICT (delivery) DO NOTHING
        RETURNING delivery)
-     SELECT f.checksum, f.delivery,
-            f.redelivered OR (f.delivery IS NOT NULL AND ${duplicateReceiptSql("f.delivery", "f.checksum")}
+     SELECT f.checksum, f.delivery, f.copy, f.held,
+            f.redelivered OR (f.delivery IS NOT NULL AND ${duplicateReceiptSql("f.delivery", "f.checksum", "f.copy")}
                                 NOT IN (SELECT delivery FROM marked)) AS counted
        FROM found f`,
     [columns, raw],
   );
   return {
-    held: new Set(result.rows.map((r) => r.checksum)),
-    counted: new Set(result.rows.filter((r) => r.counted).map((r) => heldKey(r.delivery, r.checksum))),
+    held: new Set(result.rows.filter((r) => r.held).map((r) => r.checksum)),
+    counted: new Set(
+      result.rows.filter((r) => r.counted).map((r) => heldKey(r.delivery, r.checksum, r.copy)),
+    ),
   };
+}
+
+interface HeldRow {
+  checksum: string;
+  delivery: string | null;
+  copy: number;
+  held: boolean;
+  counted: boolean;
 }
 
 /** What bronze already held of a batch (see `insertBronze`). */
@@ -95,15 +123,17 @@ export interface BronzeHeld {
   counted: Set<string>;
 }
 
-export const heldKey = (delivery: string | null, checksum: string) => `${delivery ?? ""}\u0000${checksum}`;
+export const heldKey = (delivery: string | null, checksum: string, copy: number) =>
+  `${delivery ?? ""}\u0000${checksum}\u0000${copy}`;
 
 /**
  * The key of the receipt recording that a delivery counted a duplicate of an event (SQL over two
- * text expressions): within the receipts' 80 characters whatever the delivery's length, and
- * prefixed by the delivery's own digest so the compaction can keep a dead message's ones.
+ * text expressions and the copy's number): within the receipts' 80 characters whatever the
+ * delivery's length, and prefixed by the delivery's own digest so the compaction can keep a dead
+ * message's ones. The first copy's key has no number (as before messages could repeat an event).
  */
-export const duplicateReceiptSql = (delivery: string, checksum: string) =>
-  `${duplicateReceiptPrefixSql(delivery)} || md5(${checksum})`;
+export const duplicateReceiptSql = (delivery: string, checksum: string, copy: string) =>
+  `${duplicateReceiptPrefixSql(delivery)} || md5(${checksum}) || CASE WHEN ${copy} > 0 THEN ':' || ${copy} ELSE '' END`;
 
 /** What every duplicate receipt of one delivery starts with. */
 export const duplicateReceiptPrefixSql = (delivery: string) => `'dup:' || md5(${delivery}) || ':'`;

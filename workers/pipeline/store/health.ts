@@ -101,8 +101,10 @@ async function readSourceLedgers(db: Db): Promise<Health["sources"]> {
                       WHERE b.delivery = d.delivery
                         AND b.checksum IN (SELECT e ->> 'checksum' FROM jsonb_array_elements(d.accepted) e))
                    - (SELECT count(*) FROM ingest_receipts r
-                       WHERE r.delivery IN (SELECT ${duplicateReceiptSql("d.delivery", "e ->> 'checksum'")}
-                                              FROM jsonb_array_elements(d.accepted) e))
+                       WHERE r.delivery IN (SELECT ${duplicateReceiptSql("d.delivery", "c.checksum", "c.copy")}
+                                              FROM (SELECT e ->> 'checksum' AS checksum,
+                                                           row_number() OVER (PARTITION BY e ->> 'checksum' ORDER BY i) - 1 AS copy
+                                                      FROM jsonb_array_elements(d.accepted) WITH ORDINALITY AS a(e, i)) c))
                    - (SELECT count(*) FROM quarantine q
                        WHERE q.delivery IN (SELECT d.delivery || '/' || (e ->> 'checksum') FROM jsonb_array_elements(d.accepted) e
                                             UNION ALL

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import * as z from "zod/mini";
-import { type Marker, requestJson } from "../../lib/alerts.ts";
+import { type Marker, metricKind, requestJson } from "../../lib/alerts.ts";
 import { chartOptions } from "../../lib/charts.ts";
 import { Chart } from "../Chart.tsx";
 import {
@@ -480,7 +480,7 @@ function PreviewPlot({ preview, metric }: { preview: Preview; metric: string }) 
     [preview],
   );
   const fired = preview.incidents.filter((i) => i.kind === "firing").length;
-  const kind = metric === "orders" || metric === "quantity" ? "count" : "currency";
+  const kind = metricKind(metric);
   return (
     <div class="rule-preview" data-testid="rule-preview-result" data-fired={fired}>
       <Chart
