@@ -288,13 +288,17 @@ export async function answerShare(engine: Engine, q: SemanticQuery, label: Label
   );
   let row: Record<string, unknown> | undefined;
   for (let offset = 0; row === undefined; offset += 1_000) {
-    const call = await engine.run("breakdown", {
-      metric: metric.name,
-      by,
-      limit: "1000",
-      offset: String(offset),
-      ...rangeParams(q),
-    });
+    const call = await engine.run(
+      "breakdown",
+      {
+        metric: metric.name,
+        by,
+        limit: "1000",
+        offset: String(offset),
+        ...rangeParams(q),
+      },
+      { everyPage: true },
+    );
     row = rowsOf(call.table).find((r) => r.member === member);
     if (call.table.meta.next_offset === null || call.table.meta.next_offset === undefined) break;
   }
