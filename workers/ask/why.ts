@@ -77,10 +77,12 @@ export async function explainChange(engine: Engine, r: ChangeRequest, perDimensi
   let previous: number | null;
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   if (r.compare.mode === "range") {
-    value = num(rowsOf((await engine.run("query", { ...params, ...r.range })).table)[0]?.[r.metric]);
-    previous = num(
-      rowsOf((await engine.run("query", { ...params, ...r.compare.range })).table)[0]?.[r.metric],
-    );
+    const [now, before] = await Promise.all([
+      engine.run("query", { ...params, ...r.range }),
+      engine.run("query", { ...params, ...r.compare.range }),
+    ]);
+    value = num(rowsOf(now.table)[0]?.[r.metric]);
+    previous = num(rowsOf(before.table)[0]?.[r.metric]);
   } else {
     const row =
       rowsOf((await engine.run("query", { ...params, ...r.range, compare: r.compare.mode })).table)[0] ?? {};
