@@ -23,7 +23,7 @@ import {
   type Label,
 } from "./answer.ts";
 import { answerAnomalies, answerFlags } from "./checks.ts";
-import { answering, Engine, type Statement, tablesOf } from "./engine.ts";
+import { Engine, type Statement, tablesOf } from "./engine.ts";
 import { interpretationText } from "./format.ts";
 import { guard, SUGGESTIONS } from "./guard.ts";
 import type { SemanticQuery } from "./intent.ts";
@@ -161,7 +161,7 @@ export async function run(
   const engine = new Engine(db, ctx, waitUntil);
   let answered: Answered;
   try {
-    answered = await answering(db, () => SHAPES[q.shape](engine, q, label));
+    answered = await SHAPES[q.shape](engine, q, label);
   } catch (error) {
     // The report's own parser said the query can't run as asked (a range too long for the grain…).
     if (error instanceof ApiError && error.status === 400) {

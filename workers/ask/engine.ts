@@ -169,30 +169,6 @@ export class Engine {
   }
 }
 
-/**
- * The settings an answer's reads run with. A distinct count or percentile over a quarter or a year
- * sorts every sale of the range: with the default 4 MB a year's sort spills to disk. And Postgres
- * would JIT-compile those large scans, which costs more than it saves at this size (tens to hundreds
- * of ms of compilation for a query of tens of ms). Local to the answer's transaction.
- */
-const ANSWER_SETTINGS = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'";
-
-/**
- * Runs `work` (an answer's reports on `db`) in one read-only transaction: every report reads the
- * same snapshot, with `ANSWER_SETTINGS`.
- */
-export async function answering<T>(db: Db, work: () => Promise<T>): Promise<T> {
-  await db.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${ANSWER_SETTINGS}`);
-  try {
-    const result = await work();
-    await db.query("COMMIT");
-    return result;
-  } catch (error) {
-    await db.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
-}
-
 /** Rows of a columnar table as objects. */
 export function rowsOf(table: Pick<Table, "columns" | "data">): Record<string, unknown>[] {
   const n = table.data[0]?.length ?? 0;
