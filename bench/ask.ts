@@ -6,8 +6,9 @@
  *
  * The bench history has its own members (regions AMER, DACH…, products "Product 12"…), so the
  * questions' names of the test dataset are mapped onto them first. BENCH_ASK_SALES overrides the
- * size; BENCH_ASK_ROUNDS the cached passes over the set (3). The first pass meets an empty edge cache
- * (every report computed); the later ones find the reports' results cached under their data version.
+ * size; BENCH_ASK_ROUNDS the cached passes over the set (3); BENCH_ASK_ONLY (a regular expression)
+ * keeps the questions it matches. The first pass meets an empty edge cache (every report computed);
+ * the later ones find the reports' results cached under their data version.
  */
 import type pg from "pg";
 import { ANSWERED } from "../workers/ask/testing/questions.ts";
@@ -55,7 +56,10 @@ export async function benchAsk(): Promise<void> {
     await generateSales(client as unknown as pg.Client, 0, size, TODAY);
     await rebuildRollups(client as unknown as pg.Client);
 
-    const questions = [...ANSWERED.map(([q]) => onBenchData(q)), ...UNANSWERED];
+    const only = process.env.BENCH_ASK_ONLY ? new RegExp(process.env.BENCH_ASK_ONLY, "i") : undefined;
+    const questions = [...ANSWERED.map(([q]) => onBenchData(q)), ...UNANSWERED].filter(
+      (q) => !only || only.test(q),
+    );
     const ask = async (question: string) => {
       const t0 = performance.now();
       const response = await fetch(`${stack.baseUrl}/api/v1/ask`, {

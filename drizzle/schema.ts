@@ -128,6 +128,8 @@ export const silverSalesClean = pgTable(
     // Migration 0015 adds INCLUDE columns (every column the silver reports read) for index-only
     // scans by date; drizzle's index builder cannot declare them.
     index("idx_silver_sales_day").on(t.saleDate).where(sql`NOT is_deleted`),
+    // Migration 0016: a region's sales by date, with the day index's columns (INCLUDE, as above).
+    index("idx_silver_sales_region_day").on(t.region, t.saleDate).where(sql`NOT is_deleted`),
     index("idx_silver_sales_customer").on(t.customerId, t.saleDate).where(sql`NOT is_deleted`),
     index("idx_silver_sales_product").on(t.productId),
   ],

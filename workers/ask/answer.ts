@@ -61,12 +61,13 @@ export async function answerCompare(engine: Engine, q: SemanticQuery, label: Lab
   let result: Table;
   if (against.mode === "range") {
     const metrics = q.metrics.join(",");
-    const now =
-      rowsOf((await engine.run("query", { metrics, grain: "range", ...rangeParams(q) })).table)[0] ?? {};
-    const before =
-      rowsOf(
-        (await engine.run("query", { metrics, grain: "range", ...rangeParams(q, against.range) })).table,
-      )[0] ?? {};
+    // Two independent reports, asked at once.
+    const [nowCall, beforeCall] = await Promise.all([
+      engine.run("query", { metrics, grain: "range", ...rangeParams(q) }),
+      engine.run("query", { metrics, grain: "range", ...rangeParams(q, against.range) }),
+    ]);
+    const now = rowsOf(nowCall.table)[0] ?? {};
+    const before = rowsOf(beforeCall.table)[0] ?? {};
     const row: Record<string, unknown> = {
       period: now.period,
       label: now.label,
@@ -112,21 +113,21 @@ export async function answerCompare(engine: Engine, q: SemanticQuery, label: Lab
 
 export async function answerMembers(engine: Engine, q: SemanticQuery, label: Label): Promise<Answered> {
   const by = q.by!;
-  const rows: Record<string, unknown>[] = [];
-  for (const member of q.members ?? []) {
-    const call = await engine.run("query", {
-      metrics: q.metrics.join(","),
-      grain: "range",
-      ...rangeParams(q),
-      [by]: member,
-    });
-    const row = rowsOf(call.table)[0] ?? {};
-    rows.push({
+  const members = q.members ?? [];
+  // Independent reports, asked at once.
+  const calls = await Promise.all(
+    members.map((member) =>
+      engine.run("query", { metrics: q.metrics.join(","), grain: "range", ...rangeParams(q), [by]: member }),
+    ),
+  );
+  const rows: Record<string, unknown>[] = members.map((member, i) => {
+    const row = rowsOf(calls[i]!.table)[0] ?? {};
+    return {
       member,
       label: label(by, member),
       ...Object.fromEntries(q.metrics.map((m) => [m, num(row[m])])),
-    });
-  }
+    };
+  });
   const columns = [
     col("member", "string"),
     col("label", "string"),
@@ -281,23 +282,27 @@ export async function answerShare(engine: Engine, q: SemanticQuery, label: Label
   const metric = metricOf(q.metrics[0]!);
   const by = q.by!;
   const member = q.members![0]!;
-  const total = num(
-    rowsOf(
-      (await engine.run("query", { metrics: metric.name, grain: "range", ...rangeParams(q) })).table,
-    )[0]?.[metric.name],
-  );
+  // The total and the member's row are independent reports: asked at once.
+  const whole = engine.run("query", { metrics: metric.name, grain: "range", ...rangeParams(q) });
+  // Awaited below; a failure of the breakdown first must not leave this one unobserved.
+  whole.catch(() => undefined);
   let row: Record<string, unknown> | undefined;
   for (let offset = 0; row === undefined; offset += 1_000) {
-    const call = await engine.run("breakdown", {
-      metric: metric.name,
-      by,
-      limit: "1000",
-      offset: String(offset),
-      ...rangeParams(q),
-    });
+    const call = await engine.run(
+      "breakdown",
+      {
+        metric: metric.name,
+        by,
+        limit: "1000",
+        offset: String(offset),
+        ...rangeParams(q),
+      },
+      { everyPage: true },
+    );
     row = rowsOf(call.table).find((r) => r.member === member);
     if (call.table.meta.next_offset === null || call.table.meta.next_offset === undefined) break;
   }
+  const total = num(rowsOf((await whole).table)[0]?.[metric.name]);
   const fmt = (v: number | null) => formatValue(metric, v, engine.ctx.currency);
   const name = label(by, member);
   const columns = [

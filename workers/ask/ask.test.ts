@@ -5,11 +5,13 @@
  * every unanswerable or adversarial question is refused or clarified without a number; no question
  * changes data; malformed requests get a 4xx that says what to fix.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
+import { withDb } from "../db/client.ts";
+import { Engine } from "./engine.ts";
 import { ask, fingerprint, post, rows, viewerGet } from "./testing/client.ts";
-import { generateSales, loadDataset, type Sale } from "./testing/dataset.ts";
+import { generateSales, loadDataset, type Sale, TODAY } from "./testing/dataset.ts";
 import { checkInterpretation, close, numberChecks } from "./testing/expectations.ts";
 import { ANSWERED } from "./testing/questions.ts";
 import { Reference } from "./testing/reference.ts";
@@ -83,6 +85,42 @@ describe("answered questions", () => {
       "/api/v1/query?metrics=revenue&grain=range&compare=previous_period&from=2058-11-18&to=2058-11-24&region=EMEA",
     );
     expect(body.sources!.tables).toEqual(["kpi_day_slice", "dim_time"]);
+  });
+
+  it("reads a breakdown page by page as the endpoint pages it, computing the members once", async () => {
+    // Why-questions and shares read every page; the engine cuts the pages from one computation.
+    const ctx = { timeZone: "UTC", currency: "USD", today: TODAY };
+    const params = { metric: "revenue", by: "product", from: "2058-10-01", to: TODAY, limit: "5" };
+    let silverReads = 0;
+    const pages = await withDb(env, async (db) => {
+      const counting = new Proxy(db, {
+        get(target, property) {
+          if (property === "query")
+            return (text: string, values?: unknown[]) => {
+              if (/silver_sales_clean/.test(text)) silverReads++;
+              return target.query(text, values);
+            };
+          const value = Reflect.get(target, property, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const engine = new Engine(counting, ctx);
+      const out = [];
+      for (const offset of ["0", "5", "10", "40"])
+        out.push(await engine.run("breakdown", { ...params, offset }, { everyPage: true }));
+      return out;
+    });
+    expect(pages[0]!.table.data[0]!.length).toBe(5);
+    expect(silverReads).toBe(1);
+    for (const call of pages) {
+      const api = (await viewerGet(call.endpoint)) as unknown as {
+        data: unknown[][];
+        meta: Record<string, unknown>;
+      };
+      expect(call.table.data, call.endpoint).toEqual(api.data);
+      for (const key of ["total", "next_offset", "limit", "offset"])
+        expect(call.table.meta[key], `${call.endpoint} ${key}`).toEqual(api.meta[key]);
+    }
   });
 
   it("says so when a why-question gets the direction wrong", async () => {

@@ -9,11 +9,11 @@ import type { Db } from "../db/client.ts";
 import { cacheGet, cachePut, etagOf } from "../kpi/cache.ts";
 import { MODEL_VERSION } from "../kpi/model.ts";
 import type { Params } from "../kpi/params.ts";
-import { breakdownReport } from "../kpi/reports/breakdown.ts";
+import { type BreakdownRequest, breakdownReport, everyMember, pageOf } from "../kpi/reports/breakdown.ts";
 import { advancedReport, dailyReport } from "../kpi/reports/daily.ts";
 import { queryReport } from "../kpi/reports/query.ts";
 import type { Report, ReportContext } from "../kpi/reports/report.ts";
-import type { Freshness } from "../kpi/store.ts";
+import type { DataVersion, Freshness } from "../kpi/store.ts";
 import type { Table } from "../kpi/table.ts";
 
 const REPORTS = {
@@ -28,6 +28,11 @@ export type ReportName = keyof typeof REPORTS;
 export interface Statement {
   sql: string;
   params: unknown[];
+}
+
+interface Computed {
+  table: Table;
+  statements: Statement[];
 }
 
 export interface Call {
@@ -74,12 +79,16 @@ function memoized(db: Db): Db {
  * asking again costs the version lookup until data the answer depends on changes.
  */
 export class Engine {
-  readonly calls: Call[] = [];
   readonly db: Db;
   readonly ctx: ReportContext;
   readonly waitUntil: ((p: Promise<unknown>) => void) | undefined;
   /** The reports' data-version lookups, each read once per answer (a why-question repeats them). */
   private readonly versions: Db;
+  /** Reports computed for this answer, by request and version (pages of one breakdown share one). */
+  private readonly computed = new Map<string, Promise<Computed>>();
+  /** Calls made, with the order they were asked in (reports may run concurrently). */
+  private readonly made: { order: number; call: Call }[] = [];
+  private asked = 0;
   constructor(db: Db, ctx: ReportContext, waitUntil?: (p: Promise<unknown>) => void) {
     this.db = db;
     this.ctx = ctx;
@@ -87,13 +96,57 @@ export class Engine {
     this.versions = memoized(db);
   }
 
-  /** Runs report `name` with endpoint query `params` (a 400 from its parser is thrown as is). */
-  async run(name: ReportName, params: Params): Promise<Call> {
+  /**
+   * Runs report `name` with endpoint query `params` (a 400 from its parser is thrown as is).
+   * `everyPage`: the caller reads a breakdown page by page to the end — the members are computed
+   * once for all pages (`everyMember`) and each call's table is its page, as `/breakdown` returns it.
+   */
+  async run(name: ReportName, params: Params, options: { everyPage?: boolean } = {}): Promise<Call> {
+    const order = this.asked++;
     const { report, path } = REPORTS[name] as { report: Report<unknown>; path: string };
     const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== ""));
     const request = report.parse(clean, this.ctx);
     const version = await report.version(this.versions, request);
     const endpoint = `${path}?${new URLSearchParams(clean).toString()}`;
+    const paged = options.everyPage && name === "breakdown" ? (request as BreakdownRequest) : undefined;
+    let computed: Computed;
+    if (paged?.kind === "members") {
+      const every = await this.compute(report, everyMember(paged), version);
+      computed = { table: pageOf(every.table, paged), statements: every.statements };
+    } else {
+      computed = await this.compute(report, request, version);
+    }
+    const call = {
+      endpoint,
+      table: computed.table,
+      freshness: version.freshness,
+      statements: computed.statements,
+    };
+    this.made.push({ order, call });
+    return call;
+  }
+
+  /** The calls this answer made, in the order they were asked. */
+  get calls(): Call[] {
+    return [...this.made].sort((a, b) => a.order - b.order).map((m) => m.call);
+  }
+
+  /** A report's table and SQL: from this answer, the edge cache, or the database. */
+  private compute(report: Report<unknown>, request: unknown, version: DataVersion): Promise<Computed> {
+    const id = `${report.name}\u0000${JSON.stringify(request)}\u0000${version.key}`;
+    let pending = this.computed.get(id);
+    if (!pending) {
+      pending = this.computeOnce(report, request, version);
+      this.computed.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async computeOnce(
+    report: Report<unknown>,
+    request: unknown,
+    version: DataVersion,
+  ): Promise<Computed> {
     const key = await etagOf([
       "ask",
       report.name,
@@ -104,26 +157,15 @@ export class Engine {
       this.ctx.currency,
     ]);
     const cached = this.waitUntil ? await cacheGet(key) : undefined;
-    let computed: { table: Table; statements: Statement[] };
-    if (cached !== undefined) {
-      // Written below by this same code, under a key that changes with the data.
-      computed = JSON.parse(cached) as typeof computed;
-    } else {
-      const recorder = recording(this.db);
-      computed = {
-        table: await report.run(recorder.db, request, version, this.ctx),
-        statements: recorder.statements,
-      };
-      if (this.waitUntil) cachePut(this.waitUntil, key, JSON.stringify(computed), "application/json");
-    }
-    const call = {
-      endpoint,
-      table: computed.table,
-      freshness: version.freshness,
-      statements: computed.statements,
+    // Written below by this same code, under a key that changes with the data.
+    if (cached !== undefined) return JSON.parse(cached) as Computed;
+    const recorder = recording(this.db);
+    const computed = {
+      table: await report.run(recorder.db, request, version, this.ctx),
+      statements: recorder.statements,
     };
-    this.calls.push(call);
-    return call;
+    if (this.waitUntil) cachePut(this.waitUntil, key, JSON.stringify(computed), "application/json");
+    return computed;
   }
 }
 

@@ -45,15 +45,19 @@ export interface Change {
 async function membersOf(engine: Engine, r: ChangeRequest, by: string, range: Range): Promise<MemberValue[]> {
   const out: MemberValue[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const call = await engine.run("breakdown", {
-      metric: r.metric,
-      by,
-      from: range.from,
-      to: range.to,
-      limit: String(PAGE),
-      offset: String(offset),
-      ...r.filters,
-    });
+    const call = await engine.run(
+      "breakdown",
+      {
+        metric: r.metric,
+        by,
+        from: range.from,
+        to: range.to,
+        limit: String(PAGE),
+        offset: String(offset),
+        ...r.filters,
+      },
+      { everyPage: true },
+    );
     for (const row of rowsOf(call.table)) {
       const value = row[r.metric];
       out.push({
@@ -73,10 +77,12 @@ export async function explainChange(engine: Engine, r: ChangeRequest, perDimensi
   let previous: number | null;
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   if (r.compare.mode === "range") {
-    value = num(rowsOf((await engine.run("query", { ...params, ...r.range })).table)[0]?.[r.metric]);
-    previous = num(
-      rowsOf((await engine.run("query", { ...params, ...r.compare.range })).table)[0]?.[r.metric],
-    );
+    const [now, before] = await Promise.all([
+      engine.run("query", { ...params, ...r.range }),
+      engine.run("query", { ...params, ...r.compare.range }),
+    ]);
+    value = num(rowsOf(now.table)[0]?.[r.metric]);
+    previous = num(rowsOf(before.table)[0]?.[r.metric]);
   } else {
     const row =
       rowsOf((await engine.run("query", { ...params, ...r.range, compare: r.compare.mode })).table)[0] ?? {};
@@ -88,12 +94,18 @@ export async function explainChange(engine: Engine, r: ChangeRequest, perDimensi
   const drivers: Contribution[] = [];
   if (change !== null && change !== 0) {
     const additive = metricOf(r.metric).additive;
-    for (const by of EXPLAINING_DIMENSIONS) {
-      if (r.filters[by] !== undefined) continue;
-      const now = await membersOf(engine, r, by, r.range);
-      const before = await membersOf(engine, r, by, r.compare.range);
+    const dimensions = EXPLAINING_DIMENSIONS.filter((by) => r.filters[by] === undefined);
+    // Independent reports, asked at once: one's cache lookup and table building overlap another's
+    // query (the connection runs the queries one after the other).
+    const members = await Promise.all(
+      dimensions.map((by) =>
+        Promise.all([membersOf(engine, r, by, r.range), membersOf(engine, r, by, r.compare.range)]),
+      ),
+    );
+    dimensions.forEach((by, i) => {
+      const [now, before] = members[i]!;
       drivers.push(...contributions(by, now, before, change, additive, perDimension));
-    }
+    });
   }
   return {
     metric: r.metric,

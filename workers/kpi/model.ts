@@ -158,7 +158,9 @@ const METRIC_LIST: Metric[] = [
     additive: false,
     empty: 0,
     slice: { sql: "sum(k.unique_customers)", dayOnly: true, recomputed: true },
-    silver: "count(DISTINCT s.customer_id)",
+    // The "C" collation compares bytes: the same distinct ids (equality under any deterministic
+    // collation is byte equality), sorted 2-3× faster than under the database's locale.
+    silver: 'count(DISTINCT s.customer_id COLLATE "C")',
   },
   {
     name: "avg_order_value",
@@ -224,7 +226,7 @@ const METRIC_LIST: Metric[] = [
     empty: 0,
     // A customer has one first day, so daily counts add up across days.
     slice: { sql: "sum(k.new_customers)", recomputed: true },
-    silver: "count(DISTINCT s.customer_id) FILTER (WHERE f.first_day = s.sale_date)",
+    silver: 'count(DISTINCT s.customer_id COLLATE "C") FILTER (WHERE f.first_day = s.sale_date)',
     needsFirstSale: true,
   },
 ];

@@ -23,7 +23,7 @@ import {
   type Range,
 } from "../params.ts";
 import { readBreakdown, readSales, readVersion } from "../store.ts";
-import { type Column, col, columnar } from "../table.ts";
+import { type Column, col, columnar, type Table } from "../table.ts";
 import { filterObject, type Report, type ReportContext } from "./report.ts";
 
 export const MAX_BREAKDOWN_DAYS = 3_660;
@@ -171,4 +171,32 @@ export const breakdownReport: Report<BreakdownRequest> = {
 
 function nextOffset(r: { offset: number }, returned: number, total: number | null): number | null {
   return total !== null && r.offset + returned < total ? r.offset + returned : null;
+}
+
+/**
+ * The same members request without its page: every member in the request's order (the SQL's
+ * `LIMIT` then keeps them all). A caller reading every page computes the breakdown once with it and
+ * cuts each page from the result with `pageOf` — what `/breakdown` returns for that page.
+ */
+export function everyMember(r: Extract<BreakdownRequest, { kind: "members" }>): BreakdownRequest {
+  return { ...r, limit: Number.MAX_SAFE_INTEGER, offset: 0 };
+}
+
+/** Page `r` (its `limit` and `offset`) of a table computed for `everyMember(r)`. */
+export function pageOf(every: Table, r: { limit: number; offset: number }): Table {
+  const data = every.data.map((column) => column.slice(r.offset, r.offset + r.limit));
+  const returned = data[0]?.length ?? 0;
+  // As the SQL counts: a page past the end has no row to carry the count.
+  const total = returned === 0 && r.offset > 0 ? null : (every.meta.total as number);
+  return {
+    columns: every.columns,
+    data,
+    meta: {
+      ...every.meta,
+      limit: r.limit,
+      offset: r.offset,
+      total,
+      next_offset: nextOffset(r, returned, total),
+    },
+  };
 }
