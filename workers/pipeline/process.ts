@@ -35,9 +35,9 @@ import {
   applyFactDeltas,
   applyMinuteDeltas,
   applySliceDeltas,
-  lockSlices,
   refreshFirstSales,
 } from "./store/rollups.ts";
+import { lockSlices } from "./store/locks.ts";
 import { upsertSales } from "./store/silver-sales.ts";
 
 /** An event accepted at the webhook (or taken back from bronze for replay). */
