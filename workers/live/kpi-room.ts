@@ -128,9 +128,9 @@ export class KpiRoom extends DurableObject<Env> {
   ): Promise<{ applied: number; seq: number }> {
     // A root without sockets (sharded) still fills itself: rules read its windows.
     this.ctx.waitUntil(this.hydrateIfEmpty());
-    // The additive values first: their frame does not wait for the recomputation's bookkeeping.
+    // The additive values first, here and on the shards: their frames do not wait for the
+    // recomputation's bookkeeping.
     const result = await this.write(buckets, false, true);
-    if (options.recompute) await this.requestRecompute((options.backlog ?? 0) > 0);
     // Only the root forwards (rooms made by tests or tools under other names stay alone).
     if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
       await Promise.all(
@@ -142,6 +142,7 @@ export class KpiRoom extends DurableObject<Env> {
         ),
       );
     }
+    if (options.recompute) await this.requestRecompute((options.backlog ?? 0) > 0);
     return { applied: result.applied, seq: result.seq };
   }
 

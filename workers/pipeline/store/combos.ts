@@ -116,42 +116,39 @@ export function combosOfSlices(slices: readonly string[]): string[] {
 
 /**
  * Adds combination deltas (all-zero ones write nothing) and marks every touched combination, and
- * `alsoDirty`, for recomputation (a mark already there is set again, as for the slices). Call it
- * holding the slice lock (`lockSlices`), as the slices do.
+ * `alsoDirty`, for recomputation (a mark already there is set again, as for the slices), in one
+ * statement. Call it holding the slice lock (`lockSlices`), as the slices do.
  */
 export async function applyComboDeltas(
   tx: Db,
   deltas: ReadonlyMap<string, Measures>,
   alsoDirty: readonly string[] = [],
 ): Promise<void> {
-  const changed = withoutZeros(new Map(deltas));
-  if (changed.size > 0) {
-    const c = columns(changed);
-    const keys = c.keys.map(parseKey);
-    await tx.query(
-      `INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort().map(parseKey);
+  if (dirty.length === 0) return;
+  const c = columns(withoutZeros(new Map(deltas)));
+  const keys = c.keys.map(parseKey);
+  const first = 6 + ADDITIVE_MEASURES.length;
+  await tx.query(
+    `WITH combos AS (
+       INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, r, s, c, day, ${STORED_VALUES}, clock_timestamp()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], ${arrays(6)})
            AS x(d, r, s, c, day, ${ALIASES.join(", ")})
        ON CONFLICT (dims, region, segment, category, day) DO UPDATE SET
-         ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()`,
-      [
-        keys.map((k) => k.dims),
-        keys.map((k) => k.region),
-        keys.map((k) => k.segment),
-        keys.map((k) => k.category),
-        keys.map((k) => k.day),
-        ...c.values,
-      ],
-    );
-  }
-  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort().map(parseKey);
-  if (dirty.length === 0) return;
-  await tx.query(
-    `INSERT INTO kpi_combo_dirty (dims, region, segment, category, day)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[])
+         ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()
+       RETURNING 1)
+     INSERT INTO kpi_combo_dirty (dims, region, segment, category, day)
+     SELECT * FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[],
+                          $${first + 4}::date[])
      ON CONFLICT (dims, region, segment, category, day) DO UPDATE SET marked_at = clock_timestamp()`,
     [
+      keys.map((k) => k.dims),
+      keys.map((k) => k.region),
+      keys.map((k) => k.segment),
+      keys.map((k) => k.category),
+      keys.map((k) => k.day),
+      ...c.values,
       dirty.map((k) => k.dims),
       dirty.map((k) => k.region),
       dirty.map((k) => k.segment),

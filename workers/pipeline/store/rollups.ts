@@ -45,36 +45,43 @@ export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Pr
   );
 }
 
-/** Adds slice deltas (keyed `dim|member|day`) and marks every touched slice dirty. */
+/**
+ * Adds slice deltas (keyed `dim|member|day`) and marks every touched slice dirty, in one statement
+ * (one round trip: a batch's transaction is on the path of every live update). A mark already
+ * there is set again: a recomputation that read silver before this commit must not clear it (see
+ * `recomputeSlices`).
+ */
 export async function applySliceDeltas(
   tx: Db,
   deltas: Map<string, Measures>,
   alsoDirty: string[] = [],
 ): Promise<void> {
-  if (deltas.size > 0) {
-    const c = columns(deltas);
-    const parts = c.keys.map((k) => k.split("|"));
-    await tx.query(
-      `INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
+  if (dirty.length === 0) return;
+  const marks = dirty.map((k) => k.split("|"));
+  const c = columns(deltas);
+  const parts = c.keys.map((k) => k.split("|"));
+  const first = 4 + MEASURES.length;
+  await tx.query(
+    `WITH slices AS (
+       INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, m, day, ${STORED_VALUES}, clock_timestamp()
          FROM unnest($1::text[], $2::text[], $3::date[], ${arrays(4)}) AS x(d, m, day, ${ALIASES.join(", ")})
        ON CONFLICT (dim, member, day) DO UPDATE SET
          ${added("k", SLICE_COLUMNS)},
-         -- clock_timestamp(), not now(): rows are written in lock order, so the later write carries
-         -- the later time and the live room keeps the newest absolute value whatever order RPCs arrive in.
-         updated_at = clock_timestamp()`,
-      [...[0, 1, 2].map((i) => parts.map((p) => p[i])), ...c.values],
-    );
-  }
-  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
-  if (dirty.length === 0) return;
-  const parts = dirty.map((k) => k.split("|"));
-  // A mark already there is set again: a recomputation that read silver before this commit must
-  // not clear it (see `recomputeSlices`).
-  await tx.query(
-    `INSERT INTO kpi_dirty (dim, member, day) SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
+         -- clock_timestamp(), not now(): a row's writers take turns on its lock, so the later write
+         -- carries the later time and the live room keeps the newest absolute value whatever order
+         -- RPCs arrive in.
+         updated_at = clock_timestamp()
+       RETURNING 1)
+     INSERT INTO kpi_dirty (dim, member, day)
+     SELECT * FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::date[])
      ON CONFLICT (dim, member, day) DO UPDATE SET marked_at = clock_timestamp()`,
-    [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
+    [
+      ...[0, 1, 2].map((i) => parts.map((p) => p[i])),
+      ...c.values,
+      ...[0, 1, 2].map((i) => marks.map((p) => p[i])),
+    ],
   );
 }
 
