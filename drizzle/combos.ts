@@ -5,6 +5,7 @@
  * customers and percentiles are recomputed for the combinations a batch touched, marked in
  * `kpi_combo_dirty` until then. A separate file: the single-dimension rollups stay as they are.
  */
+import { sql } from "drizzle-orm";
 import { bigint, date, integer, numeric, pgTable, primaryKey, timestamp, varchar } from "drizzle-orm/pg-core";
 
 const tstz = (name: string) => timestamp(name, { withTimezone: true });
@@ -45,6 +46,8 @@ export const kpiComboDirty = pgTable(
     segment: varchar("segment", { length: 50 }).notNull().default(""),
     category: varchar("category", { length: 100 }).notNull().default(""),
     day: date("day").notNull(),
+    /** Set again by every batch that touches the combination (see `kpi_dirty`). */
+    markedAt: tstz("marked_at").notNull().default(sql`clock_timestamp()`),
   },
   (t) => [primaryKey({ columns: [t.dims, t.region, t.segment, t.category, t.day] })],
 );

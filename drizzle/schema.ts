@@ -397,6 +397,8 @@ export const kpiDirty = pgTable(
     dim: varchar("dim", { length: 20 }).notNull(),
     member: varchar("member", { length: 100 }).notNull(),
     day: date("day").notNull(),
+    /** Set again by every batch that touches the slice: the recomputation clears a mark only as it read it. */
+    markedAt: tstz("marked_at").notNull().default(sql`clock_timestamp()`),
   },
   (t) => [primaryKey({ columns: [t.dim, t.member, t.day] })],
 );

@@ -75,10 +75,20 @@ export class KpiRoom extends DurableObject<Env> {
       },
     },
     {
-      // The recomputation the consumer asked for (see `requestRecompute`).
+      // The recomputation the consumer asked for (see `requestRecompute`), started in the
+      // background: it reads Postgres for tens to hundreds of milliseconds, and the frames below
+      // (and the next alarm's) must not wait for it. Not due while it runs; re-arms once done.
       name: "recompute",
       due: () => this.recomputation.due(),
-      run: () => this.recomputation.run((buckets) => this.apply(buckets)),
+      run: () => {
+        const run = this.recomputation
+          .run((buckets) => this.apply(buckets))
+          .then(() => this.ctx.storage.setAlarm(this.nextAlarm()))
+          .catch((error: unknown) =>
+            console.error(JSON.stringify({ msg: "live recomputation not re-armed", error: String(error) })),
+          );
+        this.ctx.waitUntil(run);
+      },
     },
     {
       // Coalesced fan-out: at most one frame per `COALESCE_MS`.
@@ -118,7 +128,8 @@ export class KpiRoom extends DurableObject<Env> {
   ): Promise<{ applied: number; seq: number }> {
     // A root without sockets (sharded) still fills itself: rules read its windows.
     this.ctx.waitUntil(this.hydrateIfEmpty());
-    if (options.recompute) await this.requestRecompute((options.backlog ?? 0) > 0);
+    // The additive values first, here and on the shards: their frames do not wait for the
+    // recomputation's bookkeeping.
     const result = await this.write(buckets, false, true);
     // Only the root forwards (rooms made by tests or tools under other names stay alone).
     if (this.ctx.id.name === ROOM_NAME && result.applied > 0) {
@@ -131,6 +142,7 @@ export class KpiRoom extends DurableObject<Env> {
         ),
       );
     }
+    if (options.recompute) await this.requestRecompute((options.backlog ?? 0) > 0);
     return { applied: result.applied, seq: result.seq };
   }
 
@@ -261,8 +273,8 @@ export class KpiRoom extends DurableObject<Env> {
   }
 
   /**
-   * Runs every job of `schedule` whose time has come (in table order: a recomputation's changes go
-   * out in the same alarm's frame), then re-arms for the earliest job left.
+   * Runs every job of `schedule` whose time has come, in table order (a recomputation only starts
+   * here; its changes go out in frames of their own), then re-arms for the earliest job left.
    */
   override async alarm(): Promise<void> {
     for (const job of this.schedule) {

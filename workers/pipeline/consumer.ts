@@ -15,6 +15,7 @@ import { processIsolated } from "./isolate.ts";
 import type { ProcessOutcome } from "./process.ts";
 import { refreshLive } from "./refresh-live.ts";
 import { revokedKeys } from "./revocations.ts";
+import { insertReceipts } from "./store/bronze.ts";
 import { readMessages } from "./unpack.ts";
 
 export interface PipelineEnv {
@@ -45,10 +46,13 @@ export async function processCdcBatch(
   const options = pipelineOptions(env);
   return withDb(env, async (db) => {
     const { items, rejected, receipts } = readMessages(messages, await revokedKeys(db, messages));
-    // The receipts (a no-op for those the webhook wrote) and what the webhook rejected ride with
-    // the first transaction that commits: both are keyed by delivery, so a redelivery records
-    // nothing twice.
-    const result = await processIsolated(env, db, items, options, { receipts, rejected });
+    // The receipts (a no-op for those the webhook wrote), on their own before the batch: a receipt
+    // says a delivery was accepted, which it was. Inside the batch's transaction it would hold the
+    // webhook's own insert of it — and, through that insert's other rows, the next batch — until
+    // the commit. Keyed by delivery, like what the webhook rejected (which rides with the first
+    // transaction that commits): a redelivery records nothing twice.
+    await insertReceipts(db, receipts);
+    const result = await processIsolated(env, db, items, options, { receipts: [], rejected });
     await refreshLive(env, db, result.touchedLive, { backlog });
     return result;
   });

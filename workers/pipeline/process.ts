@@ -31,13 +31,8 @@ import {
 import { applyComboDeltas, comboDeltas, combosOfSlices } from "./store/combos.ts";
 import { recordBatch } from "./store/health.ts";
 import type { LiveTouch } from "./store/live.ts";
-import {
-  applyFactDeltas,
-  applyMinuteDeltas,
-  applySliceDeltas,
-  lockSlices,
-  refreshFirstSales,
-} from "./store/rollups.ts";
+import { lockSlices } from "./store/locks.ts";
+import { applyFactDeltas, applyMinuteDeltas, applySliceDeltas, refreshFirstSales } from "./store/rollups.ts";
 import { upsertSales } from "./store/silver-sales.ts";
 
 /** An event accepted at the webhook (or taken back from bronze for replay). */

@@ -211,12 +211,17 @@ function safeCopy(raw: unknown): unknown {
   }
 }
 
-/** One receipt per delivery; a receipt already written (by the webhook, an earlier attempt) stays. */
+/**
+ * One receipt per delivery; a receipt already written (by the webhook, an earlier attempt) stays.
+ * In delivery order: the webhook's insert and the consumer's may carry the same deliveries, and
+ * rows taken in one order never wait on each other in a cycle.
+ */
 export async function insertReceipts(
   tx: Db,
-  rows: { delivery: string; source: string; events: number; receivedAt: string }[],
+  receipts: { delivery: string; source: string; events: number; receivedAt: string }[],
 ): Promise<void> {
-  if (rows.length === 0) return;
+  if (receipts.length === 0) return;
+  const rows = [...receipts].sort((a, b) => (a.delivery < b.delivery ? -1 : a.delivery > b.delivery ? 1 : 0));
   await tx.query(
     `INSERT INTO ingest_receipts (delivery, source, events, received_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[])

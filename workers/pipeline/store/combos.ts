@@ -9,6 +9,7 @@
 import type { Db } from "../../db/client.ts";
 import { ADDITIVE_MEASURES, contributionOf, zeroAdditive } from "../../kpi/measures.ts";
 import type { Measures, SaleState } from "../sale-rules.ts";
+import { lockRecomputation } from "./locks.ts";
 import {
   ALIASES,
   added,
@@ -115,40 +116,39 @@ export function combosOfSlices(slices: readonly string[]): string[] {
 
 /**
  * Adds combination deltas (all-zero ones write nothing) and marks every touched combination, and
- * `alsoDirty`, for recomputation. Call it holding the slice lock (`lockSlices`), as the slices do.
+ * `alsoDirty`, for recomputation (a mark already there is set again, as for the slices), in one
+ * statement. Call it holding the slice lock (`lockSlices`), as the slices do.
  */
 export async function applyComboDeltas(
   tx: Db,
   deltas: ReadonlyMap<string, Measures>,
   alsoDirty: readonly string[] = [],
 ): Promise<void> {
-  const changed = withoutZeros(new Map(deltas));
-  if (changed.size > 0) {
-    const c = columns(changed);
-    const keys = c.keys.map(parseKey);
-    await tx.query(
-      `INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort().map(parseKey);
+  if (dirty.length === 0) return;
+  const c = columns(withoutZeros(new Map(deltas)));
+  const keys = c.keys.map(parseKey);
+  const first = 6 + ADDITIVE_MEASURES.length;
+  await tx.query(
+    `WITH combos AS (
+       INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, r, s, c, day, ${STORED_VALUES}, clock_timestamp()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], ${arrays(6)})
            AS x(d, r, s, c, day, ${ALIASES.join(", ")})
        ON CONFLICT (dims, region, segment, category, day) DO UPDATE SET
-         ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()`,
-      [
-        keys.map((k) => k.dims),
-        keys.map((k) => k.region),
-        keys.map((k) => k.segment),
-        keys.map((k) => k.category),
-        keys.map((k) => k.day),
-        ...c.values,
-      ],
-    );
-  }
-  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort().map(parseKey);
-  if (dirty.length === 0) return;
-  await tx.query(
-    `INSERT INTO kpi_combo_dirty (dims, region, segment, category, day)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[]) ON CONFLICT DO NOTHING`,
+         ${added("k", SLICE_COLUMNS)}, updated_at = clock_timestamp()
+       RETURNING 1)
+     INSERT INTO kpi_combo_dirty (dims, region, segment, category, day)
+     SELECT * FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[],
+                          $${first + 4}::date[])
+     ON CONFLICT (dims, region, segment, category, day) DO UPDATE SET marked_at = clock_timestamp()`,
     [
+      keys.map((k) => k.dims),
+      keys.map((k) => k.region),
+      keys.map((k) => k.segment),
+      keys.map((k) => k.category),
+      keys.map((k) => k.day),
+      ...c.values,
       dirty.map((k) => k.dims),
       dirty.map((k) => k.region),
       dirty.map((k) => k.segment),
@@ -158,30 +158,26 @@ export async function applyComboDeltas(
   );
 }
 
-/** Combinations awaiting recomputation, counted up to a bound (enough to say "some are left"). */
-export async function pendingCombos(tx: Db): Promise<number> {
-  const result = await tx.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM (SELECT 1 FROM kpi_combo_dirty LIMIT 10000) AS x",
-  );
-  return result.rows[0]?.n ?? 0;
-}
-
 /**
  * Recomputes the non-additive measures of up to `limit` marked combinations (the newest days
- * first) from silver, like `recomputeSlices` does for single dimensions: the picked days' sales
- * read once through the day index, each under its four combinations, aggregated only for the
- * picked ones. The caller holds the slice lock. Returns how many it took and how many are left.
+ * first, marked up to `before`, by default the transaction's start) from silver, like
+ * `recomputeSlices` does for single dimensions and with the same discipline towards batches (no
+ * lock while reading silver, rows and marks a batch holds skipped, a mark cleared only as read):
+ * the picked days' sales read once through the day index, each under its four combinations,
+ * aggregated only for the picked ones. Returns how many it took and how many are left.
  */
 export async function recomputeCombos(
   tx: Db,
   limit: number,
+  before?: string,
 ): Promise<{ recomputed: number; remaining: number }> {
+  await tx.query("SET LOCAL jit = off");
+  await lockRecomputation(tx);
   const result = await tx.query<{ n: number; remaining: number }>(
     `WITH picked AS MATERIALIZED (
-       DELETE FROM kpi_combo_dirty WHERE (dims, region, segment, category, day) IN (
-         SELECT dims, region, segment, category, day FROM kpi_combo_dirty
-          ORDER BY day DESC, dims, region, segment, category LIMIT $1)
-       RETURNING dims, region, segment, category, day),
+       SELECT dims, region, segment, category, day, marked_at FROM kpi_combo_dirty
+        WHERE marked_at <= coalesce($2::timestamptz, now())
+        ORDER BY day DESC, dims, region, segment, category LIMIT $1),
      day_sales AS MATERIALIZED (
        SELECT s.sale_date AS day, s.customer_id, s.quantity * s.unit_price AS amount, s.region, s.customer_segment,
               s.product_category,
@@ -205,26 +201,51 @@ export async function recomputeCombos(
          FROM sales s JOIN picked p ON p.dims::text = s.dims AND p.region::text = s.region
           AND p.segment::text = s.segment AND p.category::text = s.category AND p.day = s.day
         GROUP BY s.dims, s.region, s.segment, s.category, s.day),
-     measured AS (
-       SELECT p.dims, p.region, p.segment, p.category, p.day, coalesce(m.unique_customers, 0) AS unique_customers,
+     measured AS MATERIALIZED (
+       SELECT p.dims, p.region, p.segment, p.category, p.day, p.marked_at,
+              coalesce(m.unique_customers, 0) AS unique_customers,
               coalesce(m.new_customers, 0) AS new_customers, m.median, m.p90
          FROM picked p LEFT JOIN per_combo m ON m.dims = p.dims AND m.region = p.region AND m.segment = p.segment
           AND m.category = p.category AND m.day = p.day),
+     held AS MATERIALIZED (
+       SELECT k.dims, k.region, k.segment, k.category, k.day FROM kpi_day_combo k
+         JOIN measured m ON k.dims = m.dims AND k.region = m.region AND k.segment = m.segment
+          AND k.category = m.category AND k.day = m.day
+        FOR UPDATE OF k SKIP LOCKED),
+     settled AS MATERIALIZED (
+       SELECT m.dims, m.region, m.segment, m.category, m.day, m.marked_at FROM measured m
+        WHERE EXISTS (SELECT 1 FROM held h WHERE h.dims = m.dims AND h.region = m.region
+                         AND h.segment = m.segment AND h.category = m.category AND h.day = m.day)
+           OR NOT EXISTS (SELECT 1 FROM kpi_day_combo k WHERE k.dims = m.dims AND k.region = m.region
+                             AND k.segment = m.segment AND k.category = m.category AND k.day = m.day)),
+     unchanged AS MATERIALIZED (
+       SELECT d.dims, d.region, d.segment, d.category, d.day FROM kpi_combo_dirty d
+         JOIN settled s ON d.dims = s.dims AND d.region = s.region AND d.segment = s.segment
+          AND d.category = s.category AND d.day = s.day
+        WHERE d.marked_at = s.marked_at
+        FOR UPDATE OF d SKIP LOCKED),
+     cleared AS (
+       DELETE FROM kpi_combo_dirty d USING unchanged u
+        WHERE d.dims = u.dims AND d.region = u.region AND d.segment = u.segment AND d.category = u.category
+          AND d.day = u.day
+       RETURNING 1),
      updated AS (
        UPDATE kpi_day_combo k SET unique_customers = m.unique_customers, new_customers = m.new_customers,
               median_order_value = m.median, p90_order_value = m.p90, updated_at = clock_timestamp()
-         FROM measured m
+         FROM measured m, held h
         WHERE k.dims = m.dims AND k.region = m.region AND k.segment = m.segment AND k.category = m.category
           AND k.day = m.day
+          AND h.dims = m.dims AND h.region = m.region AND h.segment = m.segment AND h.category = m.category
+          AND h.day = m.day
           AND (k.unique_customers, k.new_customers, k.median_order_value, k.p90_order_value)
               IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
        RETURNING 1)
      SELECT (SELECT count(*)::int FROM measured) AS n,
-            -- Counted up to a bound past the chunk (the snapshot still holds the picked rows): enough
+            -- Counted up to a bound past the chunk (the snapshot still holds the cleared rows): enough
             -- to say how many are left without counting a whole backlog every chunk.
             (SELECT count(*)::int FROM (SELECT 1 FROM kpi_combo_dirty LIMIT $1 + 10000) AS x)
-              - (SELECT count(*)::int FROM picked) AS remaining`,
-    [limit],
+              - (SELECT count(*)::int FROM cleared) AS remaining`,
+    [limit, before ?? null],
   );
   const row = result.rows[0];
   return { recomputed: row?.n ?? 0, remaining: Math.max(0, row?.remaining ?? 0) };

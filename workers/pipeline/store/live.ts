@@ -58,30 +58,35 @@ export interface LiveTouch {
   minutes: string[];
 }
 
-/** The absolute values of the touched buckets of the live dimensions. */
+/**
+ * The absolute values of the touched buckets of the live dimensions, in one round trip (it follows
+ * every batch, on the path of the live update): each table's rows as one JSON array of text values.
+ */
 export async function readTouchedBuckets(db: Db, touched: LiveTouch): Promise<LiveBuckets> {
   const live = (keys: string[]) => keys.map((k) => k.split("|")).filter((p) => isLiveDim(p[0]!));
   const days = live(touched.days);
   const minutes = live(touched.minutes);
-  const [dayRows, minuteRows] = await Promise.all([
-    days.length === 0
-      ? { rows: [] as Row[] }
-      : db.query<Row>(
-          `SELECT ${DAY_COLUMNS} FROM kpi_day_slice
-            WHERE (dim, member, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::date[]))`,
-          [days.map((p) => p[0]), days.map((p) => p[1]), days.map((p) => p[2])],
-        ),
-    minutes.length === 0
-      ? { rows: [] as Row[] }
-      : db.query<Row>(
-          `SELECT ${MINUTE_COLUMNS} FROM kpi_minute_slice
-            WHERE (dim, member, minute) IN (SELECT d, m, to_timestamp(t) FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(d, m, t))`,
-          [minutes.map((p) => p[0]), minutes.map((p) => p[1]), minutes.map((p) => p[2])],
-        ),
-  ]);
+  if (days.length === 0 && minutes.length === 0) return { days: [], minutes: [] };
+  const result = await db.query<{ days: Row[] | null; minutes: Row[] | null }>(
+    `SELECT (SELECT json_agg(d) FROM (
+               SELECT ${DAY_COLUMNS} FROM kpi_day_slice
+                WHERE (dim, member, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::date[]))) d) AS days,
+            (SELECT json_agg(m) FROM (
+               SELECT ${MINUTE_COLUMNS} FROM kpi_minute_slice
+                WHERE (dim, member, minute) IN (SELECT d, m, to_timestamp(t) FROM unnest($4::text[], $5::text[], $6::bigint[]) AS x(d, m, t))) m) AS minutes`,
+    [
+      days.map((p) => p[0]),
+      days.map((p) => p[1]),
+      days.map((p) => p[2]),
+      minutes.map((p) => p[0]),
+      minutes.map((p) => p[1]),
+      minutes.map((p) => p[2]),
+    ],
+  );
+  const row = result.rows[0];
   return {
-    days: dayRows.rows.map(dayBucket).filter(defined),
-    minutes: minuteRows.rows.map(minuteBucket).filter(defined),
+    days: (row?.days ?? []).map(dayBucket).filter(defined),
+    minutes: (row?.minutes ?? []).map(minuteBucket).filter(defined),
   };
 }
 

@@ -1,12 +1,13 @@
 /**
  * Gold fact and KPI slices. Additive measures change by the batch's differences; slices the batch
- * touched are marked dirty and their non-additive measures (unique and new customers, median and
- * p90 order value) recomputed from silver — only those slices, never history.
+ * touched are marked dirty (or their mark set again) and their non-additive measures (unique and new
+ * customers, median and p90 order value) recomputed from silver — only those slices, never history.
  */
 import type { Db } from "../../db/client.ts";
 import { type Additive, SALE_GROSS_SQL } from "../../kpi/measures.ts";
 import type { Measures } from "../sale-rules.ts";
-import { pendingCombos, recomputeCombos } from "./combos.ts";
+import { recomputeCombos } from "./combos.ts";
+import { lockRecomputation } from "./locks.ts";
 import {
   ALIASES,
   added,
@@ -44,34 +45,43 @@ export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Pr
   );
 }
 
-/** Adds slice deltas (keyed `dim|member|day`) and marks every touched slice dirty. */
+/**
+ * Adds slice deltas (keyed `dim|member|day`) and marks every touched slice dirty, in one statement
+ * (one round trip: a batch's transaction is on the path of every live update). A mark already
+ * there is set again: a recomputation that read silver before this commit must not clear it (see
+ * `recomputeSlices`).
+ */
 export async function applySliceDeltas(
   tx: Db,
   deltas: Map<string, Measures>,
   alsoDirty: string[] = [],
 ): Promise<void> {
-  if (deltas.size > 0) {
-    const c = columns(deltas);
-    const parts = c.keys.map((k) => k.split("|"));
-    await tx.query(
-      `INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
+  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
+  if (dirty.length === 0) return;
+  const marks = dirty.map((k) => k.split("|"));
+  const c = columns(deltas);
+  const parts = c.keys.map((k) => k.split("|"));
+  const first = 4 + MEASURES.length;
+  await tx.query(
+    `WITH slices AS (
+       INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, m, day, ${STORED_VALUES}, clock_timestamp()
          FROM unnest($1::text[], $2::text[], $3::date[], ${arrays(4)}) AS x(d, m, day, ${ALIASES.join(", ")})
        ON CONFLICT (dim, member, day) DO UPDATE SET
          ${added("k", SLICE_COLUMNS)},
-         -- clock_timestamp(), not now(): rows are written in lock order, so the later write carries
-         -- the later time and the live room keeps the newest absolute value whatever order RPCs arrive in.
-         updated_at = clock_timestamp()`,
-      [...[0, 1, 2].map((i) => parts.map((p) => p[i])), ...c.values],
-    );
-  }
-  const dirty = [...new Set([...deltas.keys(), ...alsoDirty])].sort();
-  if (dirty.length === 0) return;
-  const parts = dirty.map((k) => k.split("|"));
-  await tx.query(
-    `INSERT INTO kpi_dirty (dim, member, day) SELECT * FROM unnest($1::text[], $2::text[], $3::date[])
-     ON CONFLICT DO NOTHING`,
-    [parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2])],
+         -- clock_timestamp(), not now(): a row's writers take turns on its lock, so the later write
+         -- carries the later time and the live room keeps the newest absolute value whatever order
+         -- RPCs arrive in.
+         updated_at = clock_timestamp()
+       RETURNING 1)
+     INSERT INTO kpi_dirty (dim, member, day)
+     SELECT * FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::date[])
+     ON CONFLICT (dim, member, day) DO UPDATE SET marked_at = clock_timestamp()`,
+    [
+      ...[0, 1, 2].map((i) => parts.map((p) => p[i])),
+      ...c.values,
+      ...[0, 1, 2].map((i) => marks.map((p) => p[i])),
+    ],
   );
 }
 
@@ -125,47 +135,61 @@ export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<
 }
 
 /**
- * Slice writers take this transaction lock before touching `kpi_day_slice` (the batch before its
- * slice deltas, the recomputation before it starts). The two lock slice rows and dirty marks in
- * opposite orders, and since the recomputation runs beside the consumer (in the live room) they
- * would otherwise deadlock; the batch holds it only for the tail of its transaction.
- */
-export async function lockSlices(tx: Db): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtext('kpi_day_slice'))");
-}
-
-/**
- * Recomputes the non-additive measures of up to `limit` dirty slices (the newest days first) from
- * silver and clears them. Returns how many slices it recomputed.
+ * Recomputes up to `limit` dirty slices (the newest days first) from silver and clears them; with
+ * none left, combinations. Returns how many it recomputed (0: nothing is dirty).
  */
 export async function recomputeDirtySlices(tx: Db, limit: number): Promise<number> {
-  return (await recomputeSlices(tx, limit)).recomputed;
+  const slices = await recomputeSlices(tx, limit);
+  if (slices.recomputed > 0) return slices.recomputed;
+  return (await recomputeCombos(tx, limit)).recomputed;
 }
 
-/** One recomputation: how many slices it took, which of them changed, and whether any are left. */
+/** One recomputation: how many marks it took, which slices changed, and whether any are left. */
 export interface Recomputation {
+  /** Dirty marks it took (up to the limit); fewer than the limit: none set before `before` is left. */
   recomputed: number;
   /** The slices (`dim|member|day`) whose values changed — the ones the live room needs again. */
   changed: string[];
-  /** Dirty slices left after this one (as the transaction saw them). */
+  /** Dirty marks left after this one (as the transaction saw them), of any time. */
   remaining: number;
+  /** The time marks had to be set by to be taken (the one given, else the transaction's start). */
+  before: string;
 }
 
 /**
- * The same, also returning the slices whose values changed and how many are left. Set-based: one
- * statement reads the picked days' sales once, keeps only the sales of picked slices and
- * aggregates them per slice, so its cost follows the sales of the slices it takes.
+ * `before`: only marks set up to this time are taken; by default the transaction's start, so a
+ * caller that goes on until nothing is taken stops once it has recomputed what was dirty when it
+ * began (what batches mark meanwhile, they ask for).
  */
-export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputation> {
+const BEFORE = `coalesce($2::timestamptz, now())`;
+const ISO = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * Recomputes the non-additive measures (unique and new customers, median and p90 order value) of
+ * up to `limit` dirty single-dimension slices, the newest days first, from silver.
+ *
+ * Set-based: one statement reads the picked days' sales once, keeps only the sales of picked
+ * slices and aggregates them per slice, so its cost follows the sales of the slices it takes.
+ *
+ * It runs beside the batches without making them wait: it reads silver in its statement's
+ * snapshot holding no lock, and only once every value is computed does it lock the slice rows and
+ * dirty marks it writes — skipping any a batch holds, never waiting (so no deadlock can form). It
+ * writes the values it computed into every slice row it locked (they are newer than the stored
+ * ones: recomputations take turns), and clears a mark only if that row was written and the mark
+ * is still as it read it: a batch that committed a change to the slice since has set its mark
+ * again, one in flight holds the mark or the row, and either way the slice stays dirty — read as
+ * pending, never as a stale exact figure — until a later recomputation. A batch waits at most for
+ * the end of this statement on a row it locked.
+ */
+export async function recomputeSlices(tx: Db, limit: number, before?: string): Promise<Recomputation> {
   // The plan's estimates cross the JIT threshold, and compiling costs more than running it (README,
   // "Figures behind the code"); LOCAL keeps the setting to this transaction (every caller runs one).
   await tx.query("SET LOCAL jit = off");
-  await lockSlices(tx);
-  const result = await tx.query<{ n: number; changed: string[]; remaining: number }>(
+  await lockRecomputation(tx);
+  const result = await tx.query<{ n: number; changed: string[]; remaining: number; before: string }>(
     `WITH picked AS MATERIALIZED (
-       DELETE FROM kpi_dirty WHERE (dim, member, day) IN (
-         SELECT dim, member, day FROM kpi_dirty ORDER BY day DESC, dim, member LIMIT $1)
-       RETURNING dim, member, day),
+       SELECT dim, member, day, marked_at FROM kpi_dirty WHERE marked_at <= ${BEFORE}
+        ORDER BY day DESC, dim, member LIMIT $1),
      -- The picked days' sales, read once through the day index, each with whether it falls on its
      -- customer's first day (an index lookup per sale). Joined to \`picked\` directly, the planner
      -- cannot see how few days a CTE holds and scans all of silver (1 s a batch at 5 M sales).
@@ -193,35 +217,55 @@ export async function recomputeSlices(tx: Db, limit: number): Promise<Recomputat
          FROM sales s JOIN picked p ON p.dim::text = s.dim AND p.member::text = s.member AND p.day = s.day
         GROUP BY s.dim, s.member, s.day),
      -- A picked slice left without sales (all deleted or moved away) gets zeros.
-     measured AS (
-       SELECT p.dim, p.member, p.day, coalesce(m.unique_customers, 0) AS unique_customers,
+     measured AS MATERIALIZED (
+       SELECT p.dim, p.member, p.day, p.marked_at, coalesce(m.unique_customers, 0) AS unique_customers,
               coalesce(m.new_customers, 0) AS new_customers, m.median, m.p90
          FROM picked p LEFT JOIN per_slice m ON m.dim = p.dim AND m.member = p.member AND m.day = p.day),
+     -- The rows to write, locked once every value is computed (this reads \`measured\`); a row a
+     -- batch holds is skipped, never waited for.
+     held AS MATERIALIZED (
+       SELECT k.dim, k.member, k.day FROM kpi_day_slice k
+         JOIN measured m ON k.dim = m.dim AND k.member = m.member AND k.day = m.day
+        FOR UPDATE OF k SKIP LOCKED),
+     -- Slices whose value is written (or that have no row, so nothing to write).
+     settled AS MATERIALIZED (
+       SELECT m.dim, m.member, m.day, m.marked_at FROM measured m
+        WHERE EXISTS (SELECT 1 FROM held h WHERE h.dim = m.dim AND h.member = m.member AND h.day = m.day)
+           OR NOT EXISTS (SELECT 1 FROM kpi_day_slice k WHERE k.dim = m.dim AND k.member = m.member AND k.day = m.day)),
+     -- Their marks still as read (the lock re-reads a mark set again since, which then no longer
+     -- matches); a mark a batch holds is skipped.
+     unchanged AS MATERIALIZED (
+       SELECT d.dim, d.member, d.day FROM kpi_dirty d
+         JOIN settled s ON d.dim = s.dim AND d.member = s.member AND d.day = s.day
+        WHERE d.marked_at = s.marked_at
+        FOR UPDATE OF d SKIP LOCKED),
+     cleared AS (
+       DELETE FROM kpi_dirty d USING unchanged u
+        WHERE d.dim = u.dim AND d.member = u.member AND d.day = u.day
+       RETURNING 1),
      updated AS (
        UPDATE kpi_day_slice k SET unique_customers = m.unique_customers, new_customers = m.new_customers,
               median_order_value = m.median, p90_order_value = m.p90, updated_at = clock_timestamp()
-         FROM measured m WHERE k.dim = m.dim AND k.member = m.member AND k.day = m.day
+         FROM measured m, held h
+        WHERE k.dim = m.dim AND k.member = m.member AND k.day = m.day
+          AND h.dim = m.dim AND h.member = m.member AND h.day = m.day
           -- Unchanged slices keep their time: the live room then has nothing new to send.
           AND (k.unique_customers, k.new_customers, k.median_order_value, k.p90_order_value)
               IS DISTINCT FROM (m.unique_customers, m.new_customers, m.median::numeric, m.p90::numeric)
        RETURNING k.dim || '|' || k.member || '|' || k.day AS slice)
      SELECT (SELECT count(*)::int FROM measured) AS n,
             (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed,
-            -- The statement's snapshot still holds the picked rows.
-            (SELECT count(*)::int FROM kpi_dirty) - (SELECT count(*)::int FROM picked) AS remaining`,
-    [limit],
+            -- The statement's snapshot still holds the cleared rows.
+            (SELECT count(*)::int FROM kpi_dirty) - (SELECT count(*)::int FROM cleared) AS remaining,
+            ${ISO(BEFORE)} AS before`,
+    [limit, before ?? null],
   );
-  const row = result.rows[0];
-  const recomputed = row?.n ?? 0;
-  // Multi-dimension combinations once no single-dimension slice is left (those are on screens).
-  const combos =
-    recomputed === 0
-      ? await recomputeCombos(tx, limit)
-      : { recomputed: 0, remaining: await pendingCombos(tx) };
+  const row = result.rows[0]!;
   return {
-    recomputed: recomputed + combos.recomputed,
-    changed: row?.changed ?? [],
-    remaining: Math.max(0, row?.remaining ?? 0) + combos.remaining,
+    recomputed: row.n,
+    changed: row.changed,
+    remaining: Math.max(0, row.remaining),
+    before: row.before,
   };
 }
 
