@@ -121,13 +121,11 @@ const body = fc.oneof(
   fc.string({ maxLength: 40 }),
   // A valid sale among fuzzed events in one request: it must land whatever its neighbours hold
   // (and the run always has requests that are accepted).
-  fc
-    .tuple(fc.array(fc.oneof(sale, debezium), { maxLength: 4 }), fc.nat())
-    .map(([events, at]) => {
-      const mixed: unknown[] = [...events];
-      mixed.splice(at % (events.length + 1), 0, saleEvent());
-      return JSON.stringify(mixed);
-    }),
+  fc.tuple(fc.array(fc.oneof(sale, debezium), { maxLength: 4 }), fc.nat()).map(([events, at]) => {
+    const mixed: unknown[] = [...events];
+    mixed.splice(at % (events.length + 1), 0, saleEvent());
+    return JSON.stringify(mixed);
+  }),
 );
 
 describe("the webhook, fuzzed", () => {
