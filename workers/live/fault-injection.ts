@@ -7,6 +7,7 @@
  * memory and its sockets, and starts again from its own storage on the next call.
  */
 import { safeEqual } from "../http/auth.ts";
+import { accessTokensOf } from "../secrets.ts";
 import { allRooms } from "./room-stub.ts";
 
 // Under `/api/`, the paths `wrangler.toml` runs the Worker for before the static assets.
@@ -17,7 +18,10 @@ export function faultInjectionOn(env: Env): boolean {
 }
 
 export async function faultRoute(request: Request, env: Env): Promise<Response> {
-  const authorized = safeEqual(request.headers.get("authorization") ?? "", `Bearer ${env.ADMIN_TOKEN}`);
+  const authorized = safeEqual(
+    request.headers.get("authorization") ?? "",
+    `Bearer ${accessTokensOf(env).admin}`,
+  );
   if (!authorized) return new Response(null, { status: 401 });
   const path = new URL(request.url).pathname;
   if (request.method === "POST" && path === `${FAULT_PREFIX}live/evict`) {

@@ -47,51 +47,59 @@ export function checkInterpretation(body: AskBody, e: Expected, q: string): void
     expect(i.flag, q).toEqual({ column: e.column, values: e.values, question: e.question });
 }
 
-/** Checks of an answer's numbers against the reference over `sales`. */
-export function numberChecks(sales: Sale[], ref: Reference) {
-  /** Bucket keys of a trend, computed from the calendar independently of the engine. */
-  function bucketOf(grain: string, sale: Sale): string {
-    switch (grain) {
-      case "hour":
-        return `${sale.date}T${String(sale.hour).padStart(2, "0")}:00`;
-      case "day":
-        return sale.date;
-      case "week":
-        return monday(sale.date);
-      case "month":
-        return `${sale.date.slice(0, 7)}-01`;
-      default: {
-        const m = Number(sale.date.slice(5, 7));
-        return `${sale.date.slice(0, 4)}-${String(m - ((m - 1) % 3)).padStart(2, "0")}-01`;
-      }
+/** Bucket keys of a trend, computed from the calendar independently of the engine. */
+function bucketOf(grain: string, sale: Sale): string {
+  switch (grain) {
+    case "hour":
+      return `${sale.date}T${String(sale.hour).padStart(2, "0")}:00`;
+    case "day":
+      return sale.date;
+    case "week":
+      return monday(sale.date);
+    case "month":
+      return `${sale.date.slice(0, 7)}-01`;
+    default: {
+      const m = Number(sale.date.slice(5, 7));
+      return `${sale.date.slice(0, 4)}-${String(m - ((m - 1) % 3)).padStart(2, "0")}-01`;
     }
   }
+}
 
-  function trendExpected(
+/** Checks of an answer's numbers against the reference over `sales`, one method per answer shape. */
+class NumberChecks {
+  private readonly sales: Sale[];
+  private readonly ref: Reference;
+
+  constructor(sales: Sale[], ref: Reference) {
+    this.sales = sales;
+    this.ref = ref;
+  }
+
+  private trendExpected(
     metric: string,
     grain: string,
     range: Range,
     filters: Filters = {},
   ): Map<string, number | null> {
     const keys = new Map<string, Sale[]>();
-    for (const s of select(sales, range, filters))
+    for (const s of select(this.sales, range, filters))
       keys.set(bucketOf(grain, s), [...(keys.get(bucketOf(grain, s)) ?? []), s]);
     const out = new Map<string, number | null>();
-    for (const [k, xs] of keys) out.set(k, ref.of(metric, xs));
+    for (const [k, xs] of keys) out.set(k, this.ref.of(metric, xs));
     return out;
   }
 
-  function checkValue(
+  private checkValue(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "value" }>,
     q: string,
     f: Filters,
   ): void {
-    for (const m of e.metrics) close(result[0]![m], ref.metric(m, e.range, f), `${q} ${m}`);
+    for (const m of e.metrics) close(result[0]![m], this.ref.metric(m, e.range, f), `${q} ${m}`);
   }
 
-  function checkCompare(
+  private checkCompare(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "compare" }>,
@@ -99,15 +107,15 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     f: Filters,
   ): void {
     for (const m of e.metrics) {
-      const now = ref.metric(m, e.range, f);
-      const was = ref.metric(m, e.compare, f);
+      const now = this.ref.metric(m, e.range, f);
+      const was = this.ref.metric(m, e.compare, f);
       close(result[0]![m], now, `${q} ${m}`);
       close(result[0]![`${m}_previous`], was, `${q} ${m} before`);
       close(result[0]![`${m}_change_pct`], growth(now, was), `${q} ${m} change`);
     }
   }
 
-  function checkMembers(
+  private checkMembers(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "members" }>,
@@ -121,12 +129,12 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     for (const x of result)
       close(
         x[e.metrics[0]!],
-        ref.metric(e.metrics[0]!, e.range, { ...f, [e.by]: x.member as string }),
+        this.ref.metric(e.metrics[0]!, e.range, { ...f, [e.by]: x.member as string }),
         `${q} ${x.member}`,
       );
   }
 
-  function checkBreakdown(
+  private checkBreakdown(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "rank" | "breakdown" }>,
@@ -136,7 +144,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     const metric = e.metric;
     let expected: { member: string; value: number | null }[];
     if (e.shape === "rank" && (e.by === "day" || e.by === "week" || e.by === "month")) {
-      const buckets = [...trendExpected(metric, e.by, e.range, f)].map(([member, value]) => ({
+      const buckets = [...this.trendExpected(metric, e.by, e.range, f)].map(([member, value]) => ({
         member,
         value,
       }));
@@ -149,7 +157,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
         q,
       ).toEqual(expected.map((x) => x.member));
     } else {
-      expected = ref.breakdown(metric, e.by, e.range, f);
+      expected = this.ref.breakdown(metric, e.by, e.range, f);
       if (e.shape === "rank" && e.sort === "asc") expected.reverse();
       expected = expected.slice(0, e.shape === "rank" ? e.limit : 25);
       expect(
@@ -160,7 +168,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     for (const [k, x] of result.entries()) close(x[metric], expected[k]!.value, `${q} #${k}`);
   }
 
-  function checkTrend(
+  private checkTrend(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "trend" }>,
@@ -168,7 +176,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     f: Filters,
   ): void {
     for (const m of e.metrics) {
-      const expected = trendExpected(m, e.grain, e.range, f);
+      const expected = this.trendExpected(m, e.grain, e.range, f);
       for (const x of result) {
         const key = String(x.period);
         close(x[m], expected.get(key) ?? (EMPTY_NULL.has(m) ? null : 0), `${q} ${key} ${m}`);
@@ -179,14 +187,14 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     if (e.grain === "hour") expect(result.length, q).toBe(24 * days);
   }
 
-  function checkFlags(
+  private checkFlags(
     body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "flags" }>,
     q: string,
     f: Filters,
   ): void {
-    const days = ref.flags(e.range, f);
+    const days = this.ref.flags(e.range, f);
     const flagOf = (d: (typeof days)[number]) =>
       e.column === "volatility_flag" ? d.volatility : d.performance;
     const hits = e.question === "was" ? days : days.filter((d) => e.values.includes(flagOf(d)));
@@ -202,14 +210,14 @@ export function numberChecks(sales: Sale[], ref: Reference) {
       expect(body.answer.startsWith(e.values.includes(flagOf(hits[0]!)) ? "Yes" : "No"), q).toBe(true);
   }
 
-  function checkAnomalies(
+  private checkAnomalies(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "anomalies" }>,
     q: string,
     f: Filters,
   ): void {
-    const hits = ref.flags(e.range, f).filter((d) => d.anomaly);
+    const hits = this.ref.flags(e.range, f).filter((d) => d.anomaly);
     expect(
       result.map((x) => x.date),
       q,
@@ -218,18 +226,18 @@ export function numberChecks(sales: Sale[], ref: Reference) {
       expect(Math.abs((x.z_score as number) - hits[k]!.z!), q).toBeLessThan(1e-6);
   }
 
-  function checkWhy(
+  private checkWhy(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "why" }>,
     q: string,
     f: Filters,
   ): void {
-    const now = ref.metric(e.metric, e.range, f);
-    const was = ref.metric(e.metric, e.compare, f);
+    const now = this.ref.metric(e.metric, e.range, f);
+    const was = this.ref.metric(e.metric, e.compare, f);
     const change = now === null || was === null ? 0 : (Math.round(now * 100) - Math.round(was * 100)) / 100;
     const sold = (range: Range, by: string, m: string) =>
-      ref.breakdown("orders", by, range, f).some((x) => x.member === m);
+      this.ref.breakdown("orders", by, range, f).some((x) => x.member === m);
     const additive = ![
       "profit_margin_pct",
       "avg_order_value",
@@ -241,7 +249,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
       .filter((d) => !(d in f))
       .flatMap((by) => {
         const members = new Set(
-          [...select(sales, e.range, f), ...select(sales, e.compare, f)].map((s) =>
+          [...select(this.sales, e.range, f), ...select(this.sales, e.compare, f)].map((s) =>
             String(
               s[
                 (
@@ -258,8 +266,8 @@ export function numberChecks(sales: Sale[], ref: Reference) {
         );
         return [...members]
           .map((m) => {
-            const a = ref.metric(e.metric, e.range, { ...f, [by]: m });
-            const b = ref.metric(e.metric, e.compare, { ...f, [by]: m });
+            const a = this.ref.metric(e.metric, e.range, { ...f, [by]: m });
+            const b = this.ref.metric(e.metric, e.compare, { ...f, [by]: m });
             return {
               by,
               m,
@@ -283,7 +291,7 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     }
   }
 
-  function checkShare(
+  private checkShare(
     _body: AskBody,
     result: Record<string, unknown>[],
     e: Extract<Expected, { shape: "share" }>,
@@ -291,45 +299,51 @@ export function numberChecks(sales: Sale[], ref: Reference) {
     f: Filters,
   ): void {
     const m = e.metrics[0]!;
-    const part = ref.metric(m, e.range, { ...f, [e.by]: e.members[0]! })!;
-    const whole = ref.metric(m, e.range, f)!;
+    const part = this.ref.metric(m, e.range, { ...f, [e.by]: e.members[0]! })!;
+    const whole = this.ref.metric(m, e.range, f)!;
     close(result[0]![m], part, `${q} part`);
     close(result[0]!.total, whole, `${q} total`);
     close(result[0]!.share_pct, (part / whole) * 100, `${q} share`);
   }
 
-  return function checkNumbers(body: AskBody, e: Expected, q: string): void {
+  check(body: AskBody, e: Expected, q: string): void {
     const result = rows(body.result!);
     const f = e.filters ?? {};
     switch (e.shape) {
       case "value":
-        checkValue(body, result, e, q, f);
+        this.checkValue(body, result, e, q, f);
         return;
       case "compare":
-        checkCompare(body, result, e, q, f);
+        this.checkCompare(body, result, e, q, f);
         return;
       case "share":
-        checkShare(body, result, e, q, f);
+        this.checkShare(body, result, e, q, f);
         return;
       case "members":
-        checkMembers(body, result, e, q, f);
+        this.checkMembers(body, result, e, q, f);
         return;
       case "rank":
       case "breakdown":
-        checkBreakdown(body, result, e, q, f);
+        this.checkBreakdown(body, result, e, q, f);
         return;
       case "trend":
-        checkTrend(body, result, e, q, f);
+        this.checkTrend(body, result, e, q, f);
         return;
       case "flags":
-        checkFlags(body, result, e, q, f);
+        this.checkFlags(body, result, e, q, f);
         return;
       case "anomalies":
-        checkAnomalies(body, result, e, q, f);
+        this.checkAnomalies(body, result, e, q, f);
         return;
       case "why":
-        checkWhy(body, result, e, q, f);
+        this.checkWhy(body, result, e, q, f);
         return;
     }
-  };
+  }
+}
+
+/** Checks of an answer's numbers against the reference over `sales`. */
+export function numberChecks(sales: Sale[], ref: Reference) {
+  const checks = new NumberChecks(sales, ref);
+  return (body: AskBody, e: Expected, q: string): void => checks.check(body, e, q);
 }

@@ -158,23 +158,8 @@ export async function applyComboDeltas(
   );
 }
 
-/**
- * Recomputes the non-additive measures of up to `limit` marked combinations (the newest days
- * first, marked up to `before`, by default the transaction's start) from silver, like
- * `recomputeSlices` does for single dimensions and with the same discipline towards batches (no
- * lock while reading silver, rows and marks a batch holds skipped, a mark cleared only as read):
- * the picked days' sales read once through the day index, each under its four combinations,
- * aggregated only for the picked ones. Returns how many it took and how many are left.
- */
-export async function recomputeCombos(
-  tx: Db,
-  limit: number,
-  before?: string,
-): Promise<{ recomputed: number; remaining: number }> {
-  await tx.query("SET LOCAL jit = off");
-  await lockRecomputation(tx);
-  const result = await tx.query<{ n: number; remaining: number }>(
-    `WITH picked AS MATERIALIZED (
+/** The statement of `recomputeCombos` (below): $1 the chunk size, $2 `before`. */
+const RECOMPUTE_COMBOS_SQL = `WITH picked AS MATERIALIZED (
        SELECT dims, region, segment, category, day, marked_at FROM kpi_combo_dirty
         WHERE marked_at <= coalesce($2::timestamptz, now())
         ORDER BY day DESC, dims, region, segment, category LIMIT $1),
@@ -244,9 +229,27 @@ export async function recomputeCombos(
             -- Counted up to a bound past the chunk (the snapshot still holds the cleared rows): enough
             -- to say how many are left without counting a whole backlog every chunk.
             (SELECT count(*)::int FROM (SELECT 1 FROM kpi_combo_dirty LIMIT $1 + 10000) AS x)
-              - (SELECT count(*)::int FROM cleared) AS remaining`,
-    [limit, before ?? null],
-  );
+              - (SELECT count(*)::int FROM cleared) AS remaining`;
+
+/**
+ * Recomputes the non-additive measures of up to `limit` marked combinations (the newest days
+ * first, marked up to `before`, by default the transaction's start) from silver, like
+ * `recomputeSlices` does for single dimensions and with the same discipline towards batches (no
+ * lock while reading silver, rows and marks a batch holds skipped, a mark cleared only as read):
+ * the picked days' sales read once through the day index, each under its four combinations,
+ * aggregated only for the picked ones. Returns how many it took and how many are left.
+ */
+export async function recomputeCombos(
+  tx: Db,
+  limit: number,
+  before?: string,
+): Promise<{ recomputed: number; remaining: number }> {
+  await tx.query("SET LOCAL jit = off");
+  await lockRecomputation(tx);
+  const result = await tx.query<{ n: number; remaining: number }>(RECOMPUTE_COMBOS_SQL, [
+    limit,
+    before ?? null,
+  ]);
   const row = result.rows[0];
   return { recomputed: row?.n ?? 0, remaining: Math.max(0, row?.remaining ?? 0) };
 }

@@ -164,30 +164,8 @@ export interface Recomputation {
 const BEFORE = `coalesce($2::timestamptz, now())`;
 const ISO = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/**
- * Recomputes the non-additive measures (unique and new customers, median and p90 order value) of
- * up to `limit` dirty single-dimension slices, the newest days first, from silver.
- *
- * Set-based: one statement reads the picked days' sales once, keeps only the sales of picked
- * slices and aggregates them per slice, so its cost follows the sales of the slices it takes.
- *
- * It runs beside the batches without making them wait: it reads silver in its statement's
- * snapshot holding no lock, and only once every value is computed does it lock the slice rows and
- * dirty marks it writes — skipping any a batch holds, never waiting (so no deadlock can form). It
- * writes the values it computed into every slice row it locked (they are newer than the stored
- * ones: recomputations take turns), and clears a mark only if that row was written and the mark
- * is still as it read it: a batch that committed a change to the slice since has set its mark
- * again, one in flight holds the mark or the row, and either way the slice stays dirty — read as
- * pending, never as a stale exact figure — until a later recomputation. A batch waits at most for
- * the end of this statement on a row it locked.
- */
-export async function recomputeSlices(tx: Db, limit: number, before?: string): Promise<Recomputation> {
-  // The plan's estimates cross the JIT threshold, and compiling costs more than running it (README,
-  // "Figures behind the code"); LOCAL keeps the setting to this transaction (every caller runs one).
-  await tx.query("SET LOCAL jit = off");
-  await lockRecomputation(tx);
-  const result = await tx.query<{ n: number; changed: string[]; remaining: number; before: string }>(
-    `WITH picked AS MATERIALIZED (
+/** The statement of `recomputeSlices` (below): $1 the chunk size, $2 `before`. */
+const RECOMPUTE_SLICES_SQL = `WITH picked AS MATERIALIZED (
        SELECT dim, member, day, marked_at FROM kpi_dirty WHERE marked_at <= ${BEFORE}
         ORDER BY day DESC, dim, member LIMIT $1),
      -- The picked days' sales, read once through the day index, each with whether it falls on its
@@ -257,7 +235,32 @@ export async function recomputeSlices(tx: Db, limit: number, before?: string): P
             (SELECT coalesce(array_agg(slice), '{}') FROM updated) AS changed,
             -- The statement's snapshot still holds the cleared rows.
             (SELECT count(*)::int FROM kpi_dirty) - (SELECT count(*)::int FROM cleared) AS remaining,
-            ${ISO(BEFORE)} AS before`,
+            ${ISO(BEFORE)} AS before`;
+
+/**
+ * Recomputes the non-additive measures (unique and new customers, median and p90 order value) of
+ * up to `limit` dirty single-dimension slices, the newest days first, from silver.
+ *
+ * Set-based: one statement reads the picked days' sales once, keeps only the sales of picked
+ * slices and aggregates them per slice, so its cost follows the sales of the slices it takes.
+ *
+ * It runs beside the batches without making them wait: it reads silver in its statement's
+ * snapshot holding no lock, and only once every value is computed does it lock the slice rows and
+ * dirty marks it writes — skipping any a batch holds, never waiting (so no deadlock can form). It
+ * writes the values it computed into every slice row it locked (they are newer than the stored
+ * ones: recomputations take turns), and clears a mark only if that row was written and the mark
+ * is still as it read it: a batch that committed a change to the slice since has set its mark
+ * again, one in flight holds the mark or the row, and either way the slice stays dirty — read as
+ * pending, never as a stale exact figure — until a later recomputation. A batch waits at most for
+ * the end of this statement on a row it locked.
+ */
+export async function recomputeSlices(tx: Db, limit: number, before?: string): Promise<Recomputation> {
+  // The plan's estimates cross the JIT threshold, and compiling costs more than running it (README,
+  // "Figures behind the code"); LOCAL keeps the setting to this transaction (every caller runs one).
+  await tx.query("SET LOCAL jit = off");
+  await lockRecomputation(tx);
+  const result = await tx.query<{ n: number; changed: string[]; remaining: number; before: string }>(
+    RECOMPUTE_SLICES_SQL,
     [limit, before ?? null],
   );
   const row = result.rows[0]!;
