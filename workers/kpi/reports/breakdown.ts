@@ -7,8 +7,15 @@
 import type { Db } from "../../db/client.ts";
 import { ApiError } from "../../http/errors.ts";
 import { readComboVersion } from "../combos.ts";
-import { breakdownPath, type Path, SALE_COLUMNS, SALE_SORTS, type SaleSort } from "../compile.ts";
-import { DIMENSIONS, type Dimension, drillNext, FILTER_NAMES, type Metric } from "../model.ts";
+import {
+  breakdownPath,
+  type BreakdownRequest as MemberQuery,
+  type Path,
+  SALE_COLUMNS,
+  SALE_SORTS,
+  type SaleSort,
+} from "../compile.ts";
+import { DIMENSIONS, drillNext, FILTER_NAMES } from "../model.ts";
 import {
   type Filters,
   known,
@@ -29,18 +36,7 @@ import { filterObject, type Report, type ReportContext } from "./report.ts";
 export const MAX_BREAKDOWN_DAYS = 3_660;
 
 export type BreakdownRequest =
-  | {
-      kind: "members";
-      metric: Metric;
-      by: Dimension;
-      filters: Filters;
-      range: Range;
-      sort: "value" | "member";
-      order: "asc" | "desc";
-      limit: number;
-      offset: number;
-      path: Path;
-    }
+  | (MemberQuery & { kind: "members"; path: Path })
   | {
       kind: "sales";
       filters: Filters;
@@ -53,16 +49,15 @@ export type BreakdownRequest =
 
 const PARAMS = ["metric", "by", "from", "to", "sort", "order", "limit", "offset", ...FILTER_NAMES] as const;
 
+const MONEY = new Set(["unit_price", "discount", "unit_cost", "revenue", "net_revenue", "cost_of_goods"]);
+
 export const SALE_COLUMN_TYPES: Column[] = SALE_COLUMNS.map(([name]) => {
   if (name === "quantity") return col(name, "integer", "count");
-  if (["unit_price", "discount", "unit_cost", "revenue", "net_revenue", "cost_of_goods"].includes(name))
-    return col(name, "number", "currency");
+  if (MONEY.has(name)) return col(name, "number", "currency");
   if (name === "sale_timestamp") return col(name, "timestamp");
   if (name === "sale_date") return col(name, "date");
   return col(name, "string");
 });
-
-const MONEY = new Set(["unit_price", "discount", "unit_cost", "revenue", "net_revenue", "cost_of_goods"]);
 
 /** Sale rows with money as numbers (the database sends exact text). */
 export function saleValues(row: Record<string, unknown>): Record<string, unknown> {
