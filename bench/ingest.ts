@@ -23,7 +23,7 @@ import { signedHeaders } from "../workers/ingest/signature.ts";
 import { runtimeUrl } from "./lib/cpu.ts";
 import { generateDimensions, generateSales, rebuildRollups } from "./lib/kpi-history.ts";
 import { type Row, report, summarize } from "./lib/report.ts";
-import { type BenchStack, startBenchStack } from "./lib/stack.ts";
+import { BENCH_ADMIN_TOKEN, type BenchStack, startBenchStack } from "./lib/stack.ts";
 
 const EVENTS = Number(process.env.BENCH_INGEST_EVENTS ?? 50_000);
 const SMALL = Number(process.env.BENCH_SMALL_FACTS ?? 100_000);
@@ -241,7 +241,7 @@ async function benchThroughput(rows: Row[]): Promise<string> {
           baseUrl: direct,
           source: stack.source.name,
           secret: stack.source.secret,
-          adminToken: "bench-admin",
+          adminToken: BENCH_ADMIN_TOKEN,
         },
         bulkLines,
       );

@@ -16,6 +16,9 @@ import { newWebhookSecret, signedHeaders } from "../../workers/ingest/signature.
 
 /** The bench Worker's SECRET_KEY (32 fixed bytes, base64; benches only). */
 export const BENCH_SECRET_KEY = btoa("pulse-bench-secret-key-32-bytes!");
+/** The bench's access tokens (the Worker refuses tokens under 16 characters). */
+export const BENCH_VIEWER_TOKEN = "bench-viewer-token";
+export const BENCH_ADMIN_TOKEN = "bench-admin-token";
 
 export interface BenchStack {
   baseUrl: string;
@@ -62,7 +65,7 @@ export async function startBenchStack(
       await c.end();
     };
   }
-  const viewerToken = "bench-viewer";
+  const viewerToken = BENCH_VIEWER_TOKEN;
   let proxy: Awaited<ReturnType<typeof startPgProxy>> | undefined;
   let worker: Awaited<ReturnType<typeof startWranglerDev>>;
   try {
@@ -74,7 +77,7 @@ export async function startBenchStack(
       databaseUrl,
       pgProxy: proxy.address,
       viewerToken,
-      adminToken: "bench-admin",
+      adminToken: BENCH_ADMIN_TOKEN,
       secretKey: BENCH_SECRET_KEY,
       ...(options.vars ? { vars: options.vars } : {}),
       // BENCH_VERBOSE=1 shows wrangler's output (quiet by default: it would interleave with results).
@@ -96,7 +99,7 @@ export async function startBenchStack(
     baseUrl: worker.baseUrl,
     databaseKind: embedded ? "pglite" : "postgres-server",
     viewerToken,
-    adminToken: "bench-admin",
+    adminToken: BENCH_ADMIN_TOKEN,
     workerGroup: worker.process.child.pid ?? 0,
     source,
     db,
