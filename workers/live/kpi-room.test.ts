@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { daysBefore, type LiveBuckets, minuteOf } from "./buckets.ts";
-import { COALESCE_MS } from "./fan-out.ts";
+import { COALESCE_MS, coalesceWindow, MIN_COALESCE_MS } from "./fan-out.ts";
 import type { KpiRoom } from "./kpi-room.ts";
 import { type Delta, PING_FRAME, type Snapshot } from "./protocol.ts";
 import type { LiveUpdate } from "./rules.ts";
@@ -59,7 +59,7 @@ describe("KpiRoom", () => {
     client.close();
   });
 
-  it("coalesces a burst of updates into at most one frame per 100 ms", async () => {
+  it("coalesces a burst of updates into at most one frame per window, 20 ms for one dashboard", async () => {
     const room = isolatedRoom();
     const region = member("EMEA");
     const client = await connect(room);
@@ -76,10 +76,22 @@ describe("KpiRoom", () => {
     expect(deltas.at(-1)?.tiles).toMatchObject({ orders: 20, revenue: 200 });
     for (let i = 1; i < deltas.length; i++) {
       expect(Date.parse(deltas[i]!.as_of) - Date.parse(deltas[i - 1]!.as_of)).toBeGreaterThanOrEqual(
-        COALESCE_MS,
+        coalesceWindow(1),
       );
     }
     client.close();
+  });
+
+  it("widens the coalescing window with the sockets, up to 100 ms from 250 of them", () => {
+    expect([0, 1, 50, 51, 125, 250, 5_000].map(coalesceWindow)).toEqual([
+      MIN_COALESCE_MS,
+      MIN_COALESCE_MS,
+      MIN_COALESCE_MS,
+      21,
+      50,
+      COALESCE_MS,
+      COALESCE_MS,
+    ]);
   });
 
   it("sends a subscriber only its filter's changes: EMEA gets no APAC deltas", async () => {

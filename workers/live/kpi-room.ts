@@ -6,7 +6,7 @@
  *   it touched; the room keeps per bucket the value with the latest database write time, so a
  *   redelivered or reordered update can never double-count or roll a figure back.
  * - Each update that changes a value gets the next sequence number. Fan-out is coalesced: at most
- *   one frame per 100 ms leaves the room (immediately when the last one is older, else from an
+ *   one frame per window (20–100 ms, by sockets) leaves the room (immediately when the last one is older, else from an
  *   alarm) — never a timer, which would keep the object awake.
  * - Per-socket state (the subscription) lives in the socket's attachment; pings are answered by
  *   the runtime's auto-response without waking the room.
@@ -91,7 +91,7 @@ export class KpiRoom extends DurableObject<Env> {
       },
     },
     {
-      // Coalesced fan-out: at most one frame per `COALESCE_MS`.
+      // Coalesced fan-out: at most one frame per window (`coalesceWindow`: 20–100 ms by sockets).
       name: "flush",
       due: () => this.fanOut.due(),
       run: () => this.fanOut.flush(),

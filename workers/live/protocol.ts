@@ -14,7 +14,7 @@
  * Server → client
  * - `snapshot`: the subscription's whole state at `seq`, with the room's `epoch`.
  * - `delta`: the absolute values of the buckets that changed in (`prev_seq`, `seq`], plus today's
- *   tiles; at most one per 100 ms per client. A client at sequence `s` applies a delta when
+ *   tiles; at most one per coalescing window (20–100 ms) per client. A client at sequence `s` applies a delta when
  *   `prev_seq <= s`; a larger `prev_seq` means it missed one: it sends `resync {last_seq: s}`.
  * - `error`: a malformed or invalid client message (the connection stays open).
  * - `pong`.
