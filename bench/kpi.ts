@@ -16,7 +16,10 @@
  *   mv_daily_sales_kpi` (the seed's view, created here only) after a batch.
  *
  * History is generated set-based in SQL (`lib/kpi-history.ts`); the bulk endpoint's rate is measured
- * on a sample to show why. BENCH_KPI_SIZES=1000000,5000000 overrides the sizes.
+ * on a sample to show why. BENCH_KPI_SIZES=1000000,5000000 overrides the sizes. With
+ * BENCH_KPI_TEMPLATE=<database> (a server only) the first size's history is generated once into
+ * that database and kept; later runs copy it (`CREATE DATABASE … TEMPLATE`, seconds) after checking
+ * its migration level, sales and last day still match (`lib/kpi-template.ts`).
  */
 import pg from "pg";
 import type { Db } from "../workers/db/client.ts";
@@ -28,6 +31,7 @@ import { DAY_MEASURES, GRAINS, metric } from "../workers/kpi/model.ts";
 import type { Filters } from "../workers/kpi/params.ts";
 import { type Item, processItems } from "../workers/pipeline/process.ts";
 import { recomputeDirtySlices } from "../workers/pipeline/store/rollups.ts";
+import { cpuSince, runtimeUrl, workerdCpuMs } from "./lib/cpu.ts";
 import {
   CATEGORIES,
   generateDimensions,
@@ -40,6 +44,7 @@ import {
   SEGMENTS,
   verifySlices,
 } from "./lib/kpi-history.ts";
+import { ensureTemplate, templateName } from "./lib/kpi-template.ts";
 import { percentile, type Row, report, summarize } from "./lib/report.ts";
 import { type BenchStack, startBenchStack } from "./lib/stack.ts";
 
@@ -156,10 +161,23 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t0, result];
 }
 
-async function latency(stack: BenchStack, path: string, n: number, headers: Record<string, string>) {
-  const url = `${stack.baseUrl}${path}`;
+/**
+ * `n` requests one after the other: client-side latencies, the Worker's own `Server-Timing` and the
+ * CPU the workerd processes spent per request (the runtime, and wrangler's dev proxy when the
+ * requests go through it; clock ticks of 10 ms, so a mean). `base`: the dev proxy's address, or the
+ * runtime's own (`runtimeUrl`) to leave the proxy out.
+ */
+async function latency(
+  stack: BenchStack,
+  path: string,
+  n: number,
+  headers: Record<string, string>,
+  base = stack.baseUrl,
+) {
+  const url = `${base}${path}`;
   const auth = { authorization: `Bearer ${stack.viewerToken}`, ...headers };
   for (let i = 0; i < 10; i++) await (await fetch(url, { headers: auth })).arrayBuffer();
+  const cpuBefore = workerdCpuMs(stack.workerGroup);
   const samples: number[] = [];
   const server = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
@@ -175,6 +193,7 @@ async function latency(stack: BenchStack, path: string, n: number, headers: Reco
       if (name && dur) server.set(name, [...(server.get(name) ?? []), Number(dur)]);
     }
   }
+  const cpu = cpuSince(cpuBefore, workerdCpuMs(stack.workerGroup), n);
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const parts = [...server.values()];
   const totals = sorted((parts[0] ?? []).map((_, i) => parts.reduce((sum, xs) => sum + (xs[i] ?? 0), 0)));
@@ -182,7 +201,8 @@ async function latency(stack: BenchStack, path: string, n: number, headers: Reco
   const breakdown = each
     ? `in the Worker: p50 ${round(percentile(totals, 50), 1)}, p95 ${round(percentile(totals, 95), 1)} ms (p50 ${each})`
     : undefined;
-  return { samples, breakdown };
+  const cpuNote = `CPU per request: runtime ${round(cpu.runtime, 1)} ms, dev proxy ${round(cpu.proxy, 1)} ms`;
+  return { samples, breakdown, cpu, cpuNote };
 }
 
 const FILTER_SAMPLES = Number(process.env.BENCH_KPI_FILTER_SAMPLES ?? 50);
@@ -306,10 +326,22 @@ async function benchFilters(stack: BenchStack, db: Db, today: string): Promise<R
     }
     return sorted(xs);
   };
+  // The runtime workerd's own address: the same requests without wrangler's dev proxy in front.
+  const runtime = await runtimeUrl(stack.workerGroup);
+  const direct = async (path: string) => {
+    if (!runtime) return "";
+    const { samples } = await latency(stack, path, FILTER_SAMPLES, cold, runtime);
+    const xs = sorted(samples);
+    return `; without the dev proxy p50 ${round(percentile(xs, 50), 1)} / p95 ${round(percentile(xs, 95), 1)} ms`;
+  };
+  const whereTimeGoes = (measured: Awaited<ReturnType<typeof latency>>) =>
+    `${measured.breakdown ?? "no Server-Timing"}; ${measured.cpuNote}`;
   for (const [name, filters, days, metrics, grain] of cases) {
     const range = { from: day(days - 1), to: today };
     const qs = new URLSearchParams({ ...Object.fromEntries(filters), ...range, metrics, grain });
-    const { samples } = await latency(stack, `/api/v1/query?${qs}`, FILTER_SAMPLES, cold);
+    const measured = await latency(stack, `/api/v1/query?${qs}`, FILTER_SAMPLES, cold);
+    const { samples } = measured;
+    const withoutProxy = await direct(`/api/v1/query?${qs}`);
     const source = (await (
       await fetch(`${stack.baseUrl}/api/v1/query?${qs}`, {
         headers: { authorization: `Bearer ${stack.viewerToken}`, ...cold },
@@ -341,10 +373,12 @@ async function benchFilters(stack: BenchStack, db: Db, today: string): Promise<R
       const comboMs = await timeSql(after.text, after.params, 20);
       note += `, after (combinations) p50 ${round(percentile(comboMs, 50), 1)} ms (${round(percentile(silverMs, 50) / percentile(comboMs, 50), 0)}×)`;
     }
-    rows.push({ ...p50!, note }, p95!);
+    rows.push({ ...p50!, note }, { ...p95!, note: `${whereTimeGoes(measured)}${withoutProxy}` });
   }
   const daily = new URLSearchParams({ from: day(364), to: today, region, segment });
-  const { samples } = await latency(stack, `/api/v1/kpis/daily?${daily}`, FILTER_SAMPLES, cold);
+  const dailyMeasured = await latency(stack, `/api/v1/kpis/daily?${daily}`, FILTER_SAMPLES, cold);
+  const { samples } = dailyMeasured;
+  const dailyDirect = await direct(`/api/v1/kpis/daily?${daily}`);
   const [p50, p95] = summarize("/kpis/daily 365 d region+segment, cold", samples, "ms", "p95 ≤ 100 ms");
   // What the report read before: its day measures (from 30 days before `from`) from silver.
   const dailyRequest = {
@@ -364,7 +398,7 @@ async function benchFilters(stack: BenchStack, db: Db, today: string): Promise<R
       ...p50!,
       note: `its day measures from silver (before): SQL p50 ${round(percentile(dailyMs, 50), 1)} ms`,
     },
-    p95!,
+    { ...p95!, note: `${whereTimeGoes(dailyMeasured)}${dailyDirect}` },
   );
   const drill = new URLSearchParams({ metric: "revenue", by: "segment", region, from: day(364), to: today });
   const breakdown = await latency(stack, `/api/v1/breakdown?${drill}`, FILTER_SAMPLES, cold);
@@ -374,7 +408,8 @@ async function benchFilters(stack: BenchStack, db: Db, today: string): Promise<R
     "ms",
     "p95 ≤ 100 ms",
   );
-  rows.push(b50!, b95!);
+  const breakdownDirect = await direct(`/api/v1/breakdown?${drill}`);
+  rows.push(b50!, { ...b95!, note: `${whereTimeGoes(breakdown)}${breakdownDirect}` });
   return rows;
 }
 
@@ -423,7 +458,14 @@ export async function benchKpi(): Promise<void> {
     .split(",")
     .map(Number);
   const started = performance.now();
-  const stack = await startBenchStack();
+  const today = new Date().toISOString().slice(0, 10);
+  // BENCH_KPI_TEMPLATE: the first size's history comes from a kept database (see kpi-template.ts).
+  const template = process.env.BENCH_KPI_TEMPLATE ? templateName(process.env.BENCH_KPI_TEMPLATE) : undefined;
+  if (template && !server) throw new Error("BENCH_KPI_TEMPLATE needs a Postgres server (BENCH_DATABASE_URL)");
+  const kept = template
+    ? await ensureTemplate(process.env.BENCH_DATABASE_URL!, template, sizes[0]!, today, log)
+    : undefined;
+  const [stackMs, stack] = await timed(() => startBenchStack(template ? { template } : {}));
   const client = await stack.db.connect();
   const db = client as unknown as Db; // the pipeline's functions take the Neon client; same query API
   const rows: Row[] = [];
@@ -434,15 +476,12 @@ export async function benchKpi(): Promise<void> {
   };
   try {
     await client.query("SET work_mem = '256MB'");
-    const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.parse(`${today}T00:00:00Z`) - 364 * 86_400_000).toISOString().slice(0, 10);
     const range = `from=${from}&to=${today}`;
     let loaded = 0;
     let seq = 0;
     const recent: string[] = [];
-    for (const [stage, size] of sizes.entries()) {
-      recent.length = 0;
-      const tag = `@${label(size)}`;
+    const generateHistory = async (size: number, tag: string) => {
       log(`generating ${label(size)} sales…`);
       await generateDimensions(client as unknown as pg.Client, size);
       const [salesMs] = await timed(() =>
@@ -461,6 +500,25 @@ export async function benchKpi(): Promise<void> {
         unit: "s",
         note: `silver ${round(salesMs / 1000, 1)} s, fact+slices ${round(rollupMs / 1000, 1)} s; 200 random slices recomputed by the pipeline: 0 differ`,
       });
+    };
+    for (const [stage, size] of sizes.entries()) {
+      recent.length = 0;
+      const tag = `@${label(size)}`;
+      if (template && kept && stage === 0) {
+        loaded = size;
+        rows.push({
+          metric: `history ${tag}: copy of template ${template}`,
+          value: round(stackMs / 1000, 1),
+          unit: "s",
+          note: `CREATE DATABASE … TEMPLATE and the stack's start; ${
+            kept.generatedMs === undefined
+              ? "template kept from an earlier run"
+              : `template generated by this run in ${round(kept.generatedMs / 1000, 1)} s (200 random slices recomputed by the pipeline: 0 differ)`
+          }`,
+        });
+      } else {
+        await generateHistory(size, tag);
+      }
       if (size === sizes[0]) {
         log("bulk endpoint sample…");
         const rate = await bulkRate(stack, 20_000, today);

@@ -193,14 +193,22 @@ export async function verifySlices(db: pg.Client, sample = 200): Promise<string[
     [sample],
   );
   const keys = before.rows.map((r) => r.key.split("|"));
-  await db.query("BEGIN");
+  // Marked in a transaction of its own: a recomputation takes the marks made before its
+  // transaction began (`marked_at <= now()`), so in the same transaction it would take none and
+  // the comparison below would check nothing.
   await db.query(
     "INSERT INTO kpi_dirty (dim, member, day) SELECT * FROM unnest($1::text[], $2::text[], $3::date[]) ON CONFLICT DO NOTHING",
     [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
   );
+  await db.query("BEGIN");
   // The pipeline's functions take the Worker's Neon client; node-postgres has the same query API.
-  await recomputeDirtySlices(db as unknown as Db, sample);
+  const recomputed = await recomputeDirtySlices(db as unknown as Db, sample);
   await db.query("COMMIT");
+  if (recomputed !== keys.length) {
+    throw new Error(
+      `the pipeline recomputed ${recomputed} of the ${keys.length} slices marked for the check`,
+    );
+  }
   const after = await db.query<{ key: string; v: string }>(
     `SELECT dim || '|' || member || '|' || day AS key,
             concat_ws('/', orders, quantity, revenue, net_revenue, costs, unique_customers, new_customers,

@@ -138,4 +138,21 @@ describe("KPI API caching", () => {
     expect(changed.rows[0]).toMatchObject({ total_revenue: 100, avg_order_value: 50 });
     expect((await viewer(path, { "if-none-match": etag })).status).toBe(200);
   }, 60_000);
+
+  it("says where a request's time went in Server-Timing, computed, from the cache and revalidated", async () => {
+    const path = `/api/v1/query?metrics=revenue&grain=day&region=EMEA&segment=SMB&from=2026-01-01&to=2026-01-31`;
+    const names = (response: Response) =>
+      (response.headers.get("server-timing") ?? "").split(", ").map((part) => {
+        const [name, dur] = part.split(";dur=");
+        expect(Number(dur)).toBeGreaterThanOrEqual(0);
+        return name;
+      });
+    const all = ["auth", "db", "version", "cache", "compute"];
+    const computed = await viewer(path, { "cache-control": "no-cache" });
+    expect(computed.status).toBe(200);
+    expect(names(computed)).toEqual(all);
+    const etag = computed.headers.get("etag")!;
+    // A 304, or a 200 when other tests' data moved the version meanwhile: both say the same.
+    expect(names(await viewer(path, { "if-none-match": etag }))).toEqual(all);
+  });
 });

@@ -12,7 +12,7 @@
  */
 import { type Context, Hono } from "hono";
 import { withDb } from "../db/client.ts";
-import { requireRole } from "../http/auth.ts";
+import { authDurationOf, requireRole } from "../http/auth.ts";
 import { ApiError } from "../http/errors.ts";
 import {
   bypassesCache,
@@ -56,6 +56,13 @@ function waitUntil(c: Ctx): (p: Promise<unknown>) => void {
   }
 }
 
+/** `Server-Timing` of named durations in milliseconds (`auth;dur=0.0, db;dur=1.2, …`). */
+export function serverTiming(durations: Record<string, number>): string {
+  return Object.entries(durations)
+    .map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`)
+    .join(", ");
+}
+
 /** Parse → version → 304 / edge cache / compute → JSON with ETag. */
 export async function serveJson<P>(c: Ctx, report: Report<P>, query: Params = queryOf(c)): Promise<Response> {
   const ctx = reportContext(c.env);
@@ -65,9 +72,17 @@ export async function serveJson<P>(c: Ctx, report: Report<P>, query: Params = qu
     const connected = performance.now();
     const version = await report.version(db, request);
     const versioned = performance.now();
-    // Where a request's time goes (in workerd the clock advances across I/O, which is what counts).
-    const timing = (computed = versioned) =>
-      `db;dur=${(connected - t0).toFixed(1)}, version;dur=${(versioned - connected).toFixed(1)}, compute;dur=${(computed - versioned).toFixed(1)}`;
+    let looked = versioned;
+    // Where a request's time goes (in workerd the clock advances across I/O, which is what counts):
+    // authentication, the database connection, the data version, the edge-cache lookup, the report.
+    const timing = (computed = looked) =>
+      serverTiming({
+        auth: authDurationOf(c),
+        db: connected - t0,
+        version: versioned - connected,
+        cache: looked - versioned,
+        compute: computed - looked,
+      });
     const etag = await etagOf([
       report.name,
       JSON.stringify(request),
@@ -76,10 +91,15 @@ export async function serveJson<P>(c: Ctx, report: Report<P>, query: Params = qu
       ctx.timeZone,
       ctx.currency,
     ]);
-    if (matchesEtag(c.req.header("if-none-match"), etag)) return notModified(etag);
+    if (matchesEtag(c.req.header("if-none-match"), etag)) {
+      const response = notModified(etag);
+      response.headers.set("server-timing", timing());
+      return response;
+    }
     const bypass = bypassesCache(c.req.header("cache-control"));
     if (!bypass) {
       const hit = await cacheGet(etag);
+      looked = performance.now();
       if (hit !== undefined) {
         return new Response(hit, {
           headers: { ...clientHeaders(etag, "application/json", "HIT"), "server-timing": timing() },
