@@ -3,8 +3,9 @@
  * `MAX_PARTS`). A dashboard's first screen needs four or five answers at once; as separate
  * requests each pays its own round trip, authentication and browser connection slot. The batch
  * checks the caller once, runs every part through that route's own handler (its validation, ETag
- * and edge cache unchanged) as an in-process sub-request carrying the identity already proved, and
- * streams NDJSON, one line per part as soon as it is ready, in the order they finish:
+ * and edge cache unchanged) as an in-process sub-request carrying the identity already proved, on
+ * one database connection shared by the parts (`withSharedDb`: every batchable read is read-only
+ * and transaction-free), and streams NDJSON, one line per part as soon as it is ready, in the order they finish:
  *
  *     {"i":0,"path":"/api/v1/query?…","status":200,"body":{…}}
  *
@@ -12,6 +13,7 @@
  * route's own 400s) gets its own line and never fails the others.
  */
 import { type Context, Hono } from "hono";
+import { withSharedDb } from "../db/client.ts";
 import { authOf, requireRole, vouchFor } from "../http/auth.ts";
 import { ApiError, errorBody, notFound, onError } from "../http/errors.ts";
 import { kpiApi } from "./model-api.ts";
@@ -64,12 +66,15 @@ batchApi.get("/api/v1/batch", requireRole("viewer"), (c) => {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      await Promise.all(
-        parts.map(async (path, i) => {
-          const { status, json } = await answerOf(c, path);
-          const line = `{"i":${i},"path":${JSON.stringify(path)},"status":${status},"body":${json}}\n`;
-          controller.enqueue(encoder.encode(line));
-        }),
+      // One database connection for the whole batch: each part would otherwise open its own.
+      await withSharedDb(c.env, () =>
+        Promise.all(
+          parts.map(async (path, i) => {
+            const { status, json } = await answerOf(c, path);
+            const line = `{"i":${i},"path":${JSON.stringify(path)},"status":${status},"body":${json}}\n`;
+            controller.enqueue(encoder.encode(line));
+          }),
+        ),
       );
       controller.close();
     },
