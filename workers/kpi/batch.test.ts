@@ -3,9 +3,10 @@
  * checked once for the whole batch, a bad part gets its own line without failing the others, and
  * the part count is bounded.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
+import { withDb, withSharedDb } from "../db/client.ts";
 import { createSource, eventually, postSigned } from "../test-support.ts";
 import { MAX_PARTS } from "./batch-api.ts";
 import { type Columnar, randomFutureDay, rowsOf, uniqueRegion, viewer } from "./testing/history.ts";
@@ -162,5 +163,23 @@ describe("GET /api/v1/batch", () => {
     const eight = await batch(Array.from({ length: MAX_PARTS }, () => "/api/v1/model"));
     expect(eight.response.status).toBe(200);
     expect(eight.lines.map((l) => l.status)).toEqual(Array(MAX_PARTS).fill(200));
+  });
+
+  it("runs its parts on one database connection, opened once and closed at the end", async () => {
+    // Each part reads through `withDb`; inside the batch's scope they get the same connection (on
+    // a Postgres server a separate connection is a separate backend, with a pid and a port of its own).
+    const identity = () =>
+      withDb(env, async (db) => {
+        const { rows } = await db.query<{ pid: number; port: number | null }>(
+          "SELECT pg_backend_pid() AS pid, inet_client_port() AS port",
+        );
+        return { db, ...rows[0]! };
+      });
+    const [a, b] = await withSharedDb(env, () => Promise.all([identity(), identity()]));
+    expect(b.db).toBe(a.db);
+    expect(b.pid).toBe(a.pid);
+    expect(b.port).toBe(a.port);
+    // Closed afterwards: the connection refuses queries.
+    await expect(a.db.query("SELECT 1")).rejects.toThrow();
   });
 });
