@@ -20,10 +20,13 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    // One entry chunk and no lazy chunks yet: the modulepreload polyfill would be dead weight.
+    // One entry chunk, and browsers that run this page all support modulepreload: no polyfill.
     modulePreload: { polyfill: false },
     // Every asset is content-hashed, so these names can be cached forever.
     assetsDir: "assets",
+    // Everything the first screen runs in one file: left alone, Rolldown moves the modules the lazy
+    // chunks share with it (preact, its hooks) into a second file the page must also fetch.
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: "index", tags: ["$initial"] }] } } },
   },
   server: {
     // `vite --config web/vite.config.ts` for UI work: the API and the live socket come from

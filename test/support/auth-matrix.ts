@@ -96,6 +96,13 @@ export const ENDPOINTS: Endpoint[] = [
   },
   {
     method: "GET",
+    route: "/api/v1/batch",
+    access: "viewer",
+    sample: { path: "/api/v1/batch" },
+    ok: 400,
+  },
+  {
+    method: "GET",
     route: "/api/v1/customers/segments",
     access: "viewer",
     sample: { path: "/api/v1/customers/segments?regoin=x" },

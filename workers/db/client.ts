@@ -5,6 +5,7 @@
  *
  * A connection cannot outlive the invocation on Workers, so each unit of work opens one and ends it.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Client, neonConfig } from "@neondatabase/serverless";
 import { databaseUrlOf } from "../secrets.ts";
 
@@ -27,8 +28,12 @@ function configure(env: DbEnv): void {
 
 export type Db = Client;
 
-/** Runs `work` on a fresh connection and always closes it afterwards. */
-export async function withDb<T>(env: DbEnv, work: (db: Db) => Promise<T>): Promise<T> {
+interface Connection {
+  client: Client;
+  end: () => Promise<void>;
+}
+
+async function connect(env: DbEnv): Promise<Connection> {
   configure(env);
   const client = new Client({ connectionString: databaseUrlOf(env) });
   let ending = false;
@@ -38,11 +43,42 @@ export async function withDb<T>(env: DbEnv, work: (db: Db) => Promise<T>): Promi
     if (!ending) console.warn(JSON.stringify({ msg: "database connection lost", error: String(error) }));
   });
   await client.connect();
+  return {
+    client,
+    end: async () => {
+      ending = true;
+      await client.end().catch(() => undefined);
+    },
+  };
+}
+
+/** The connection the `withDb` calls inside `withSharedDb` use (opened by the first of them). */
+const sharedConnection = new AsyncLocalStorage<() => Promise<Connection>>();
+
+/** Runs `work` on a fresh connection and always closes it afterwards (see `withSharedDb`). */
+export async function withDb<T>(env: DbEnv, work: (db: Db) => Promise<T>): Promise<T> {
+  const shared = sharedConnection.getStore();
+  if (shared) return work((await shared()).client);
+  const connection = await connect(env);
   try {
-    return await work(client);
+    return await work(connection.client);
   } finally {
-    ending = true;
-    await client.end().catch(() => undefined);
+    await connection.end();
+  }
+}
+
+/**
+ * Runs `work` with every `withDb` inside it on one connection, opened on first use and closed at
+ * the end: several reads of one request (`GET /api/v1/batch`) pay for one connection set-up, not
+ * one each (on the embedded default they would queue for its one backend anyway). Their queries
+ * take turns on it, so only reads without transactions or session settings belong here.
+ */
+export async function withSharedDb<T>(env: DbEnv, work: () => Promise<T>): Promise<T> {
+  let opened: Promise<Connection> | undefined;
+  try {
+    return await sharedConnection.run(() => (opened ??= connect(env)), work);
+  } finally {
+    if (opened) await (await opened.catch(() => undefined))?.end();
   }
 }
 

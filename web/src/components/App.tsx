@@ -3,18 +3,19 @@
  * page can't read an HttpOnly cookie to know) and hands over to the sign-in form on a 401.
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiError, signIn } from "../lib/api.ts";
+import { ApiError, type Role } from "../lib/api.ts";
 import { Dashboard } from "./Dashboard.tsx";
 import { SignInScreen } from "./SignInScreen.tsx";
 
 type Screen = { name: "exchanging" } | { name: "dashboard" } | { name: "signIn"; notice?: string };
 
-export function App({ linkToken }: { linkToken: string | null }) {
-  const [screen, setScreen] = useState<Screen>(linkToken ? { name: "exchanging" } : { name: "dashboard" });
+/** @param signingIn the exchange of a sign-in link's token for the session cookie, under way */
+export function App({ signingIn }: { signingIn: Promise<Role> | null }) {
+  const [screen, setScreen] = useState<Screen>(signingIn ? { name: "exchanging" } : { name: "dashboard" });
 
   useEffect(() => {
-    if (!linkToken) return;
-    signIn(linkToken).then(
+    if (!signingIn) return;
+    signingIn.then(
       () => setScreen({ name: "dashboard" }),
       (error: unknown) =>
         setScreen({
@@ -25,7 +26,7 @@ export function App({ linkToken }: { linkToken: string | null }) {
               : messageOf(error),
         }),
     );
-  }, [linkToken]);
+  }, [signingIn]);
 
   const showDashboard = useCallback(() => setScreen({ name: "dashboard" }), []);
   const showSignIn = useCallback((notice?: string) => setScreen({ name: "signIn", notice }), []);

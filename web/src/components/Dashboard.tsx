@@ -16,25 +16,26 @@ import { apiUrl, fetchSession, loadingHistory, type Role } from "../lib/api.ts";
 import { daySeconds } from "../lib/charts.ts";
 import { afterFirstScreen, firstScreenShown } from "../lib/first-screen.ts";
 import { formatShortDay } from "../lib/format.ts";
+import { overviewUrls, revenueFlags, TILE_SPECS, tileFigures } from "../lib/overview.ts";
 import {
-  OVERVIEW_METRICS,
-  RANGE_DISTINCT_METRICS,
-  revenueFlags,
-  TILE_SPECS,
-  TOTAL_METRICS,
-  tileFigures,
-} from "../lib/overview.ts";
-import { apiParams, dayIn, liveFilter, PRESET_LABELS, resolveRange } from "../lib/url-state.ts";
+  apiParams,
+  dayIn,
+  liveFilter,
+  PRESET_LABELS,
+  reportingTimeZone,
+  resolveRange,
+  TIMEZONE_KEY,
+} from "../lib/url-state.ts";
 import { AlertBanner } from "./AlertBanner.tsx";
 import { AlertsPanel } from "./AlertsPanel.tsx";
 import { AppHeader } from "./AppHeader.tsx";
 import { LazyRuleEditor } from "./alerts/LazyRuleEditor.tsx";
 import { LazyAskPanel } from "./ask/LazyAskPanel.tsx";
 import { ConnectionStatus } from "./ConnectionStatus.tsx";
-import { DrillDown } from "./DrillDown.tsx";
 import { COMPARE_LABELS, FilterBar } from "./FilterBar.tsx";
 import { HealthPanel, useHealth } from "./HealthPanel.tsx";
 import { KpiTile } from "./KpiTile.tsx";
+import { LazyDrillDown } from "./LazyDrillDown.tsx";
 import { LiveChart } from "./LiveChart.tsx";
 import { MetricChart } from "./MetricChart.tsx";
 import { RevenueChart } from "./RevenueChart.tsx";
@@ -44,7 +45,6 @@ import { UpdatedAgo } from "./UpdatedAgo.tsx";
 
 /** While live sales change today's figures, ask the API again at most this often. */
 const RECONCILE_MS = 5_000;
-const TIMEZONE_KEY = "pulse-timezone";
 
 export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => void }) {
   const [view, setView] = useViewState();
@@ -60,25 +60,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
   const feed = useLiveKpis(signedOut, watch);
   const [refresh, setRefresh] = useState(0);
 
-  const urls = {
-    // The tiles' first figures come from the daily slices; the range's distinct customers (a scan
-    // of its sales) follow in a request of their own.
-    totals: apiUrl("/api/v1/query", {
-      metrics: TOTAL_METRICS.join(","),
-      grain: "range",
-      compare: view.compare,
-      ...params,
-    }),
-    distinct: apiUrl("/api/v1/query", {
-      metrics: RANGE_DISTINCT_METRICS.join(","),
-      grain: "range",
-      compare: view.compare,
-      ...params,
-    }),
-    days: apiUrl("/api/v1/query", { metrics: OVERVIEW_METRICS.join(","), grain: "day", ...params }),
-    daily: apiUrl("/api/v1/kpis/daily", params),
-    advanced: apiUrl("/api/v1/kpis/advanced", params),
-  };
+  const urls = overviewUrls(view, today);
   const totals = useAnswer(urls.totals, refresh, signedOut);
   // After the first screen: on one database backend its scan would hold up the tiles and charts.
   const distinct = useAnswer(urls.distinct, refresh, undefined, true);
@@ -216,7 +198,7 @@ export function Dashboard({ onSignedOut }: { onSignedOut: (notice?: string) => v
           )}
         </section>
         <AlertsPanel alerts={alerts} editor={role === "admin" ? <LazyRuleEditor /> : undefined} />
-        <DrillDown
+        <LazyDrillDown
           range={range}
           filters={view.filters}
           steps={view.drill}
@@ -261,13 +243,7 @@ function useRole(): Role | null {
  * the API's answers and remembered, UTC until then.
  */
 function useReportingTimeZone(): { value: string; learn: (tz: unknown) => void } {
-  const [value, setValue] = useState(() => {
-    try {
-      return localStorage.getItem(TIMEZONE_KEY) ?? "UTC";
-    } catch {
-      return "UTC";
-    }
-  });
+  const [value, setValue] = useState(reportingTimeZone);
   const learn = (tz: unknown) => {
     if (typeof tz !== "string" || tz === value) return;
     try {

@@ -1,10 +1,11 @@
 /**
  * A KPI API answer for a URL: fetched when the URL (or `refresh`) changes, the previous answer kept
- * on screen while the next one loads (no flash of empty charts), earlier requests cancelled.
+ * on screen while the next one loads (no flash of empty charts), earlier requests cancelled. The
+ * first screen's answers come from the one request sent before the first render (`first-screen.ts`).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Answer, ApiError, fetchAnswer } from "../lib/api.ts";
-import { afterFirstScreen } from "../lib/first-screen.ts";
+import { afterFirstScreen, takeFirstAnswer } from "../lib/first-screen.ts";
 
 export interface Loaded {
   answer: Answer | null;
@@ -39,10 +40,15 @@ export function useAnswer(
     if (url === null) return;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
-    (deferred ? afterFirstScreen() : Promise.resolve())
-      .then(() => {
+    // The first screen's answer may already be on its way (asked for before the first render).
+    const early = refresh === 0 ? takeFirstAnswer(url) : undefined;
+    (
+      early ??
+      (deferred ? afterFirstScreen() : Promise.resolve()).then(() => fetchAnswer(url, controller.signal))
+    )
+      .then((answer) => {
         if (controller.signal.aborted) throw controller.signal.reason;
-        return fetchAnswer(url, controller.signal);
+        return answer;
       })
       .then(
         (answer) => {

@@ -54,12 +54,19 @@ export async function call<T>(path: string, schema: z.ZodMiniType<T>, init: Requ
     throw new ApiError(0, "network", "Pulse can't reach its server. Check your connection.");
   }
   const body: unknown = response.status === 204 ? null : await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const parsed = z.safeParse(errorBody, body);
-    throw parsed.success
-      ? new ApiError(response.status, parsed.data.error.code, parsed.data.error.message)
-      : new ApiError(response.status, "http_error", `The server answered ${response.status}.`);
-  }
+  if (!response.ok) throw errorOf(response.status, body);
+  return parsedAs(schema, body, path);
+}
+
+/** The `ApiError` of a failed answer (the API's error shape, or just its status). */
+function errorOf(status: number, body: unknown): ApiError {
+  const parsed = z.safeParse(errorBody, body);
+  return parsed.success
+    ? new ApiError(status, parsed.data.error.code, parsed.data.error.message)
+    : new ApiError(status, "http_error", `The server answered ${status}.`);
+}
+
+function parsedAs<T>(schema: z.ZodMiniType<T>, body: unknown, path: string): T {
   const parsed = z.safeParse(schema, body);
   if (!parsed.success) {
     throw new ApiError(0, "invalid_response", `Unexpected response from ${path}.`);
@@ -121,6 +128,72 @@ export function apiUrl(path: string, params: Record<string, string>): string {
 /** GET a columnar KPI answer. The browser revalidates it with the server's ETag (304s are cheap). */
 export function fetchAnswer(url: string, signal?: AbortSignal): Promise<Answer> {
   return call(url, answerBody, { signal });
+}
+
+const batchLine = z.object({ i: z.int(), path: z.string(), status: z.int(), body: z.unknown() });
+
+/**
+ * Several columnar answers in one request (`GET /api/v1/batch`, at most 8): each URL's promise
+ * settles as soon as its NDJSON line arrives, with the answer or the part's own error. `ready`
+ * holds the request back until it resolves (a sign-in first); if it rejects, so does every part.
+ */
+export function fetchAnswers(urls: readonly string[], ready: Promise<unknown> = Promise.resolve()) {
+  const parts = [...new Set(urls)];
+  const settle = parts.map(() => {
+    let resolve!: (answer: Answer) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<Answer>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Nobody may ask for a part (another view on screen by then): its failure is no one's error.
+    promise.catch(() => undefined);
+    return { promise, resolve, reject };
+  });
+  const line = (text: string) => {
+    const parsed = z.safeParse(batchLine, JSON.parse(text));
+    const part = parsed.success ? settle[parsed.data.i] : undefined;
+    if (!parsed.success || !part) return;
+    const { status, body, path } = parsed.data;
+    if (status === 200) {
+      try {
+        part.resolve(parsedAs(answerBody, body, path));
+      } catch (error) {
+        part.reject(error);
+      }
+    } else part.reject(errorOf(status, body));
+  };
+  const run = async () => {
+    await ready;
+    const query = new URLSearchParams(parts.map((url) => ["get", url])).toString();
+    let response: Response;
+    try {
+      response = await fetch(`/api/v1/batch?${query}`, { credentials: "same-origin" });
+    } catch {
+      throw new ApiError(0, "network", "Pulse can't reach its server. Check your connection.");
+    }
+    if (!response.ok || !response.body) {
+      throw errorOf(response.status, await response.json().catch(() => undefined));
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffered += value;
+      for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+        line(buffered.slice(0, end));
+        buffered = buffered.slice(end + 1);
+      }
+    }
+    if (buffered.trim()) line(buffered);
+    throw new ApiError(0, "network", "The server's answer ended early. Reload the page.");
+  };
+  // Parts already settled ignore the rejection; the others fail with the request.
+  run().catch((error: unknown) => {
+    for (const part of settle) part.reject(error);
+  });
+  return new Map(parts.map((url, i) => [url, settle[i]!.promise]));
 }
 
 /** A column's values by name; empty when the answer has no such column. */

@@ -41,3 +41,24 @@ describe("afterFirstScreen", () => {
     expect(await settled(waiting)).toBe(true);
   });
 });
+
+describe("takeFirstAnswer", () => {
+  const answer = { columns: [], data: [], meta: {}, as_of: "", freshness: {} } as never;
+
+  it("gives each answer asked for before the first render once, to the first who asks", async () => {
+    const { expectFirstAnswers, takeFirstAnswer } = await fresh();
+    const totals = Promise.resolve(answer);
+    expectFirstAnswers(new Map([["/api/v1/query?grain=range", totals]]));
+    expect(takeFirstAnswer("/api/v1/query?grain=day")).toBeUndefined();
+    expect(takeFirstAnswer("/api/v1/query?grain=range")).toBe(totals);
+    // A refresh or a second component asks the API itself.
+    expect(takeFirstAnswer("/api/v1/query?grain=range")).toBeUndefined();
+  });
+
+  it("drops what nobody took once the first screen is shown (a later view asks for itself)", async () => {
+    const { expectFirstAnswers, firstScreenShown, takeFirstAnswer } = await fresh();
+    expectFirstAnswers(new Map([["/api/v1/kpis/daily", Promise.resolve(answer)]]));
+    firstScreenShown();
+    expect(takeFirstAnswer("/api/v1/kpis/daily")).toBeUndefined();
+  });
+});

@@ -10,8 +10,9 @@
  * customer may already count earlier in the range): they follow the next API answer.
  */
 import type { MinuteSeries, Tiles } from "../../../workers/live/protocol.ts";
-import { type Answer, column } from "./api.ts";
+import { type Answer, apiUrl, column } from "./api.ts";
 import type { ValueKind } from "./format.ts";
+import { apiParams, resolveRange, type ViewState } from "./url-state.ts";
 
 export type TileMetric =
   | "revenue"
@@ -47,6 +48,39 @@ export const OVERVIEW_METRICS = [...TILE_SPECS.map((t) => t.metric), "cost_of_go
 export const RANGE_DISTINCT_METRICS: readonly string[] = ["unique_customers"];
 /** The totals every tile but the range-distinct ones reads: the daily slices answer them. */
 export const TOTAL_METRICS = OVERVIEW_METRICS.filter((m) => !RANGE_DISTINCT_METRICS.includes(m));
+
+/** The API answers the overview of `view` reads, by role, when today is `today`. */
+export function overviewUrls(view: ViewState, today: string) {
+  const params = apiParams(resolveRange(view, today), view.filters);
+  return {
+    // The tiles' first figures come from the daily slices; the range's distinct customers (a scan
+    // of its sales) follow in a request of their own.
+    totals: apiUrl("/api/v1/query", {
+      metrics: TOTAL_METRICS.join(","),
+      grain: "range",
+      compare: view.compare,
+      ...params,
+    }),
+    distinct: apiUrl("/api/v1/query", {
+      metrics: RANGE_DISTINCT_METRICS.join(","),
+      grain: "range",
+      compare: view.compare,
+      ...params,
+    }),
+    days: apiUrl("/api/v1/query", { metrics: OVERVIEW_METRICS.join(","), grain: "day", ...params }),
+    daily: apiUrl("/api/v1/kpis/daily", params),
+    advanced: apiUrl("/api/v1/kpis/advanced", params),
+  };
+}
+
+/**
+ * What the first screen shows (tiles, sparklines, flags, charts): asked for in one request before
+ * the first render. The range's distinct customers wait for the first screen (see `distinct`).
+ */
+export function firstScreenUrls(view: ViewState, today: string): string[] {
+  const urls = overviewUrls(view, today);
+  return [urls.totals, urls.days, urls.daily, urls.advanced];
+}
 
 export interface TileFigure {
   value: number | null;

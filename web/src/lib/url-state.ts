@@ -158,6 +158,18 @@ export function resolveRange(view: ViewState, today: string): DateRange {
   }
 }
 
+/** Where the reporting timezone learnt from the API is remembered. */
+export const TIMEZONE_KEY = "pulse-timezone";
+
+/** The reporting timezone as last learnt (UTC until the API has told). */
+export function reportingTimeZone(): string {
+  try {
+    return localStorage.getItem(TIMEZONE_KEY) ?? "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
 /** Today in `timeZone` (an IANA name) as YYYY-MM-DD; UTC when the name is unknown to the browser. */
 export function dayIn(now: number, timeZone: string): string {
   const format = (tz: string) =>
