@@ -20,7 +20,7 @@ const quick = args.includes("--quick");
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
-  ingest: () => benchIngest(),
+  ingest: () => benchIngest(flags),
   kpi: () => benchKpi(),
   exact: () => benchExact({ quick }),
   live: () => benchLive(),

@@ -191,20 +191,25 @@ export async function applyCustomerVersions(
   changes: CustomerChange[],
 ): Promise<{ customerId: string; since: string }[]> {
   if (changes.length === 0) return [];
+  // In key order throughout: the current versions are locked by the read, in key order, and the
+  // new ones inserted in key order, so two writers of the same customers (a batch's dimensions, a
+  // concurrent batch's inferred members) wait for each other in one order and never deadlock.
+  const sorted = [...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const current = await tx.query<{
     customer_id: string;
     customer_segment: string;
     geographic_region: string;
     is_inferred: boolean;
   }>(
-    "SELECT customer_id, customer_segment, geographic_region, is_inferred FROM dim_customer WHERE is_current AND customer_id = ANY($1::text[])",
-    [changes.map((c) => c.id)],
+    `SELECT customer_id, customer_segment, geographic_region, is_inferred FROM dim_customer
+      WHERE is_current AND customer_id = ANY($1::text[]) ORDER BY customer_id COLLATE "C" FOR UPDATE`,
+    [sorted.map((c) => c.id)],
   );
   const byId = new Map(current.rows.map((r) => [r.customer_id, r]));
   const inPlace: CustomerChange[] = [];
   const newVersion: CustomerChange[] = [];
   const moved: { customerId: string; since: string }[] = [];
-  for (const change of changes) {
+  for (const change of sorted) {
     const row = byId.get(change.id);
     if (!row) {
       newVersion.push({ ...change, at: "-infinity" });
@@ -246,7 +251,10 @@ export async function applyCustomerVersions(
     await tx.query(
       `INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, acquisition_date,
                                  is_active, effective_from)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])`,
+       SELECT i, n, s, r, a, act, at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])
+           WITH ORDINALITY AS x(i, n, s, r, a, act, at, o)
+        ORDER BY o`,
       cols(newVersion),
     );
   }
