@@ -114,16 +114,18 @@ export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<
   // Every read of silver goes through the customer index, one customer at a time (LATERAL, and
   // OFFSET 0 so the planner cannot flatten it into a join): a batch's few thousand customers
   // otherwise have the planner hash-join all of silver (seconds at a few hundred thousand sales).
+  // Their recorded first days likewise, a key lookup each (as `= ANY` the planner scanned the
+  // whole table, which has a row per customer).
   const result = await tx.query<{ slice: string }>(
     `WITH fresh AS (
-       SELECT c.id, f.first_day FROM unnest($1::text[]) AS c(id)
+       SELECT c.id, f.first_day,
+              (SELECT o.first_day FROM customer_first_sale o WHERE o.customer_id = c.id) AS old_day
+         FROM unnest($1::text[]) AS c(id)
          LEFT JOIN LATERAL (
            SELECT s.sale_date AS first_day FROM silver_sales_clean s
             WHERE s.customer_id = c.id AND NOT s.is_deleted ORDER BY s.sale_date LIMIT 1 OFFSET 0) f ON true),
-     old AS (SELECT customer_id, first_day FROM customer_first_sale WHERE customer_id = ANY($1::text[])),
      changed AS (
-       SELECT f.id, o.first_day AS old_day, f.first_day AS new_day FROM fresh f LEFT JOIN old o ON o.customer_id = f.id
-        WHERE o.first_day IS DISTINCT FROM f.first_day),
+       SELECT id, old_day, first_day AS new_day FROM fresh WHERE old_day IS DISTINCT FROM first_day),
      removed AS (DELETE FROM customer_first_sale WHERE customer_id IN (SELECT id FROM changed WHERE new_day IS NULL)),
      written AS (
        INSERT INTO customer_first_sale (customer_id, first_day) SELECT id, new_day FROM changed WHERE new_day IS NOT NULL
