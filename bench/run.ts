@@ -41,7 +41,7 @@ if (args.includes("--help") || args.includes("-h")) {
 const suites: Record<string, () => Promise<void>> = {
   latency: () => benchLatency(),
   "cold-start": () => benchColdStart(),
-  ingest: () => benchIngest(),
+  ingest: () => benchIngest(flags),
   kpi: () => benchKpi(),
   exact: () => benchExact({ quick }),
   live: () => benchLive(),

@@ -15,6 +15,7 @@ import { processIsolated } from "../pipeline/isolate.ts";
 import { groupForSend, packMessages } from "../pipeline/message.ts";
 import { refreshLiveWindow } from "../pipeline/refresh-live.ts";
 import { insertQuarantine, insertReceipts } from "../pipeline/store/bronze.ts";
+import { inBulkTurn } from "../pipeline/store/locks.ts";
 import { MAX_EVENTS_PER_REQUEST } from "./events.ts";
 import { assertSomethingValid, readSignedEvents } from "./signed-body.ts";
 
@@ -110,50 +111,54 @@ ingest.post("/api/v1/cdc/:source/bulk", async (c) => {
   const receivedAt = new Date().toISOString();
   const options = pipelineOptions(c.env);
   const totals = { processed: 0, duplicates: 0, quarantined: 0, unmapped: 0 };
-  await withDb(c.env, async (db) => {
-    await transaction(db, async (tx) => {
-      await insertQuarantine(
-        tx,
-        events.rejected.map((r) => ({
-          source: events.source,
-          sourceTable: null,
-          entity: null,
-          rule: r.rule,
-          reason: r.reasons.join("; "),
-          raw: r.raw,
-          checksum: null,
-          receivedAt,
-        })),
-      );
-      if (events.rejected.length > 0) {
-        await insertReceipts(tx, [
-          {
-            delivery: crypto.randomUUID(),
+  // Bulk requests take turns (see `inBulkTurn`): the next one's body is read and validated above
+  // while this one's transactions run.
+  await withDb(c.env, (db) =>
+    inBulkTurn(db, async () => {
+      await transaction(db, async (tx) => {
+        await insertQuarantine(
+          tx,
+          events.rejected.map((r) => ({
             source: events.source,
-            events: events.rejected.length,
+            sourceTable: null,
+            entity: null,
+            rule: r.rule,
+            reason: r.reasons.join("; "),
+            raw: r.raw,
+            checksum: null,
             receivedAt,
-          },
-        ]);
-      }
-    });
-    for (let i = 0; i < events.accepted.length; i += BULK_CHUNK) {
-      const delivery = crypto.randomUUID();
-      const chunk = events.accepted
-        .slice(i, i + BULK_CHUNK)
-        .map((e) => ({ ...e, source: events.source, receivedAt, delivery }));
-      // Each transaction writes its events' receipt in its own commit: the ledger never counts
-      // stored events that were not accepted, even when the load fails half way.
-      const outcome = await processIsolated(c.env, db, chunk, options, {
-        receipts: [],
-        rejected: [],
-        ownReceipts: true,
+          })),
+        );
+        if (events.rejected.length > 0) {
+          await insertReceipts(tx, [
+            {
+              delivery: crypto.randomUUID(),
+              source: events.source,
+              events: events.rejected.length,
+              receivedAt,
+            },
+          ]);
+        }
       });
-      totals.processed += outcome.processed;
-      totals.duplicates += outcome.duplicates;
-      totals.quarantined += outcome.quarantined;
-      totals.unmapped += outcome.unmapped;
-    }
-  });
+      for (let i = 0; i < events.accepted.length; i += BULK_CHUNK) {
+        const delivery = crypto.randomUUID();
+        const chunk = events.accepted
+          .slice(i, i + BULK_CHUNK)
+          .map((e) => ({ ...e, source: events.source, receivedAt, delivery }));
+        // Each transaction writes its events' receipt in its own commit: the ledger never counts
+        // stored events that were not accepted, even when the load fails half way.
+        const outcome = await processIsolated(c.env, db, chunk, options, {
+          receipts: [],
+          rejected: [],
+          ownReceipts: true,
+        });
+        totals.processed += outcome.processed;
+        totals.duplicates += outcome.duplicates;
+        totals.quarantined += outcome.quarantined;
+        totals.unmapped += outcome.unmapped;
+      }
+    }),
+  );
   assertSomethingValid(events);
   return c.json(
     {

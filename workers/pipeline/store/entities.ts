@@ -191,20 +191,25 @@ export async function applyCustomerVersions(
   changes: CustomerChange[],
 ): Promise<{ customerId: string; since: string }[]> {
   if (changes.length === 0) return [];
+  // In key order throughout: the current versions are locked by the read, in key order, and the
+  // new ones inserted in key order, so two writers of the same customers (a batch's dimensions, a
+  // concurrent batch's inferred members) wait for each other in one order and never deadlock.
+  const sorted = [...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const current = await tx.query<{
     customer_id: string;
     customer_segment: string;
     geographic_region: string;
     is_inferred: boolean;
   }>(
-    "SELECT customer_id, customer_segment, geographic_region, is_inferred FROM dim_customer WHERE is_current AND customer_id = ANY($1::text[])",
-    [changes.map((c) => c.id)],
+    `SELECT customer_id, customer_segment, geographic_region, is_inferred FROM dim_customer
+      WHERE is_current AND customer_id = ANY($1::text[]) ORDER BY customer_id COLLATE "C" FOR UPDATE`,
+    [sorted.map((c) => c.id)],
   );
   const byId = new Map(current.rows.map((r) => [r.customer_id, r]));
   const inPlace: CustomerChange[] = [];
   const newVersion: CustomerChange[] = [];
   const moved: { customerId: string; since: string }[] = [];
-  for (const change of changes) {
+  for (const change of sorted) {
     const row = byId.get(change.id);
     if (!row) {
       newVersion.push({ ...change, at: "-infinity" });
@@ -237,16 +242,23 @@ export async function applyCustomerVersions(
       cols(inPlace),
     );
   }
-  if (newVersion.length > 0) {
+  // Only customers that had a version have one to close (in a load, most are new).
+  const closing = newVersion.filter((c) => byId.has(c.id));
+  if (closing.length > 0) {
     await tx.query(
       `UPDATE dim_customer d SET is_current = false, expiry_at = x.at
          FROM unnest($1::text[], $2::timestamptz[]) AS x(i, at) WHERE d.customer_id = x.i AND d.is_current`,
-      [newVersion.map((c) => c.id), newVersion.map((c) => c.at)],
+      [closing.map((c) => c.id), closing.map((c) => c.at)],
     );
+  }
+  if (newVersion.length > 0) {
     await tx.query(
       `INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, acquisition_date,
                                  is_active, effective_from)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])`,
+       SELECT i, n, s, r, a, act, at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::boolean[], $7::timestamptz[])
+           WITH ORDINALITY AS x(i, n, s, r, a, act, at, o)
+        ORDER BY o`,
       cols(newVersion),
     );
   }
@@ -279,7 +291,9 @@ export async function resolveSaleKeys(
     `WITH customers AS (
        INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, is_inferred, effective_from)
        SELECT id, id, $5, $5, true, '-infinity' FROM unnest($1::text[]) AS id
-        WHERE NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_id = id)
+        -- OFFSET 0: a probe of the customer index per id; as an anti-join the planner hashes all
+        -- of dim_customer, which grows with history.
+        WHERE NOT EXISTS (SELECT 1 FROM dim_customer d WHERE d.customer_id = id OFFSET 0)
        ON CONFLICT (customer_id) WHERE is_current DO NOTHING RETURNING 1),
      products AS (
        INSERT INTO dim_product (product_id, product_name, category, is_inferred)
@@ -295,12 +309,17 @@ export async function resolveSaleKeys(
   );
 
   // The customer version valid at each distinct (customer, time), read back as one JSON array in
-  // the order asked: a batch of thousands of sales would otherwise parse a row per sale.
+  // the order asked: a batch of thousands of sales would otherwise parse a row per sale. Versions
+  // never overlap: the latest that starts by the time is the one, if it has not expired; read
+  // through the validity index per pair (LATERAL, OFFSET 0), not by sorting all of dim_customer.
   const pairs = [...new Map(sales.map((s) => [`${s.customerId}\u0000${s.at}`, s] as const)).entries()];
   const customers = await tx.query<{ keys: [number, number, string, boolean][] }>(
     `SELECT coalesce(json_agg(json_build_array(x.i, d.customer_key, d.customer_segment, d.is_inferred)), '[]') AS keys
        FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(id, at, i)
-       JOIN dim_customer d ON d.customer_id = x.id AND x.at >= d.effective_from AND x.at < d.expiry_at`,
+       JOIN LATERAL (
+         SELECT v.customer_key, v.customer_segment, v.is_inferred, v.expiry_at FROM dim_customer v
+          WHERE v.customer_id = x.id AND v.effective_from <= x.at
+          ORDER BY v.effective_from DESC LIMIT 1 OFFSET 0) d ON x.at < d.expiry_at`,
     [pairs.map(([, s]) => s.customerId), pairs.map(([, s]) => s.at)],
   );
   const members = await tx.query<{

@@ -1,7 +1,8 @@
 /**
- * The two transaction-scoped advisory locks of the KPI rollups: the batches' turn at the rows they
- * all share, and the recomputations' turn. A batch never waits for a recomputation's lock, nor a
- * recomputation for a batch's.
+ * The advisory locks of the pipeline: the two transaction-scoped ones of the KPI rollups (the
+ * batches' turn at the rows they all share, and the recomputations' turn; a batch never waits for a
+ * recomputation's lock, nor a recomputation for a batch's), and the session-scoped turn of bulk
+ * requests.
  */
 import type { Db } from "../../db/client.ts";
 
@@ -22,4 +23,25 @@ export async function lockSlices(tx: Db): Promise<void> {
  */
 export async function lockRecomputation(tx: Db): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtext('kpi_recompute'))");
+}
+
+/**
+ * Runs one bulk request's work (all its transactions) in the bulk requests' turn, a session lock
+ * on the request's connection `db`: the loads that arrive together take turns, one request after
+ * another. A load's new customers come just before their first sales, often in the next request,
+ * so two requests at once are a dimension transaction creating a customer while the other
+ * request's sales create the same customer as an inferred member: each waits for the other's entry
+ * in `uq_dim_customer_current` (a deadlock) or one fails on it (a duplicate key), and poison
+ * isolation then splits both requests down to single events. In turn, the next request's parsing
+ * and validation still overlap the running one's transactions, and its sales find the customers
+ * committed. The lock goes with the session: released here, or when the connection ends (a failed
+ * or abandoned request), so a bulk request needs a session of its own, not a transaction pooler.
+ */
+export async function inBulkTurn<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  await db.query("SELECT pg_advisory_lock(hashtext('bulk_turn'))");
+  try {
+    return await work();
+  } finally {
+    await db.query("SELECT pg_advisory_unlock(hashtext('bulk_turn'))").catch(() => undefined);
+  }
 }

@@ -111,14 +111,21 @@ export async function applyMinuteDeltas(tx: Db, deltas: Map<string, Measures>): 
  */
 export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<string[]> {
   if (customerIds.length === 0) return [];
+  // Every read of silver goes through the customer index, one customer at a time (LATERAL, and
+  // OFFSET 0 so the planner cannot flatten it into a join): a batch's few thousand customers
+  // otherwise have the planner hash-join all of silver (seconds at a few hundred thousand sales).
+  // Their recorded first days likewise, a key lookup each (as `= ANY` the planner scanned the
+  // whole table, which has a row per customer).
   const result = await tx.query<{ slice: string }>(
     `WITH fresh AS (
-       SELECT c.id, (SELECT min(sale_date) FROM silver_sales_clean s WHERE s.customer_id = c.id AND NOT s.is_deleted) AS first_day
-         FROM unnest($1::text[]) AS c(id)),
-     old AS (SELECT customer_id, first_day FROM customer_first_sale WHERE customer_id = ANY($1::text[])),
+       SELECT c.id, f.first_day,
+              (SELECT o.first_day FROM customer_first_sale o WHERE o.customer_id = c.id) AS old_day
+         FROM unnest($1::text[]) AS c(id)
+         LEFT JOIN LATERAL (
+           SELECT s.sale_date AS first_day FROM silver_sales_clean s
+            WHERE s.customer_id = c.id AND NOT s.is_deleted ORDER BY s.sale_date LIMIT 1 OFFSET 0) f ON true),
      changed AS (
-       SELECT f.id, o.first_day AS old_day, f.first_day AS new_day FROM fresh f LEFT JOIN old o ON o.customer_id = f.id
-        WHERE o.first_day IS DISTINCT FROM f.first_day),
+       SELECT id, old_day, first_day AS new_day FROM fresh WHERE old_day IS DISTINCT FROM first_day),
      removed AS (DELETE FROM customer_first_sale WHERE customer_id IN (SELECT id FROM changed WHERE new_day IS NULL)),
      written AS (
        INSERT INTO customer_first_sale (customer_id, first_day) SELECT id, new_day FROM changed WHERE new_day IS NOT NULL
@@ -127,8 +134,11 @@ export async function refreshFirstSales(tx: Db, customerIds: string[]): Promise<
                                   'segment|' || s.customer_segment || '|' || s.sale_date,
                                   'category|' || s.product_category || '|' || s.sale_date,
                                   'sales_rep|' || coalesce(s.sales_rep_id, '') || '|' || s.sale_date]) AS slice
-       FROM changed ch JOIN silver_sales_clean s ON s.customer_id = ch.id AND NOT s.is_deleted
-        AND s.sale_date IN (ch.old_day, ch.new_day)`,
+       FROM changed ch CROSS JOIN LATERAL (
+         SELECT s.sale_date, s.region, s.customer_segment, s.product_category, s.sales_rep_id
+           FROM silver_sales_clean s
+          WHERE s.customer_id = ch.id AND NOT s.is_deleted AND s.sale_date IN (ch.old_day, ch.new_day)
+         OFFSET 0) s`,
     [customerIds],
   );
   return result.rows.map((r) => r.slice);
