@@ -89,9 +89,22 @@ export interface AccessTokens {
   admin: string;
 }
 
+/**
+ * The values the tokens and the database URL were last read from, and what they read as: a request
+ * does not run the schemas again on the values the previous one already checked (secrets do not
+ * change during an isolate's life). Only values that passed are kept: a missing or malformed secret
+ * fails every time, with its message.
+ */
+let tokensRead: { viewer: string; admin: string; tokens: AccessTokens } | undefined;
+let databaseUrlRead: string | undefined;
+
 /** The viewer and admin tokens: both set, long enough, and different. */
 export function accessTokensOf(env: { VIEWER_TOKEN?: string; ADMIN_TOKEN?: string }): AccessTokens {
-  return read(accessTokens, { VIEWER_TOKEN: env.VIEWER_TOKEN, ADMIN_TOKEN: env.ADMIN_TOKEN });
+  const { VIEWER_TOKEN: viewer, ADMIN_TOKEN: admin } = env;
+  if (tokensRead && tokensRead.viewer === viewer && tokensRead.admin === admin) return tokensRead.tokens;
+  const tokens = Object.freeze(read(accessTokens, { VIEWER_TOKEN: viewer, ADMIN_TOKEN: admin }));
+  tokensRead = { viewer: tokens.viewer, admin: tokens.admin, tokens };
+  return tokens;
 }
 
 /** The bytes of `SECRET_KEY` (at least 32), which every other key is derived from. */
@@ -101,5 +114,7 @@ export function secretKeyOf(env: { SECRET_KEY?: string }): Uint8Array<ArrayBuffe
 
 /** The connection string of the Postgres the Worker uses. */
 export function databaseUrlOf(env: { DATABASE_URL?: string }): string {
-  return read(databaseUrl, env.DATABASE_URL);
+  if (databaseUrlRead !== undefined && env.DATABASE_URL === databaseUrlRead) return databaseUrlRead;
+  databaseUrlRead = read(databaseUrl, env.DATABASE_URL);
+  return databaseUrlRead;
 }

@@ -27,6 +27,15 @@ describe("access tokens", () => {
     expect(() => accessTokensOf({ VIEWER_TOKEN: viewer, ADMIN_TOKEN: viewer })).toThrow(/are the same/);
     expect(() => accessTokensOf({})).toThrow(SecretError);
   });
+
+  it("reads changed tokens again, and refuses bad ones after good ones were read", () => {
+    expect(accessTokensOf({ VIEWER_TOKEN: viewer, ADMIN_TOKEN: admin })).toEqual({ viewer, admin });
+    const other = "o".repeat(20);
+    expect(accessTokensOf({ VIEWER_TOKEN: other, ADMIN_TOKEN: admin })).toEqual({ viewer: other, admin });
+    expect(() => accessTokensOf({ VIEWER_TOKEN: admin, ADMIN_TOKEN: admin })).toThrow(/are the same/);
+    expect(() => accessTokensOf({ VIEWER_TOKEN: viewer })).toThrow(/^ADMIN_TOKEN is not set/);
+    expect(accessTokensOf({ VIEWER_TOKEN: viewer, ADMIN_TOKEN: admin })).toEqual({ viewer, admin });
+  });
 });
 
 describe("SECRET_KEY", () => {
@@ -55,5 +64,14 @@ describe("DATABASE_URL", () => {
     expect(() => databaseUrlOf({ DATABASE_URL: "mysql://db.example.com/pulse" })).toThrow(
       /DATABASE_URL is not a postgres:\/\/ URL/,
     );
+  });
+
+  it("is read again when it changes, and refused when it breaks after a good one", () => {
+    const good = "postgres://u@db.example.com/pulse";
+    expect(databaseUrlOf({ DATABASE_URL: good })).toBe(good);
+    expect(databaseUrlOf({ DATABASE_URL: `${good}2` })).toBe(`${good}2`);
+    expect(() => databaseUrlOf({ DATABASE_URL: ` ${good}` })).toThrow(/white space around it/);
+    expect(() => databaseUrlOf({})).toThrow(/^DATABASE_URL is not set/);
+    expect(databaseUrlOf({ DATABASE_URL: good })).toBe(good);
   });
 });

@@ -14,7 +14,13 @@ export interface DbEnv {
   PG_WS_PROXY?: string;
 }
 
+/** The proxy the driver was last configured for (`null`: none), so it is configured once per isolate. */
+let configuredFor: string | null | undefined;
+
 function configure(env: DbEnv): void {
+  const target = env.PG_WS_PROXY || null;
+  if (configuredFor === target) return;
+  configuredFor = target;
   if (env.PG_WS_PROXY) {
     const proxy = env.PG_WS_PROXY;
     neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;

@@ -60,9 +60,11 @@ export function vouchFor(request: Request, auth: Authenticated): void {
 }
 
 /** Constant-time string comparison (tokens must not leak through timing). */
+const encoder = new TextEncoder();
+
 export function safeEqual(a: string, b: string): boolean {
-  const left = new TextEncoder().encode(a);
-  const right = new TextEncoder().encode(b);
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
   let diff = left.length ^ right.length;
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
     diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
