@@ -98,3 +98,21 @@ export function cdcMessageOf(source: string, events: unknown[]): CdcMessage {
     rejected: [],
   };
 }
+
+/** A native `sale` INSERT of `region` on `day` (customer `<region>-c`, product `<region>-p`), as a body. */
+export function regionSaleBody(region: string, day: string, quantity: number, unitPrice: number): string {
+  return JSON.stringify({
+    event_type: "INSERT",
+    entity: "sale",
+    event_timestamp: new Date().toISOString(),
+    payload: {
+      sale_id: crypto.randomUUID(),
+      customer_id: `${region}-c`,
+      product_id: `${region}-p`,
+      sale_timestamp: `${day}T12:00:00Z`,
+      quantity,
+      unit_price: unitPrice,
+      region,
+    },
+  });
+}

@@ -5,6 +5,7 @@
  * that time went.
  */
 import type { Browser, BrowserContext } from "playwright-core";
+import { signInFromPage } from "../../test/support/browser.ts";
 import { SESSION_COOKIE } from "../../workers/http/auth.ts";
 import { type Asset, type distBytes, totals } from "./dist-bytes.ts";
 import { sleep } from "./live-client.ts";
@@ -38,22 +39,10 @@ export async function signedInContext(
 ): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   if (by === "cookie") {
-    // A real session, signed in by the browser itself as the sign-in screen does (a __Host- cookie
-    // set over CDP for an http:// origin is refused), from a static file of the page's origin and
-    // CSP; the cache is emptied afterwards, so the measured load starts cold.
+    // A real session, signed in by the browser itself; the cache is emptied afterwards, so the
+    // measured load starts cold.
     const page = await context.newPage();
-    await page.goto(`${stack.baseUrl}/theme-init.js`);
-    const status = await page.evaluate(
-      async (token) =>
-        (
-          await fetch("/api/v1/session", {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ token }),
-          })
-        ).status,
-      stack.viewerToken,
-    );
+    const status = await signInFromPage(page, stack.baseUrl, stack.viewerToken);
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.clearBrowserCache");
     await cdp.detach();

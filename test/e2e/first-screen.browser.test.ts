@@ -6,7 +6,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserTestsRun, launchChromium } from "../support/browser.ts";
+import { browserTestsRun, launchChromium, signInFromPage } from "../support/browser.ts";
 import { saleEvent } from "../support/events.ts";
 import { type Stack, startStack } from "../support/stack.ts";
 
@@ -109,18 +109,7 @@ describe.runIf(browserTestsRun())("the first screen", () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     const signIn = await context.newPage();
-    await signIn.goto(`${stack.url.origin}/theme-init.js`);
-    const status = await signIn.evaluate(
-      async (token) =>
-        (
-          await fetch("/api/v1/session", {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ token }),
-          })
-        ).status,
-      stack.viewerToken,
-    );
+    const status = await signInFromPage(signIn, stack.url.origin, stack.viewerToken);
     expect(status).toBe(200);
     await signIn.close();
 

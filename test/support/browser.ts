@@ -23,7 +23,7 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { createBrotliDecompress } from "node:zlib";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -132,4 +132,24 @@ export function browserTestsRun(): boolean {
     ].join("\n"),
   );
   return false;
+}
+
+/**
+ * Signs the page's browser context in as the sign-in screen does (`POST /api/v1/session` from the
+ * page's own origin: a __Host- cookie set over CDP for an http:// origin is refused), from a static
+ * file of that origin; resolves with the answer's status.
+ */
+export async function signInFromPage(page: Page, origin: string, token: string): Promise<number> {
+  await page.goto(`${origin}/theme-init.js`);
+  return page.evaluate(
+    async (token) =>
+      (
+        await fetch("/api/v1/session", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token }),
+        })
+      ).status,
+    token,
+  );
 }

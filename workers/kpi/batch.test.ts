@@ -7,7 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TEST_VIEWER_TOKEN } from "../../test/support/tokens.ts";
 import { withDb, withSharedDb } from "../db/client.ts";
-import { createSource, eventually, postSigned } from "../test-support.ts";
+import { createSource, eventually, postSigned, regionSaleBody } from "../test-support.ts";
 import { MAX_PARTS } from "./batch-api.ts";
 import { type Columnar, randomFutureDay, rowsOf, uniqueRegion, viewer } from "./testing/history.ts";
 
@@ -48,21 +48,7 @@ describe("GET /api/v1/batch", () => {
     const source = await createSource("batch");
     const region = uniqueRegion();
     const day = randomFutureDay();
-    const body = JSON.stringify({
-      event_type: "INSERT",
-      entity: "sale",
-      event_timestamp: new Date().toISOString(),
-      payload: {
-        sale_id: crypto.randomUUID(),
-        customer_id: `${region}-c`,
-        product_id: `${region}-p`,
-        sale_timestamp: `${day}T12:00:00Z`,
-        quantity: 2,
-        unit_price: 21.5,
-        region,
-      },
-    });
-    expect((await postSigned(source, body)).status).toBe(202);
+    expect((await postSigned(source, regionSaleBody(region, day, 2, 21.5))).status).toBe(202);
     const range = `from=${day}&to=${day}&region=${region}`;
     const parts = [
       `/api/v1/query?metrics=revenue,orders&grain=range&compare=previous_period&${range}`,

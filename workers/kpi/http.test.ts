@@ -5,7 +5,7 @@
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createSource, eventually, postSigned } from "../test-support.ts";
+import { createSource, eventually, postSigned, regionSaleBody } from "../test-support.ts";
 import { type Columnar, randomFutureDay, rowsOf, uniqueRegion, viewer } from "./testing/history.ts";
 
 async function error(path: string) {
@@ -75,21 +75,7 @@ describe("KPI API caching", () => {
     const source = await createSource("kpi-cache");
     const region = uniqueRegion();
     const day = randomFutureDay();
-    const sale = (price: number) =>
-      JSON.stringify({
-        event_type: "INSERT",
-        entity: "sale",
-        event_timestamp: new Date().toISOString(),
-        payload: {
-          sale_id: crypto.randomUUID(),
-          customer_id: `${region}-c`,
-          product_id: `${region}-p`,
-          sale_timestamp: `${day}T12:00:00Z`,
-          quantity: 1,
-          unit_price: price,
-          region,
-        },
-      });
+    const sale = (price: number) => regionSaleBody(region, day, 1, price);
     const path = `/api/v1/kpis/daily?from=${day}&to=${day}&region=${region}`;
     const read = async (headers: Record<string, string> = {}) => {
       const response = await viewer(path, headers);
