@@ -8,9 +8,8 @@
  * backoff on 5xx, 429 and network errors; 410 Gone disables the channel; every attempt is logged.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
 import { alertIncidents } from "../../drizzle/alerts.ts";
-import { type Db, withDb } from "../db/client.ts";
+import { type Db, orm, withDb } from "../db/client.ts";
 import { renderBriefing } from "../insights/subscriptions/message.ts";
 import { renderAlert, type SendEnv, sendToChannel } from "./channels/send.ts";
 import {
@@ -44,7 +43,7 @@ export const backoffSeconds = (attempts: number, base: number) =>
 export async function recordTransition(db: Db, m: TransitionMessage): Promise<AlertPayload | null> {
   const p = m.payload;
   const entry = { at: p.sources.evaluated_at, status: m.kind, observed: p.observed, expected: p.expected };
-  const orm = drizzle(db);
+  const builder = orm(db);
   const appended = sql`${alertIncidents.timeline} || ${JSON.stringify([entry])}::jsonb`;
   const row = {
     alertId: p.alert_id,
@@ -55,14 +54,14 @@ export async function recordTransition(db: Db, m: TransitionMessage): Promise<Al
     timeline: [entry],
   };
   if (m.kind === "firing") {
-    const inserted = await orm
+    const inserted = await builder
       .insert(alertIncidents)
       .values({ ...row, status: "firing" })
       .onConflictDoNothing()
       .returning({ id: alertIncidents.alertId });
     return inserted.length === 1 ? p : null;
   }
-  const [firing] = await orm
+  const [firing] = await builder
     .select({ alertId: alertIncidents.alertId, startedAt: alertIncidents.startedAt })
     .from(alertIncidents)
     .where(
@@ -75,7 +74,7 @@ export async function recordTransition(db: Db, m: TransitionMessage): Promise<Al
   if (firing) {
     const payload = { ...p, alert_id: firing.alertId, started_at: firing.startedAt.toISOString() };
     const endedAt = m.kind === "resolved" ? new Date(p.ended_at ?? p.sources.evaluated_at) : null;
-    const updated = await orm
+    const updated = await builder
       .update(alertIncidents)
       .set({
         ...(m.kind === "resolved" ? { status: "resolved", endedAt } : {}),
@@ -89,7 +88,7 @@ export async function recordTransition(db: Db, m: TransitionMessage): Promise<Al
   }
   if (m.kind === "renotify") return null;
   // Resolved before its firing arrived (reordered): record it resolved, so the late firing is a no-op.
-  const inserted = await orm
+  const inserted = await builder
     .insert(alertIncidents)
     .values({ ...row, status: "resolved", endedAt: new Date(p.ended_at ?? p.sources.evaluated_at) })
     .onConflictDoNothing()

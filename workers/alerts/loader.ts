@@ -6,10 +6,9 @@
  * where many rooms share an isolate (tests, shards) they share one set of reads.
  */
 import { eq, gte } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
 import { alertIncidents } from "../../drizzle/alerts.ts";
 import { kpiDaySlice } from "../../drizzle/schema.ts";
-import { type DbEnv, withDb } from "../db/client.ts";
+import { type DbEnv, orm, withDb } from "../db/client.ts";
 import { daysBefore, type LiveDim, type Slice, sliceKey } from "../live/buckets.ts";
 import { readSliceHistory } from "./history-store.ts";
 import type { Rule } from "./rules.ts";
@@ -84,17 +83,17 @@ export function currentRules(env: DbEnv, now: number): RuleSet | null {
 
 async function loadRuleSet(db: Parameters<typeof listRules>[0], now: number): Promise<RuleSet> {
   const rules = await listRules(db);
-  const orm = drizzle(db);
+  const builder = orm(db);
   const firing = new Map<string, { alertId: string; startedAt: number }>();
   const members = new Map<LiveDim, Set<string>>();
   // Without rules there is nothing to resume or to spread over members: one query is enough.
   if (rules.length === 0) return { rules, firing, members, loadedAt: now };
-  for (const row of await orm.select().from(alertIncidents).where(eq(alertIncidents.status, "firing"))) {
+  for (const row of await builder.select().from(alertIncidents).where(eq(alertIncidents.status, "firing"))) {
     firing.set(`${row.ruleId}|${row.slice}`, { alertId: row.alertId, startedAt: row.startedAt.getTime() });
   }
   if (!rules.some((r) => r.per)) return { rules, firing, members, loadedAt: now };
   const since = daysBefore(new Date(now).toISOString().slice(0, 10), 35);
-  const rows = await orm
+  const rows = await builder
     .selectDistinct({ dim: kpiDaySlice.dim, member: kpiDaySlice.member })
     .from(kpiDaySlice)
     .where(gte(kpiDaySlice.day, since));

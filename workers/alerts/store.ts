@@ -3,12 +3,9 @@
  * CRUD). Every function takes an open connection, so a caller decides the transaction.
  */
 import { and, asc, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
 import { alertChannels, alertDeliveries, alertIncidents, alertRules } from "../../drizzle/alerts.ts";
-import type { Db } from "../db/client.ts";
+import { type Db, orm } from "../db/client.ts";
 import { type Channel, type ChannelConfig, channelInputSchema, type Rule, ruleInputSchema } from "./rules.ts";
-
-const orm = (db: Db) => drizzle(db);
 
 function toRule(row: typeof alertRules.$inferSelect): Rule {
   // Stored rules were validated on the way in; parsing again fills defaults added since.

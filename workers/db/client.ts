@@ -7,7 +7,9 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Client, neonConfig } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-serverless";
 import { databaseUrlOf } from "../secrets.ts";
+import { type Queryable, Statements } from "./statements.ts";
 
 export interface DbEnv {
   DATABASE_URL: string;
@@ -32,7 +34,14 @@ function configure(env: DbEnv): void {
   neonConfig.coalesceWrites = false;
 }
 
-export type Db = Client;
+/** A connection, or a transaction's statements (`Statements`): what code that queries is given. */
+export type Db = Queryable;
+
+/**
+ * Drizzle's query builder on `db`. In a transaction its queries pass through `Statements` as the
+ * driver's query objects, each sent alone, in order with the others.
+ */
+export const orm = (db: Db) => drizzle(db as Client);
 
 interface Connection {
   client: Client;
@@ -88,14 +97,20 @@ export async function withSharedDb<T>(env: DbEnv, work: () => Promise<T>): Promi
   }
 }
 
-/** Runs `work` inside one transaction on `db`. */
+/**
+ * Runs `work` inside one transaction on `db`. Its statements go out together where they can (see
+ * `Statements`): the `BEGIN` with the first of them, writes issued with `write` with the next
+ * statement awaited or the `COMMIT`.
+ */
 export async function transaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
-  await db.query("BEGIN");
+  const tx = new Statements(db);
+  tx.later("BEGIN");
   try {
-    const result = await work(db);
-    await db.query("COMMIT");
+    const result = await work(tx);
+    await tx.query("COMMIT");
     return result;
   } catch (error) {
+    tx.discard(error);
     await db.query("ROLLBACK").catch(() => undefined);
     throw error;
   }

@@ -12,6 +12,7 @@
  * `dimensions.ts`, `sale-changes.ts`; the SQL is in `store/`, the sale rules in `sale-rules.ts`.
  */
 import type { Db } from "../db/client.ts";
+import { write } from "../db/statements.ts";
 import type { Entity } from "../ingest/entities.ts";
 import type { Change } from "../ingest/events.ts";
 import { isLiveDim } from "../live/buckets.ts";
@@ -79,7 +80,7 @@ export async function processItems(tx: Db, items: Item[], options: ProcessOption
   // A batch of thousands of rows crosses the planner's JIT threshold on most statements, and
   // compiling them costs more than running them (README, "Figures behind the code"); LOCAL keeps it
   // to this batch. A small one stays far below the threshold and saves the round trip.
-  if (items.length >= 500) await tx.query("SET LOCAL jit = off");
+  if (items.length >= 500) await write(tx, "SET LOCAL jit = off");
   const { mappings, rates } = await loadLookups(tx, items);
   const { bronze, quarantine, events } = classify(items, mappings, rates, options.reportingCurrency);
   const { held, counted } = await insertBronze(tx, bronze); // what bronze already had: duplicates

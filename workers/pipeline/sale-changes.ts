@@ -40,13 +40,16 @@ export async function resolveSales(
 ): Promise<ResolvedSales> {
   const keys = saleEvents.map((e) => e.key);
   await lockKeys(tx, "sale", keys);
-  const existing = await loadSales(tx, keys);
-  const unitCosts = await loadProductUnitCosts(
-    tx,
-    saleEvents.flatMap((e) =>
-      e.op !== "DELETE" && e.data.unit_cost === undefined ? [e.data.product_id] : [],
+  // The lock and both reads go out in one message.
+  const [existing, unitCosts] = await Promise.all([
+    loadSales(tx, keys),
+    loadProductUnitCosts(
+      tx,
+      saleEvents.flatMap((e) =>
+        e.op !== "DELETE" && e.data.unit_cost === undefined ? [e.data.product_id] : [],
+      ),
     ),
-  );
+  ]);
   const rate = (e: Sourced<SaleEvent>) =>
     e.op === "DELETE" || e.data.currency_code === options.reportingCurrency
       ? 1

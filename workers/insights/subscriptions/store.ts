@@ -1,13 +1,10 @@
 /** Briefing subscriptions in Postgres (plain CRUD through drizzle's query builder). */
 import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
 import { briefingSubscriptions } from "../../../drizzle/insights.ts";
-import type { Db } from "../../db/client.ts";
+import { type Db, orm } from "../../db/client.ts";
 
 export type Subscription = typeof briefingSubscriptions.$inferSelect;
 export type SubscriptionInput = Pick<Subscription, "channelId" | "localTime" | "timezone" | "enabled">;
-
-const orm = (db: Db) => drizzle(db);
 
 export async function listSubscriptions(db: Db): Promise<Subscription[]> {
   return orm(db).select().from(briefingSubscriptions).orderBy(asc(briefingSubscriptions.id));

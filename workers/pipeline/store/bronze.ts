@@ -1,5 +1,6 @@
 /** Bronze, quarantine, dead letters and source counters: the consumer's bookkeeping SQL. */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import { storableCopy, storableText } from "../../ingest/storable.ts";
 
 export type BronzeStatus = "processed" | "unmapped" | "quarantined";
@@ -222,7 +223,8 @@ export async function insertReceipts(
 ): Promise<void> {
   if (receipts.length === 0) return;
   const rows = [...receipts].sort((a, b) => (a.delivery < b.delivery ? -1 : a.delivery > b.delivery ? 1 : 0));
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO ingest_receipts (delivery, source, events, received_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[])
      ON CONFLICT (delivery) DO NOTHING`,
@@ -249,7 +251,8 @@ export async function addSourceStats(tx: Db, counts: Map<string, SourceCounts>):
   if (counts.size === 0) return;
   const names = [...counts.keys()].sort();
   const c = names.map((n) => counts.get(n)!);
-  await tx.query(
+  await write(
+    tx,
     `WITH stats AS (
        INSERT INTO source_stats AS s (source, accepted, processed, duplicates, quarantined, unmapped, last_event_at)
        SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],

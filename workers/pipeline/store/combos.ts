@@ -7,6 +7,7 @@
  * slice (those are what the live dashboards show).
  */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import { ADDITIVE_MEASURES, contributionOf, zeroAdditive } from "../../kpi/measures.ts";
 import type { Measures, SaleState } from "../sale-rules.ts";
 import { lockRecomputation } from "./locks.ts";
@@ -129,7 +130,8 @@ export async function applyComboDeltas(
   const c = columns(withoutZeros(new Map(deltas)));
   const keys = c.keys.map(parseKey);
   const first = 6 + ADDITIVE_MEASURES.length;
-  await tx.query(
+  await write(
+    tx,
     `WITH combos AS (
        INSERT INTO kpi_day_combo AS k (dims, region, segment, category, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, r, s, c, day, ${STORED_VALUES}, clock_timestamp()
@@ -244,7 +246,7 @@ export async function recomputeCombos(
   limit: number,
   before?: string,
 ): Promise<{ recomputed: number; remaining: number }> {
-  await tx.query("SET LOCAL jit = off");
+  await write(tx, "SET LOCAL jit = off");
   await lockRecomputation(tx);
   const result = await tx.query<{ n: number; remaining: number }>(RECOMPUTE_COMBOS_SQL, [
     limit,

@@ -3,6 +3,7 @@
  * dimensions they feed. One generic reader/writer per entity, driven by a static column list.
  */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import type { Entity } from "../../ingest/entities.ts";
 import type { Version } from "../resolve.ts";
 
@@ -112,7 +113,8 @@ export async function upsertEntities(
     states.map((s) => s.sourceSystem),
   ];
   const updates = columns.filter((c) => c !== spec.key).map((c) => `${c} = excluded.${c}`);
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO ${spec.table} (${columns.join(", ")})
      SELECT * FROM unnest(${casts.map((kind, i) => `$${i + 1}::${kind}[]`).join(", ")})
      ON CONFLICT (${spec.key}) DO UPDATE SET ${updates.join(", ")}, updated_at = now()`,
@@ -126,7 +128,8 @@ const UNKNOWN = "Unknown";
 
 export async function upsertDimRegions(tx: Db, regions: { code: string; name: string }[]): Promise<void> {
   if (regions.length === 0) return;
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO dim_region (region_code, region_name) SELECT * FROM unnest($1::text[], $2::text[])
      ON CONFLICT (region_code) DO UPDATE SET region_name = excluded.region_name`,
     [regions.map((r) => r.code), regions.map((r) => r.name)],
@@ -138,7 +141,8 @@ export async function upsertDimSalesReps(
   reps: { id: string; name: string; region: string | null }[],
 ): Promise<void> {
   if (reps.length === 0) return;
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO dim_sales_rep (sales_rep_id, name, region, is_inferred)
      SELECT i, n, r, false FROM unnest($1::text[], $2::text[], $3::text[]) AS x(i, n, r)
      ON CONFLICT (sales_rep_id) DO UPDATE SET name = excluded.name, region = excluded.region, is_inferred = false`,
@@ -287,7 +291,8 @@ export async function resolveSaleKeys(
 
   // One statement for the inferred members and one for the small dimensions' keys: a live batch of
   // a few dozen sales spends most of its time in round trips.
-  await tx.query(
+  await write(
+    tx,
     `WITH customers AS (
        INSERT INTO dim_customer (customer_id, customer_name, customer_segment, geographic_region, is_inferred, effective_from)
        SELECT id, id, $5, $5, true, '-infinity' FROM unnest($1::text[]) AS id
@@ -313,7 +318,7 @@ export async function resolveSaleKeys(
   // never overlap: the latest that starts by the time is the one, if it has not expired; read
   // through the validity index per pair (LATERAL, OFFSET 0), not by sorting all of dim_customer.
   const pairs = [...new Map(sales.map((s) => [`${s.customerId}\u0000${s.at}`, s] as const)).entries()];
-  const customers = await tx.query<{ keys: [number, number, string, boolean][] }>(
+  const customersRead = tx.query<{ keys: [number, number, string, boolean][] }>(
     `SELECT coalesce(json_agg(json_build_array(x.i, d.customer_key, d.customer_segment, d.is_inferred)), '[]') AS keys
        FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(id, at, i)
        JOIN LATERAL (
@@ -322,7 +327,7 @@ export async function resolveSaleKeys(
           ORDER BY v.effective_from DESC LIMIT 1 OFFSET 0) d ON x.at < d.expiry_at`,
     [pairs.map(([, s]) => s.customerId), pairs.map(([, s]) => s.at)],
   );
-  const members = await tx.query<{
+  const membersRead = tx.query<{
     kind: "p" | "r" | "s";
     id: string;
     key: number;
@@ -337,6 +342,8 @@ export async function resolveSaleKeys(
      SELECT 's', sales_rep_id, sales_rep_key, NULL, false FROM dim_sales_rep WHERE sales_rep_id = ANY($3::text[])`,
     [productIds, regions, reps],
   );
+  // The inferred members' insert and both reads go out in one message.
+  const [customers, members] = await Promise.all([customersRead, membersRead]);
   const of = (kind: "p" | "r" | "s") => members.rows.filter((r) => r.kind === kind);
   return {
     customer: new Map(

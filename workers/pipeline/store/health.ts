@@ -1,11 +1,13 @@
 /** The pipeline's own state: the last batch's lag, and the figures of the health endpoint. */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import { duplicateReceiptPrefixSql, duplicateReceiptSql } from "./bronze.ts";
 
 export async function recordBatch(tx: Db, items: { receivedAt: string }[]): Promise<void> {
   if (items.length === 0) return;
   const oldest = items.map((i) => i.receivedAt).sort()[0]!;
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO pipeline_state (id, last_batch_at, last_batch_events, last_batch_lag_ms)
      VALUES (1, clock_timestamp(), $1, GREATEST(0, extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)::int)
      ON CONFLICT (id) DO UPDATE SET last_batch_at = excluded.last_batch_at,

@@ -5,6 +5,7 @@
  * requests.
  */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 
 /**
  * Batches take this transaction lock before the rows every batch shares (customers' first days,
@@ -13,7 +14,7 @@ import type { Db } from "../../db/client.ts";
  * it reads silver without locks and never waits for a row a batch holds (`recomputeSlices`).
  */
 export async function lockSlices(tx: Db): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtext('kpi_day_slice'))");
+  await write(tx, "SELECT pg_advisory_xact_lock(hashtext('kpi_day_slice'))");
 }
 
 /**
@@ -22,7 +23,7 @@ export async function lockSlices(tx: Db): Promise<void> {
  * take it.
  */
 export async function lockRecomputation(tx: Db): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtext('kpi_recompute'))");
+  await write(tx, "SELECT pg_advisory_xact_lock(hashtext('kpi_recompute'))");
 }
 
 /**

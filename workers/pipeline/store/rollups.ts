@@ -4,6 +4,7 @@
  * customers, median and p90 order value) recomputed from silver — only those slices, never history.
  */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import { type Additive, SALE_GROSS_SQL } from "../../kpi/measures.ts";
 import type { Measures } from "../sale-rules.ts";
 import { recomputeCombos } from "./combos.ts";
@@ -27,7 +28,8 @@ export async function applyFactDeltas(tx: Db, deltas: Map<string, Measures>): Pr
   if (nonZero.size === 0) return;
   const c = columns(nonZero);
   const parts = c.keys.map((k) => k.split("|").map(Number));
-  await tx.query(
+  await write(
+    tx,
     `WITH changed AS (
        INSERT INTO fact_sales_summary AS f (time_key, customer_key, product_key, region_key, sales_rep_key,
          ${FACT_COLUMNS.join(", ")}, customer_count)
@@ -62,7 +64,8 @@ export async function applySliceDeltas(
   const c = columns(deltas);
   const parts = c.keys.map((k) => k.split("|"));
   const first = 4 + MEASURES.length;
-  await tx.query(
+  await write(
+    tx,
     `WITH slices AS (
        INSERT INTO kpi_day_slice AS k (dim, member, day, ${SLICE_COLUMNS.join(", ")}, updated_at)
        SELECT d, m, day, ${STORED_VALUES}, clock_timestamp()
@@ -94,7 +97,8 @@ export async function applyMinuteDeltas(tx: Db, deltas: Map<string, Measures>): 
   if (nonZero.size === 0) return [];
   const c = columns(nonZero);
   const parts = c.keys.map((k) => k.split("|"));
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO kpi_minute_slice AS k (dim, member, minute, ${SLICE_COLUMNS.join(", ")}, updated_at)
      SELECT d, m, to_timestamp(t), ${STORED_VALUES}, clock_timestamp()
        FROM unnest($1::text[], $2::text[], $3::bigint[], ${arrays(4)}) AS x(d, m, t, ${ALIASES.join(", ")})
@@ -267,7 +271,7 @@ const RECOMPUTE_SLICES_SQL = `WITH picked AS MATERIALIZED (
 export async function recomputeSlices(tx: Db, limit: number, before?: string): Promise<Recomputation> {
   // The plan's estimates cross the JIT threshold, and compiling costs more than running it (README,
   // "Figures behind the code"); LOCAL keeps the setting to this transaction (every caller runs one).
-  await tx.query("SET LOCAL jit = off");
+  await write(tx, "SET LOCAL jit = off");
   await lockRecomputation(tx);
   const result = await tx.query<{ n: number; changed: string[]; remaining: number; before: string }>(
     RECOMPUTE_SLICES_SQL,

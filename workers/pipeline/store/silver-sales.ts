@@ -1,5 +1,6 @@
 /** Silver sales: load (locked) and write, including the derived columns that place them in gold. */
 import type { Db } from "../../db/client.ts";
+import { write } from "../../db/statements.ts";
 import { fnv1a } from "../../hash.ts";
 import { fromCents, toCents } from "../../kpi/money.ts";
 import type { SaleState } from "../sale-rules.ts";
@@ -25,7 +26,8 @@ export async function lockKeys(tx: Db, namespace: string, keys: string[]): Promi
   const buckets = [...new Set(keys.map(lockBucket))].sort((a, b) => a - b);
   if (buckets.length === 0) return;
   // Sorted below the locking call, so the locks are taken in bucket order (no deadlocks).
-  await tx.query(
+  await write(
+    tx,
     `SELECT pg_advisory_xact_lock(hashtext($1), bucket)
        FROM (SELECT bucket FROM unnest($2::int[]) AS bucket ORDER BY bucket) AS b`,
     [namespace, buckets],
@@ -182,7 +184,8 @@ export async function upsertSales(
       dqi: s.derived?.dataQualityIssues ?? [],
     };
   });
-  await tx.query(
+  await write(
+    tx,
     `INSERT INTO silver_sales_clean
        (sale_id, is_deleted, last_event_at, last_position, source_system, customer_id, product_id, sale_date,
         sale_timestamp, quantity, unit_price, discount, unit_cost, currency_code, original_currency,

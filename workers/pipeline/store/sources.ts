@@ -4,11 +4,8 @@
  * (subqueries over bronze, quarantine and dead letters) stays one hand-written statement.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
 import { sourceMappings, sources } from "../../../drizzle/schema.ts";
-import { type Db, transaction } from "../../db/client.ts";
-
-const orm = (db: Db) => drizzle(db);
+import { type Db, orm, transaction } from "../../db/client.ts";
 
 /** Creates a source with its sealed secret; false when the name is taken. */
 export async function insertSource(db: Db, name: string, sealed: string): Promise<boolean> {

@@ -1,0 +1,75 @@
+/**
+ * A transaction's statements sent together: what a parameter becomes as a literal is what Postgres
+ * reads from it as a parameter; a failure anywhere in a message fails the transaction with its own
+ * error; and what cannot be written as a literal still gets Postgres' answer for the value.
+ */
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { transaction, withDb } from "./client.ts";
+import { write } from "./statements.ts";
+
+/** Text without NUL (which Postgres refuses in any text value) and without lone surrogates. */
+const text = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\u0000"));
+
+describe("statements sent together", () => {
+  it("reads every parameter as it reads the same value sent as a parameter", async () => {
+    await withDb(env, async (db) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.option(text, { nil: null }), { maxLength: 6 }),
+          fc.array(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), {
+            maxLength: 4,
+          }),
+          text,
+          fc.jsonValue({ maxDepth: 2 }),
+          async (strings, numbers, single, json) => {
+            const sql = "SELECT $1::text[] AS s, $2::float8[] AS n, $3::text AS t, $4::jsonb AS j";
+            const params = [strings, numbers, single, JSON.stringify(json)];
+            const alone = await db.query(sql, params);
+            const together = await transaction(db, (tx) =>
+              Promise.all([tx.query(sql, params), tx.query("SELECT 1 AS one")]),
+            );
+            expect(together[0].rows).toEqual(alone.rows);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  });
+
+  it("fails the transaction with the refused statement's own error and keeps none of its writes", async () => {
+    const table = `statements_${crypto.randomUUID().replace(/-/g, "")}`;
+    await withDb(env, async (db) => {
+      await db.query(`CREATE TABLE ${table} (n int)`);
+      try {
+        const failed = await transaction(db, async (tx) => {
+          await write(tx, `INSERT INTO ${table} VALUES ($1)`, [1]);
+          await write(tx, `INSERT INTO ${table} VALUES ($1)`, ["99999999999"]); // past int
+          return tx.query(`SELECT count(*)::int AS n FROM ${table}`);
+        }).catch((error: unknown) => error);
+        expect((failed as { code?: string }).code).toBe("22003"); // numeric value out of range
+        const kept = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+        expect(kept.rows[0]!.n).toBe(0);
+        // The connection is usable afterwards: the transaction was rolled back, not left open.
+        const after = await transaction(db, async (tx) => {
+          await write(tx, `INSERT INTO ${table} VALUES ($1)`, [2]);
+          return (await tx.query<{ n: number }>(`SELECT sum(n)::int AS n FROM ${table}`)).rows[0]!.n;
+        });
+        expect(after).toBe(2);
+      } finally {
+        await db.query(`DROP TABLE ${table}`);
+      }
+    });
+  });
+
+  it("sends a value with a NUL as a parameter, so Postgres refuses it as data", async () => {
+    await withDb(env, async (db) => {
+      const failed = await transaction(db, async (tx) => {
+        await write(tx, "SELECT $1::text", ["a\u0000b"]);
+        return tx.query("SELECT 1");
+      }).catch((error: unknown) => error);
+      expect((failed as { code?: string }).code).toMatch(/^22/);
+    });
+  });
+});
