@@ -13,7 +13,7 @@
  * every statement of the message rejects with that error (its SQLSTATE intact). A statement sent
  * alone keeps its parameters.
  */
-import { type QueryResult, type QueryResultRow } from "@neondatabase/serverless";
+import type { QueryResult, QueryResultRow } from "@neondatabase/serverless";
 
 /** What code needs of a connection: queries. A `Client`, or a transaction's `Statements`. */
 export interface Queryable {
