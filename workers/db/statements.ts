@@ -59,6 +59,20 @@ export class Statements implements Queryable {
     this.#push(text, params).catch(() => undefined);
   }
 
+  /**
+   * Queues a read to go with the next statement awaited (e.g. the `COMMIT`). Its result arrives
+   * with that statement's, so it must not be awaited before it.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the driver's own default row type
+  alongside<R extends QueryResultRow = any>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> {
+    const result = this.#push(text, params) as Promise<QueryResult<R>>;
+    result.catch(() => undefined); // the statement it goes with reports the failure
+    return result;
+  }
+
   /** Drops what is queued (the transaction is being rolled back): each rejects with `reason`. */
   discard(reason: unknown): void {
     for (const p of this.#queue.splice(0)) p.reject(reason);
@@ -116,6 +130,19 @@ export class Statements implements Queryable {
 export async function write(db: Queryable, text: string, params?: readonly unknown[]): Promise<void> {
   if (db instanceof Statements) db.later(text, params);
   else await db.query(text, params);
+}
+
+/**
+ * A read whose result can wait for the next statement awaited (in a transaction, typically the
+ * `COMMIT`: a read of what the transaction wrote, in its message); elsewhere it is sent now.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the driver's own default row type
+export function alongside<R extends QueryResultRow = any>(
+  db: Queryable,
+  text: string,
+  params?: readonly unknown[],
+): Promise<QueryResult<R>> {
+  return db instanceof Statements ? db.alongside<R>(text, params) : db.query<R>(text, params);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The `cdc-events` queue consumer: one transaction per batch (see `process.ts`), then — outside it —
- * one RPC to the live room with the absolute values of the day and minute buckets that changed
- * (the room then has the touched slices' non-additive measures recomputed).
+ * one RPC to the live room with the absolute values of the day and minute buckets that changed,
+ * read in the COMMIT's message (the room then has the touched slices' non-additive measures
+ * recomputed).
  *
  * Redelivery is harmless: bronze ignores events it already holds, so a repeated batch changes
  * nothing, and the room receives absolute values, never increments.
@@ -13,7 +14,7 @@ import { withDb } from "../db/client.ts";
 import { assertTimeZone } from "../kpi/calendar.ts";
 import { processIsolated } from "./isolate.ts";
 import type { ProcessOutcome } from "./process.ts";
-import { refreshLive } from "./refresh-live.ts";
+import { sendCommitted } from "./refresh-live.ts";
 import { revokedKeys } from "./revocations.ts";
 import { insertReceipts } from "./store/bronze.ts";
 import { readMessages } from "./unpack.ts";
@@ -43,7 +44,7 @@ export async function processCdcBatch(
   messages: readonly { id: string; body: unknown }[],
   backlog = 0,
 ): Promise<ProcessOutcome> {
-  const options = pipelineOptions(env);
+  const options = { ...pipelineOptions(env), readLive: true };
   return withDb(env, async (db) => {
     const { items, rejected, receipts } = readMessages(messages, await revokedKeys(db, messages));
     // The receipts (a no-op for those the webhook wrote), on their own before the batch: a receipt
@@ -53,7 +54,7 @@ export async function processCdcBatch(
     // transaction that commits): a redelivery records nothing twice.
     await insertReceipts(db, receipts);
     const result = await processIsolated(env, db, items, options, { receipts: [], rejected });
-    await refreshLive(env, db, result.touchedLive, { backlog });
+    await sendCommitted(env, result.live, result.touchedLive, { backlog });
     return result;
   });
 }

@@ -15,7 +15,7 @@ import type { Db } from "../db/client.ts";
 import { write } from "../db/statements.ts";
 import type { Entity } from "../ingest/entities.ts";
 import type { Change } from "../ingest/events.ts";
-import { isLiveDim } from "../live/buckets.ts";
+import { isLiveDim, type LiveBuckets } from "../live/buckets.ts";
 import { classify, countArrivals } from "./classify.ts";
 import { newEventsByEntity, processDimensions } from "./dimensions.ts";
 import type { Mapping } from "./mapping.ts";
@@ -56,6 +56,8 @@ export interface ProcessOptions {
   now?: number;
   /** Replayed events were counted as accepted when they first arrived. */
   replay?: boolean;
+  /** Read the live buckets each transaction touched, in its COMMIT's message (`ProcessOutcome.live`). */
+  readLive?: boolean;
 }
 
 export interface ProcessOutcome {
@@ -68,6 +70,8 @@ export interface ProcessOutcome {
   touchedDays: string[];
   /** The live room's buckets the batch wrote (`dim|member|day`, `dim|member|minute`). */
   touchedLive: LiveTouch;
+  /** Their values as each transaction committed them, when `readLive` was asked (else empty). */
+  live: LiveBuckets[];
 }
 
 export type Sourced<E> = E & { source: string };
@@ -169,5 +173,6 @@ function outcome(
       days: touchedSlices.filter((k) => isLiveDim(k.slice(0, k.indexOf("|")))).sort(),
       minutes: written.touchedMinutes,
     },
+    live: [],
   };
 }

@@ -28,6 +28,27 @@ export async function refreshLive(
 }
 
 /**
+ * The same, for buckets already read at their transactions' commits (`ProcessOptions.readLive`):
+ * the consumer's batch, which saves the read's round trip on the path of every live update.
+ */
+export async function sendCommitted(
+  env: Env,
+  committed: LiveBuckets[],
+  touched: LiveTouch,
+  { backlog = 0 }: { backlog?: number } = {},
+): Promise<void> {
+  if (touched.days.length === 0 && touched.minutes.length === 0) return;
+  await sendToRoom(
+    env,
+    async () => ({
+      days: committed.flatMap((b) => b.days),
+      minutes: committed.flatMap((b) => b.minutes),
+    }),
+    { recompute: touched.days.length > 0, backlog },
+  );
+}
+
+/**
  * After a bulk load: send the room its whole window (420 days, 48 hours) from Postgres, and have it
  * drain whatever slices are still dirty.
  */

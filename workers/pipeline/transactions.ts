@@ -5,6 +5,7 @@
 import { type Db, transaction, withDb } from "../db/client.ts";
 import { type Item, type ProcessOptions, type ProcessOutcome, processItems } from "./process.ts";
 import { insertQuarantine, insertReceipts, type QuarantineRow } from "./store/bronze.ts";
+import { readTouchedBuckets } from "./store/live.ts";
 import { lockBucket } from "./store/silver-sales.ts";
 import type { Receipt } from "./unpack.ts";
 
@@ -17,6 +18,7 @@ export function emptyOutcome(): ProcessOutcome {
     unmapped: 0,
     touchedDays: [],
     touchedLive: { days: [], minutes: [] },
+    live: [],
   };
 }
 
@@ -70,16 +72,20 @@ export async function processInTransactions(
   const results: ProcessOutcome[] = [];
   let first = true;
   for (const stage of stages) {
-    const run = (conn: Db, part: Item[], withExtras: boolean) =>
-      transaction(conn, async (tx) => {
+    const run = async (conn: Db, part: Item[], withExtras: boolean): Promise<ProcessOutcome> => {
+      const { outcome, live } = await transaction(conn, async (tx) => {
         const quarantined = await insertExtras(
           tx,
           withExtras ? extras : { receipts: [], rejected: [], ownReceipts: extras.ownReceipts },
           part,
         );
         const outcome = await processItems(tx, part, options);
-        return { ...outcome, quarantined: outcome.quarantined + quarantined };
+        // Read in the COMMIT's message (not awaited here: it arrives with the COMMIT).
+        const live = options.readLive ? readTouchedBuckets(tx, outcome.touchedLive) : undefined;
+        return { outcome: { ...outcome, quarantined: outcome.quarantined + quarantined }, live };
       });
+      return { ...outcome, live: live ? [await live] : [] };
+    };
     const [head = [], ...others] = stage;
     results.push(
       ...(await Promise.all([
@@ -133,5 +139,6 @@ export function mergeOutcomes(results: ProcessOutcome[]): ProcessOutcome {
     unmapped: sum((r) => r.unmapped),
     touchedDays: union((r) => r.touchedDays),
     touchedLive: { days: union((r) => r.touchedLive.days), minutes: union((r) => r.touchedLive.minutes) },
+    live: results.flatMap((r) => r.live),
   };
 }

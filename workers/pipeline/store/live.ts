@@ -3,6 +3,7 @@
  * pruning of the minute slices. One named function per query.
  */
 import type { Db } from "../../db/client.ts";
+import { alongside } from "../../db/statements.ts";
 import { ADDITIVE_MEASURES, type Additive, DAY_MEASURES, type Recomputed } from "../../kpi/measures.ts";
 import {
   type DayBucket,
@@ -59,15 +60,18 @@ export interface LiveTouch {
 }
 
 /**
- * The absolute values of the touched buckets of the live dimensions, in one round trip (it follows
+ * The absolute values of the touched buckets of the live dimensions, in one statement (it follows
  * every batch, on the path of the live update): each table's rows as one JSON array of text values.
+ * In a transaction it goes with the next statement awaited, the batch's `COMMIT` (`alongside`):
+ * it reads what the transaction wrote, under the locks that keep other batches off those rows.
  */
 export async function readTouchedBuckets(db: Db, touched: LiveTouch): Promise<LiveBuckets> {
   const live = (keys: string[]) => keys.map((k) => k.split("|")).filter((p) => isLiveDim(p[0]!));
   const days = live(touched.days);
   const minutes = live(touched.minutes);
   if (days.length === 0 && minutes.length === 0) return { days: [], minutes: [] };
-  const result = await db.query<{ days: Row[] | null; minutes: Row[] | null }>(
+  const result = await alongside<{ days: Row[] | null; minutes: Row[] | null }>(
+    db,
     `SELECT (SELECT json_agg(d) FROM (
                SELECT ${DAY_COLUMNS} FROM kpi_day_slice
                 WHERE (dim, member, day) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::date[]))) d) AS days,
