@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { transaction, withDb } from "./client.ts";
-import { write } from "./statements.ts";
+import { Statements, write } from "./statements.ts";
 
 /** Text without NUL (which Postgres refuses in any text value) and without lone surrogates. */
 const text = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\u0000"));
@@ -57,6 +57,25 @@ describe("statements sent together", () => {
           return (await tx.query<{ n: number }>(`SELECT sum(n)::int AS n FROM ${table}`)).rows[0]!.n;
         });
         expect(after).toBe(2);
+      } finally {
+        await db.query(`DROP TABLE ${table}`);
+      }
+    });
+  });
+
+  it("sends writes queued outside a transaction when flushed, in one commit with a read", async () => {
+    const table = `statements_${crypto.randomUUID().replace(/-/g, "")}`;
+    await withDb(env, async (db) => {
+      await db.query(`CREATE TABLE ${table} (n int)`);
+      try {
+        const alone = new Statements(db);
+        await write(alone, `INSERT INTO ${table} VALUES ($1)`, [1]);
+        await alone.flush();
+        const together = new Statements(db);
+        await write(together, `INSERT INTO ${table} VALUES ($1)`, [2]);
+        const read = await together.query<{ n: number }>(`SELECT sum(n)::int AS n FROM ${table}`);
+        await together.flush(); // nothing left: resolves at once
+        expect(read.rows[0]!.n).toBe(3);
       } finally {
         await db.query(`DROP TABLE ${table}`);
       }

@@ -44,11 +44,33 @@ export class Statements implements Queryable {
     params?: readonly unknown[],
   ): Promise<QueryResult<R>> {
     const result = this.#push(text, params);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(() => this.#send());
-    }
+    this.#schedule();
     return result as Promise<QueryResult<R>>;
+  }
+
+  /** Sends what is queued (e.g. writes outside a transaction) and waits for it. */
+  flush(): Promise<void> {
+    const last = this.#queue.at(-1);
+    if (!last) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => {
+      const { resolve: settle, reject: fail } = last;
+      last.resolve = (result) => {
+        settle(result);
+        resolve();
+      };
+      last.reject = (error) => {
+        fail(error);
+        reject(error);
+      };
+    });
+    this.#schedule();
+    return done;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#send());
   }
 
   /**

@@ -11,6 +11,7 @@
  * (how the items are committed), `refresh-live.ts` (the room), `dead-letters.ts` (the DLQ's consumer).
  */
 import { withDb } from "../db/client.ts";
+import { Statements } from "../db/statements.ts";
 import { assertTimeZone } from "../kpi/calendar.ts";
 import { processIsolated } from "./isolate.ts";
 import type { ProcessOutcome } from "./process.ts";
@@ -46,13 +47,20 @@ export async function processCdcBatch(
 ): Promise<ProcessOutcome> {
   const options = { ...pipelineOptions(env), readLive: true };
   return withDb(env, async (db) => {
-    const { items, rejected, receipts } = readMessages(messages, await revokedKeys(db, messages));
+    let unpacked = readMessages(messages);
     // The receipts (a no-op for those the webhook wrote), on their own before the batch: a receipt
     // says a delivery was accepted, which it was. Inside the batch's transaction it would hold the
     // webhook's own insert of it — and, through that insert's other rows, the next batch — until
     // the commit. Keyed by delivery, like what the webhook rejected (which rides with the first
-    // transaction that commits): a redelivery records nothing twice.
-    await insertReceipts(db, receipts);
+    // transaction that commits): a redelivery records nothing twice. In one message with the read
+    // of revoked secrets (together they commit at once, before the batch's transaction begins).
+    const first = new Statements(db);
+    await insertReceipts(first, unpacked.receipts);
+    const revoked = await revokedKeys(first, messages);
+    await first.flush();
+    // Receipts do not depend on revocations; the events of a revoked secret's messages do.
+    if (revoked.size > 0) unpacked = readMessages(messages, revoked);
+    const { items, rejected } = unpacked;
     const result = await processIsolated(env, db, items, options, { receipts: [], rejected });
     await sendCommitted(env, result.live, result.touchedLive, { backlog });
     return result;
