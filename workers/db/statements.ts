@@ -132,11 +132,13 @@ export class Statements implements Queryable {
       (results) => {
         // One result per statement (the driver returns an array for several).
         const each = Array.isArray(results) ? (results as QueryResult[]) : [results];
-        batch.forEach((p, i) => {
-          const result = each[i];
-          if (result) p.resolve(result);
-          else p.reject(new Error(`no result for statement ${i + 1} of ${batch.length}`));
-        });
+        if (each.length !== batch.length) {
+          // A statement text that held several statements: its results cannot be told apart.
+          const error = new Error(`${batch.length} statements sent together, ${each.length} results`);
+          for (const p of batch) p.reject(error);
+          return;
+        }
+        batch.forEach((p, i) => p.resolve(each[i]!));
       },
       (error: unknown) => {
         for (const p of batch) p.reject(error);
