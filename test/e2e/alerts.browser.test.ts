@@ -164,6 +164,8 @@ describe.runIf(browserTestsRun())("alerts on the dashboard", () => {
     await preview.waitFor({ timeout: 30_000 });
     const chart = page.getByTestId("rule-preview-chart");
     expect(Number(await chart.getAttribute("data-drawn"))).toBeGreaterThan(0);
+    // The plot (and its markers) is built just after the chart shows.
+    await page.locator('[data-testid="rule-preview-chart"][data-plotted]').waitFor();
     // The sales of two and three days ago push the region's hour above 1: the replay fires, marked.
     expect(Number(await preview.getAttribute("data-fired"))).toBeGreaterThan(0);
     expect(await chart.locator('[data-testid="chart-marker"][data-kind="start"]').count()).toBeGreaterThan(0);

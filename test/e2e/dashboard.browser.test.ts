@@ -223,6 +223,7 @@ describe.runIf(browserTestsRun())("dashboard", () => {
     const lastHour = Number(await live.getAttribute("data-total"));
     expect(Number(await live.getAttribute("data-points"))).toBe(60);
     // Live frames feed the existing charts (setData): the canvas drawn on stays the same element.
+    await page.locator('[data-testid="live-chart"][data-plotted] canvas').waitFor();
     await page.evaluate(() => {
       const canvas = document.querySelector('[data-testid="live-chart"] canvas');
       if (canvas) (canvas as HTMLCanvasElement & { pulseMark?: boolean }).pulseMark = true;

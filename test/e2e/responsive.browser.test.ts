@@ -91,6 +91,8 @@ async function open(width: number, scheme: "light" | "dark", search: string): Pr
   for (const chart of ["revenue-chart", "chart-orders", "chart-unique_customers", "chart-avg_order_value"]) {
     const drawn = () => page.getByTestId(chart).getAttribute("data-drawn");
     await expect.poll(drawn, { message: chart, timeout }).toMatch(/^[1-9]/);
+    // The plots are built just after the first paint.
+    await page.locator(`[data-testid="${chart}"][data-plotted]`).waitFor({ timeout });
   }
   await page.getByTestId("health-sources").waitFor();
   // One more frame, so every chart has drawn its data and every figure has been fitted.

@@ -3,12 +3,18 @@
  * series never rebuilds it. It follows its container's width and the colour theme, describes
  * itself in words for screen readers (and under the title, for everyone), and downloads as a PNG.
  * Alert markers (where incidents started and ended) are lines over the plot, placed on each draw.
+ *
+ * The plot is built once the first screen's figures are on screen and painted, one chart per task
+ * (`afterPaint`), and uPlot itself is a chunk of its own, fetched as the first chart mounts: the
+ * figure, its title and its summary in words show with the first screen, whose script no longer
+ * carries the plotting library, and building five plots no longer holds up its first frame.
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import type { Marker } from "../lib/alerts.ts";
 import { drawnValues, palette } from "../lib/charts.ts";
+import { afterFirstScreen } from "../lib/first-screen.ts";
 import { downloadChartPng } from "../lib/png.ts";
 
 interface Props {
@@ -16,7 +22,8 @@ interface Props {
   /** What the chart shows, in words (its accessible name's description). */
   summary: string;
   data: uPlot.AlignedData;
-  options: (width: number) => uPlot.Options;
+  /** The plot's options at a width, built with `lib` (uPlot, once loaded). */
+  options: (lib: typeof uPlot, width: number) => uPlot.Options;
   /** Called after each `setData` (and after creation) with the chart. */
   onDraw?: (chart: uPlot) => void;
   testId?: string;
@@ -25,6 +32,52 @@ interface Props {
   children?: ComponentChildren;
   /** Incident starts and ends to mark (x in the chart's own units: epoch seconds). */
   markers?: readonly Marker[];
+}
+
+let library: Promise<typeof uPlot> | undefined;
+/** uPlot, fetched once (its own chunk) and shared by every chart. */
+const loadUplot = () => (library ??= import("uplot").then((m) => m.default));
+
+let queue: Promise<void> = Promise.resolve();
+
+/**
+ * Runs `build` with uPlot after the first screen is shown and the next frame has been painted,
+ * each caller in its own task and in call order, so several charts never make one long task. The
+ * returned function cancels a pending build.
+ */
+function afterPaint(build: (lib: typeof uPlot) => void): () => void {
+  let cancelled = false;
+  const lib = loadUplot();
+  queue = queue.then(afterFirstScreen).then(
+    () =>
+      new Promise<void>((resolve) => {
+        let started = false;
+        const run = () => {
+          if (started) return;
+          started = true;
+          lib.then(
+            (loaded) => {
+              // A task of its own after the chunk's evaluation.
+              setTimeout(() => {
+                if (!cancelled) build(loaded);
+                resolve();
+              }, 0);
+            },
+            () => resolve(),
+          );
+        };
+        // A hidden tab gets no animation frames: a timeout builds the plot all the same.
+        const fallback = setTimeout(run, 100);
+        requestAnimationFrame(() => {
+          clearTimeout(fallback);
+          // After the frame's paint, not before it.
+          setTimeout(run, 0);
+        });
+      }),
+  );
+  return () => {
+    cancelled = true;
+  };
 }
 
 /** Lays the markers over the plot as lines (DOM, so they carry a title and tests can find them). */
@@ -69,13 +122,26 @@ export function Chart({
 }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
-  const latest = useRef({ data, onDraw, markers });
-  latest.current = { data, onDraw, markers };
+  const latest = useRef({ data, onDraw, markers, options });
+  latest.current = { data, onDraw, markers, options };
 
-  useLayoutEffect(() => {
+  useEffect(() => {
     const element = host.current;
     if (!element) return;
-    const opts = options(Math.max(element.clientWidth, 200));
+    let stop: () => void = () => undefined;
+    const cancel = afterPaint((lib) => {
+      stop = build(element, lib);
+    });
+    return () => {
+      cancel();
+      stop();
+    };
+    // Created once: options are read at creation, data flows through setData below.
+  }, []);
+
+  // Builds the plot in `element` from the latest props (the build runs after the first render).
+  function build(element: HTMLDivElement, lib: typeof uPlot): () => void {
+    const opts = latest.current.options(lib, Math.max(element.clientWidth, 200));
     // The x span on the figure (seconds), so tests can tell a one-day axis from a years-wide one.
     const recordSpan = (u: uPlot, key: string) => {
       const { min, max } = u.scales.x ?? {};
@@ -88,8 +154,12 @@ export function Chart({
       setScale: [...(opts.hooks?.setScale ?? []), recordSpan],
       draw: [...(opts.hooks?.draw ?? []), mark],
     };
-    const created = new uPlot(opts, latest.current.data, element);
+    const created = new lib(opts, latest.current.data, element);
     chart.current = created;
+    // The plot exists (tests wait for it: it is built after the first paint).
+    element.parentElement?.setAttribute("data-plotted", "");
+    // uPlot's legend has no accessible role; hide its cursor readout from screen readers.
+    element.querySelector(".u-legend")?.setAttribute("aria-hidden", "true");
     latest.current.onDraw?.(created);
     const resize = new ResizeObserver(() => {
       const width = element.clientWidth;
@@ -109,8 +179,7 @@ export function Chart({
       created.destroy();
       chart.current = null;
     };
-    // Created once: options are read at creation, data flows through setData below.
-  }, []);
+  }
 
   useLayoutEffect(() => {
     const current = chart.current;
@@ -122,11 +191,6 @@ export function Chart({
   useLayoutEffect(() => {
     if (chart.current) placeMarkers(chart.current, markers ?? []);
   }, [markers]);
-
-  // uPlot's legend has no accessible role; hide its cursor readout from screen readers.
-  useEffect(() => {
-    host.current?.querySelector(".u-legend")?.setAttribute("aria-hidden", "true");
-  }, []);
 
   const download = () => {
     const canvas = chart.current?.ctx.canvas;

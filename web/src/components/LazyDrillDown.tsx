@@ -1,9 +1,11 @@
 /**
- * The mount point of the drill-down: it loads as its own chunk after the overview (its bars ask
- * for their data only after the first screen anyway), so the first visit's script is smaller.
+ * The mount point of the drill-down: it loads as its own chunk once the first screen is shown (its
+ * bars ask for their data only after it anyway), so the first visit's script is smaller and its
+ * evaluation never competes with the first figures.
  */
 import type { ComponentProps, ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { afterFirstScreen } from "../lib/first-screen.ts";
 import type { DrillDown } from "./DrillDown.tsx";
 
 type Props = ComponentProps<typeof DrillDown>;
@@ -13,10 +15,12 @@ export function LazyDrillDown(props: Props) {
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     let live = true;
-    import("./DrillDown.tsx").then(
-      (m) => live && setPanel(() => m.DrillDown),
-      () => live && setFailed(true),
-    );
+    afterFirstScreen()
+      .then(() => import("./DrillDown.tsx"))
+      .then(
+        (m) => live && setPanel(() => m.DrillDown),
+        () => live && setFailed(true),
+      );
     return () => {
       live = false;
     };

@@ -63,8 +63,8 @@ export function LiveChart({ minutes, asOf, arrivedAt, scope, markers }: Props) {
         "data-latest": latest,
         "data-total": Math.round(total * 100) / 100,
       }}
-      options={(width) =>
-        chartOptions(width, 200, "minute", [
+      options={(lib, width) =>
+        chartOptions(lib, width, 200, "minute", [
           { label: "Revenue", kind: "currency", colour: "accent", bars: true },
         ])
       }

@@ -24,8 +24,8 @@ export function MetricChart({ days, metric, title, kind }: Props) {
       summary={describeSeries(periods, values, kind)}
       data={data}
       testId={`chart-${metric}`}
-      options={(width) =>
-        chartOptions(width, 180, "day", [{ label: title, kind, colour: "accent", fill: true }])
+      options={(lib, width) =>
+        chartOptions(lib, width, 180, "day", [{ label: title, kind, colour: "accent", fill: true }])
       }
     />
   );

@@ -117,8 +117,9 @@ export function RevenueChart({
       markers={markers}
       class="chart--wide"
       attributes={{ "data-anomalies": anomalies }}
-      options={(width) =>
+      options={(lib, width) =>
         chartOptions(
+          lib,
           width,
           260,
           "day",

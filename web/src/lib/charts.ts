@@ -4,7 +4,7 @@
  * stylesheet uses (a stored choice on <html>, else the system preference), and every colour is a
  * function uPlot evaluates when it draws — a theme change is a redraw, never a rebuild.
  */
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import { formatValue, type ValueKind } from "./format.ts";
 
 const LIGHT = {
@@ -108,7 +108,9 @@ export interface SeriesSpec {
   bars?: boolean;
 }
 
+/** `lib`: uPlot itself, loaded as its own chunk once a chart is about to be built. */
 export function chartOptions(
+  lib: typeof uPlot,
   width: number,
   height: number,
   x: "day" | "minute",
@@ -121,7 +123,7 @@ export function chartOptions(
     height,
     plugins,
     // Daily points are calendar days: show them in UTC so no browser offset moves them a day.
-    ...(x === "day" ? { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), "UTC") } : {}),
+    ...(x === "day" ? { tzDate: (ts: number) => lib.tzDate(new Date(ts * 1000), "UTC") } : {}),
     cursor: { drag: { x: false, y: false }, points: { size: 7 } },
     legend: { show: series.length > 1 },
     scales: {
@@ -144,7 +146,7 @@ export function chartOptions(
           ...(s.dash ? { dash: s.dash } : {}),
           ...(s.fill ? { fill: () => `${palette()[s.colour]}22` } : {}),
           ...(s.bars
-            ? { paths: uPlot.paths.bars?.({ size: [0.8, 40] }), fill: () => `${palette()[s.colour]}bb` }
+            ? { paths: lib.paths.bars?.({ size: [0.8, 40] }), fill: () => `${palette()[s.colour]}bb` }
             : {}),
           ...(s.markers
             ? {

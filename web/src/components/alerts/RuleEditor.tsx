@@ -489,8 +489,8 @@ function PreviewPlot({ preview, metric }: { preview: Preview; metric: string }) 
         data={data}
         markers={markers}
         testId="rule-preview-chart"
-        options={(width) =>
-          chartOptions(width, 220, "day", [
+        options={(lib, width) =>
+          chartOptions(lib, width, 220, "day", [
             { label: "Watched", kind, colour: "accent" },
             { label: "Expected", kind, colour: "second", dash: [6, 4] },
             { label: "Breach", kind, colour: "danger", markers: true },
