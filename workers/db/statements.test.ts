@@ -38,6 +38,18 @@ describe("statements sent together", () => {
     });
   });
 
+  it("leaves a $n inside a literal, a quoted name or a comment as written", async () => {
+    await withDb(env, async (db) => {
+      const sql = `SELECT $1::text AS "a$2", '$2 isn''t' AS b -- $2 here is a comment
+        , /* nor $2 */ $2::int AS c`;
+      const params = ["line one\nline two -- not a comment", 7];
+      const [together] = await transaction(db, (tx) =>
+        Promise.all([tx.query(sql, params), tx.query("SELECT 1 AS one")]),
+      );
+      expect(together.rows).toEqual([{ a$2: "line one\nline two -- not a comment", b: "$2 isn't", c: 7 }]);
+    });
+  });
+
   it("fails the transaction with the refused statement's own error and keeps none of its writes", async () => {
     const table = `statements_${crypto.randomUUID().replace(/-/g, "")}`;
     await withDb(env, async (db) => {

@@ -184,6 +184,9 @@ function together(batch: readonly Pending[]): string | null {
   return texts.join("\n");
 }
 
+/** `$n`, or a string literal, a quoted name or a comment (in which a `$n` is not a placeholder). */
+const PLACEHOLDER = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$(\d+)/g;
+
 /**
  * `text` with `$n` replaced by its parameter as a literal; null when a placeholder has no parameter
  * (sent alone, Postgres says which).
@@ -191,11 +194,12 @@ function together(batch: readonly Pending[]): string | null {
 export function inline(text: string, params: readonly unknown[] | undefined): string | null {
   const trimmed = text.trim().replace(/;+$/, "");
   let missing = false;
-  const inlined = trimmed.replace(/\$(\d+)/g, (placeholder, n: string) => {
+  const inlined = trimmed.replace(PLACEHOLDER, (match, n: string | undefined) => {
+    if (n === undefined) return match; // a literal, a quoted name or a comment: as written
     const index = Number(n) - 1;
     if (!params || index < 0 || index >= params.length) {
       missing = true;
-      return placeholder;
+      return match;
     }
     return literal(params[index]);
   });
