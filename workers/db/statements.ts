@@ -138,7 +138,7 @@ export class Statements implements Queryable {
           for (const p of batch) p.reject(error);
           return;
         }
-        batch.forEach((p, i) => p.resolve(each[i]!));
+        for (const [i, p] of batch.entries()) p.resolve(each[i]!);
       },
       (error: unknown) => {
         for (const p of batch) p.reject(error);
