@@ -20,6 +20,9 @@ function workersPool() {
         // Alert deliveries go to a real local receiver; retries start after 1 s.
         ALERT_RECEIVER_URL: inject("alertReceiver"),
         ALERT_RETRY_BASE_SECONDS: "1",
+        // The ledger tests compact receipts seconds old (the scheduled job: 8 days old), so the
+        // webhook's own write of them must be done first: a short window keeps it well ahead.
+        RECEIPT_FLUSH_MS: "25",
       },
       // Small limits, so the rate-limit tests reach them (their requests carry an IP or a
       // source of their own; other tests send neither that many nor an IP).
