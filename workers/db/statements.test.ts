@@ -38,6 +38,17 @@ describe("statements sent together", () => {
     });
   });
 
+  it("sends the statements issued together in one message", async () => {
+    await withDb(env, async (db) => {
+      // statement_timestamp() is when the server received the message the statement came in.
+      const sql = "SELECT statement_timestamp()::text AS at, pg_sleep(0.02)::text AS slept";
+      const [a, b] = await transaction(db, (tx) => Promise.all([tx.query(sql), tx.query(sql)]));
+      expect(b.rows[0].at).toBe(a.rows[0].at);
+      const apart = await transaction(db, async (tx) => [await tx.query(sql), await tx.query(sql)]);
+      expect(apart[1]!.rows[0].at).not.toBe(apart[0]!.rows[0].at);
+    });
+  });
+
   it("leaves a $n inside a literal, a quoted name or a comment as written", async () => {
     await withDb(env, async (db) => {
       const sql = `SELECT $1::text AS "a$2", '$2 isn''t' AS b -- $2 here is a comment

@@ -27,6 +27,8 @@ interface Pending {
   params: readonly unknown[] | undefined;
   resolve: (result: QueryResult) => void;
   reject: (error: unknown) => void;
+  /** Settles with the statement's result (or its message's failure). */
+  done: Promise<QueryResult>;
 }
 
 export class Statements implements Queryable {
@@ -49,22 +51,11 @@ export class Statements implements Queryable {
   }
 
   /** Sends what is queued (e.g. writes outside a transaction) and waits for it. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     const last = this.#queue.at(-1);
-    if (!last) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => {
-      const { resolve: settle, reject: fail } = last;
-      last.resolve = (result) => {
-        settle(result);
-        resolve();
-      };
-      last.reject = (error) => {
-        fail(error);
-        reject(error);
-      };
-    });
+    if (!last) return;
     this.#schedule();
-    return done;
+    await last.done; // the last of one message: it settles when the message does
   }
 
   #schedule(): void {
@@ -78,7 +69,7 @@ export class Statements implements Queryable {
    * fails that one, and so the transaction.
    */
   later(text: string, params?: readonly unknown[]): void {
-    this.#push(text, params).catch(() => undefined);
+    void this.alongside(text, params);
   }
 
   /**
@@ -101,9 +92,9 @@ export class Statements implements Queryable {
   }
 
   #push(text: string | object, params: readonly unknown[] | undefined): Promise<QueryResult> {
-    return new Promise<QueryResult>((resolve, reject) => {
-      this.#queue.push({ text, params, resolve, reject });
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<QueryResult>();
+    this.#queue.push({ text, params, resolve, reject, done: promise });
+    return promise;
   }
 
   /** Sends what is queued: alone with its parameters, or as one message. The driver keeps the order. */
