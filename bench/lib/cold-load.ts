@@ -154,6 +154,17 @@ export async function coldLoad(browser: Browser, stack: BenchStack, by: SignIn, 
     });
     const { timeOrigin, ...rest } = load;
     const socket = { opened: socketWall.opened - timeOrigin, firstFrame: socketWall.firstFrame - timeOrigin };
+    if (process.env.BENCH_VERBOSE) {
+      const candidates = await page.evaluate(() => window.__pulseBench!.lcp);
+      const shown = candidates.map((c) => `${Math.round(c.startTime)} ms ${c.element} (${c.size})`);
+      const tasks = await page.evaluate(() => window.__pulseBench!.longTasks);
+      const at = (r?: Resource) => (r ? `${Math.round(r.startTime)}→${Math.round(r.responseEnd)}` : "-");
+      const entry = load.resources.find((r) => r.name.includes("/assets/index-"));
+      const batch = load.resources.find((r) => r.name.includes("/api/v1/batch"));
+      console.error(
+        `[cold load ${by}] html ${Math.round(load.html.responseEnd)}, js ${at(entry)}, batch ${at(batch)}, first value ${Math.round(load.firstValue)}, FCP ${Math.round(load.fcp)}; LCP ${shown.join(" → ")}; long tasks ${tasks.map((t) => `${Math.round(t.startTime)}+${Math.round(t.duration)}`).join(" ")}; socket ${Math.round(socket.opened)}/${Math.round(socket.firstFrame)} ms`,
+      );
+    }
     return { ...rest, webSockets, socket } satisfies ColdLoad;
   } finally {
     await context.close();

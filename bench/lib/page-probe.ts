@@ -56,7 +56,9 @@ export function installProbe(): void {
     const testId = element.getAttribute("data-testid");
     if (testId) return `[data-testid="${testId}"]`;
     const cls = typeof element.className === "string" ? element.className.trim().split(/\s+/)[0] : "";
-    return `${element.tagName.toLowerCase()}${cls ? `.${cls}` : ""}`;
+    // Which part of the page: the nearest ancestor with a test id (several charts share a class).
+    const within = element.parentElement?.closest("[data-testid]")?.getAttribute("data-testid");
+    return `${within ? `[data-testid="${within}"] ` : ""}${element.tagName.toLowerCase()}${cls ? `.${cls}` : ""}`;
   };
   const observe = (type: string, onEntry: (entry: PerformanceEntry) => void) => {
     try {

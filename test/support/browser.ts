@@ -3,10 +3,16 @@
  * downloads a browser). In order of preference:
  *
  *   1. `CHROMIUM_PATH`, when set;
- *   2. the system's Chromium (`/usr/bin/chromium`, Debian's package, which CI installs);
- *   3. the Chromium that the `@sparticuz/chromium` npm package carries inside it (brotli-packed;
- *      it needs only glibc, expat and libgcc, so it runs on a machine with nothing but Node and
- *      npm). It is unpacked once into `node_modules/.cache/pulse-chromium/<version>/`.
+ *   2. the system's headless shell (`/usr/bin/chromium-headless-shell`, Debian's package
+ *      `chromium-headless-shell`, which CI installs): Chromium's engine without the browser's own
+ *      interface, which is what Playwright runs headless by default. The full browser in headless
+ *      mode builds its address-bar popup (a WebUI of its own, hundreds of modules) for every new
+ *      context, which on two cores takes much of a cold load's CPU (README, "Speed");
+ *   3. the system's Chromium (`/usr/bin/chromium`, Debian's package);
+ *   4. the Chromium that the `@sparticuz/chromium` npm package carries inside it (brotli-packed,
+ *      a headless shell too; it needs only glibc, expat and libgcc, so it runs on a machine with
+ *      nothing but Node and npm). It is unpacked once into
+ *      `node_modules/.cache/pulse-chromium/<version>/`.
  *
  * The flags keep the browser from reaching for a network this machine does not have.
  */
@@ -25,12 +31,13 @@ import { fileURLToPath } from "node:url";
 import { createBrotliDecompress } from "node:zlib";
 import { type Browser, chromium, type Page } from "playwright-core";
 
+const SYSTEM_SHELL = "/usr/bin/chromium-headless-shell";
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface ChromiumBinary {
   path: string;
-  from: "CHROMIUM_PATH" | "system" | "@sparticuz/chromium";
+  from: "CHROMIUM_PATH" | "system headless shell" | "system" | "@sparticuz/chromium";
 }
 
 /** The package's folder of packed files, when it is installed and ships a binary for this machine. */
@@ -48,13 +55,14 @@ function packagedBin(): string | undefined {
 /** Whether any of the three is there (without unpacking anything). */
 export function chromiumAvailable(): boolean {
   if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH);
-  return existsSync(SYSTEM_CHROMIUM) || packagedBin() !== undefined;
+  return existsSync(SYSTEM_SHELL) || existsSync(SYSTEM_CHROMIUM) || packagedBin() !== undefined;
 }
 
 /** Where the browser is, unpacking the packaged one on first use; null when there is none. */
 export async function findChromium(): Promise<ChromiumBinary | null> {
   const chosen = process.env.CHROMIUM_PATH;
   if (chosen) return existsSync(chosen) ? { path: chosen, from: "CHROMIUM_PATH" } : null;
+  if (existsSync(SYSTEM_SHELL)) return { path: SYSTEM_SHELL, from: "system headless shell" };
   if (existsSync(SYSTEM_CHROMIUM)) return { path: SYSTEM_CHROMIUM, from: "system" };
   const bin = packagedBin();
   if (!bin) return null;

@@ -181,22 +181,28 @@ function ResultTable({ result }: { result: NonNullable<AskAnswer["result"]> }) {
   );
 }
 
+/**
+ * Its line is there from the first screen ("Yesterday: …" while the briefing, asked for after the
+ * first figures, is on its way), so the overview below it does not jump when it comes; it goes
+ * only if there is no briefing to show.
+ */
 function DailyBriefing() {
-  const [briefing, setBriefing] = useState<Briefing | null>(null);
+  const [briefing, setBriefing] = useState<Briefing | "loading" | "none">("loading");
   useEffect(() => {
     const controller = new AbortController();
-    fetchBriefing(controller.signal).then(setBriefing, () => undefined);
+    fetchBriefing(controller.signal).then(setBriefing, () => {
+      if (!controller.signal.aborted) setBriefing("none");
+    });
     return () => controller.abort();
   }, []);
-  if (!briefing) return null;
+  if (briefing === "none") return null;
+  const loaded = briefing !== "loading";
   return (
-    <details class="ask__briefing" data-testid="briefing">
+    <details class="ask__briefing" data-testid="briefing" aria-busy={!loaded}>
       <summary>
-        <strong>Yesterday:</strong> {briefing.headline}
+        <strong>Yesterday:</strong> {loaded ? briefing.headline : "…"}
       </summary>
-      {briefing.sentences.map((s) => (
-        <p key={s}>{s}</p>
-      ))}
+      {loaded && briefing.sentences.map((s) => <p key={s}>{s}</p>)}
     </details>
   );
 }
