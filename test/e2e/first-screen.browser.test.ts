@@ -120,33 +120,39 @@ describe.runIf(browserTestsRun())("the first screen", () => {
     expect(seen[0]).toMatch(/^GET \/api\/v1\/batch\?/);
   });
 
-  it("the daily briefing's line is there from the first screen: the tiles do not move when it comes", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    // The briefing is asked for after the first figures; hold its answer until they are on screen.
-    let answerBriefing!: () => void;
-    const held = new Promise<void>((resolve) => {
-      answerBriefing = resolve;
-    });
-    await page.route("**/api/v1/insights/daily", async (route) => {
-      await held;
-      await route.continue();
-    });
-    await page.goto(`${stack.url.origin}/?region=${REGION}#token=${stack.viewerToken}`);
-    const tile = page.getByTestId("tile-revenue");
-    await expect.poll(() => tile.getAttribute("data-value")).not.toBeNull();
-    const briefing = page.getByTestId("briefing");
-    expect(await briefing.getAttribute("aria-busy")).toBe("true");
-    const before = await tile.boundingBox();
+  it.each([
+    { width: 1280, height: 900 },
+    { width: 390, height: 844 },
+  ])(
+    "the daily briefing's line is there from the first screen: the tiles do not move when it comes ($width px)",
+    async (viewport) => {
+      const context = await browser.newContext({ viewport });
+      contexts.push(context);
+      const page = await context.newPage();
+      // The briefing is asked for after the first figures; hold its answer until they are on screen.
+      let answerBriefing!: () => void;
+      const held = new Promise<void>((resolve) => {
+        answerBriefing = resolve;
+      });
+      await page.route("**/api/v1/insights/daily", async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${stack.url.origin}/?region=${REGION}#token=${stack.viewerToken}`);
+      const tile = page.getByTestId("tile-revenue");
+      await expect.poll(() => tile.getAttribute("data-value")).not.toBeNull();
+      const briefing = page.getByTestId("briefing");
+      expect(await briefing.getAttribute("aria-busy")).toBe("true");
+      const before = await tile.boundingBox();
 
-    answerBriefing();
-    await expect.poll(() => briefing.getAttribute("aria-busy")).toBe("false");
-    const line = await briefing.locator("summary").textContent();
-    expect(line).toMatch(/^Yesterday: \S/);
-    expect(line).not.toBe("Yesterday: …");
-    expect(await tile.boundingBox()).toEqual(before);
-  });
+      answerBriefing();
+      await expect.poll(() => briefing.getAttribute("aria-busy")).toBe("false");
+      const line = await briefing.locator("summary").textContent();
+      expect(line).toMatch(/^Yesterday: \S/);
+      expect(line).not.toBe("Yesterday: …");
+      expect(await tile.boundingBox()).toEqual(before);
+    },
+  );
 
   it("without a session the batch is refused once and the sign-in form shows", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
