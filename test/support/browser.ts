@@ -7,7 +7,8 @@
  *      `chromium-headless-shell`, which CI installs): Chromium's engine without the browser's own
  *      interface, which is what Playwright runs headless by default. The full browser in headless
  *      mode builds its address-bar popup (a WebUI of its own, hundreds of modules) for every new
- *      context, which on two cores takes much of a cold load's CPU (README, "Speed");
+ *      context, which on two cores takes much of a cold load's CPU (README, "The browser the bench
+ *      drives");
  *   3. the system's Chromium (`/usr/bin/chromium`, Debian's package);
  *   4. the Chromium that the `@sparticuz/chromium` npm package carries inside it (brotli-packed,
  *      a headless shell too; it needs only glibc, expat and libgcc, so it runs on a machine with
@@ -52,7 +53,7 @@ function packagedBin(): string | undefined {
   }
 }
 
-/** Whether any of the three is there (without unpacking anything). */
+/** Whether any of them is there (without unpacking anything). */
 export function chromiumAvailable(): boolean {
   if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH);
   return existsSync(SYSTEM_SHELL) || existsSync(SYSTEM_CHROMIUM) || packagedBin() !== undefined;
