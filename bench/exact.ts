@@ -10,7 +10,6 @@
  * (BENCH_EXACT_DATABASES=server,pglite; the 500,000 run on the server only).
  */
 import { historyEvents } from "../scripts/demo/history.ts";
-import { signedHeaders } from "../workers/ingest/signature.ts";
 import { runtimeUrl } from "./lib/cpu.ts";
 import { type Row, report } from "./lib/report.ts";
 import { type BenchStack, startBenchStack } from "./lib/stack.ts";
@@ -76,11 +75,7 @@ async function postAll(stack: BenchStack, base: string, all: string[], inFlight 
   const worker = async () => {
     while (next < all.length) {
       const body = all[next++]!;
-      const response = await fetch(`${base}/api/v1/cdc/${stack.source.name}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...signedHeaders(stack.source.secret, body) },
-        body,
-      });
+      const response = await stack.post(body, base);
       if (response.status !== 202)
         throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
     }

@@ -23,7 +23,6 @@ import { from as copyFrom } from "pg-copy-streams";
 import { historyEvents } from "../scripts/demo/history.ts";
 import { bulkLoad } from "../scripts/lib/bulk-client.ts";
 import { saleEvent } from "../test/support/events.ts";
-import { signedHeaders } from "../workers/ingest/signature.ts";
 import { runtimeUrl } from "./lib/cpu.ts";
 import { generateDimensions, generateSales, rebuildRollups } from "./lib/kpi-history.ts";
 import { type Row, report, summarize } from "./lib/report.ts";
@@ -94,11 +93,7 @@ async function postWebhook(
       const chunk = lines.slice(next, next + 1_000);
       next += 1_000;
       const body = chunk.join("\n");
-      const response = await fetch(`${base}/api/v1/cdc/${stack.source.name}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...signedHeaders(stack.source.secret, body) },
-        body,
-      });
+      const response = await stack.post(body, base);
       if (response.status !== 202)
         throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
     }

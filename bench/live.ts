@@ -21,7 +21,6 @@ import WebSocket from "ws";
 import { saleEvent } from "../test/support/events.ts";
 import { initialView, type KpiView, step } from "../web/src/lib/kpi-state.ts";
 import { reconnectOptions, sendMessage } from "../web/src/lib/live-socket.ts";
-import { signedHeaders } from "../workers/ingest/signature.ts";
 import { type ClientMessage, serverMessage } from "../workers/live/protocol.ts";
 import { cpuSince, runtimeUrl, type WorkerdCpu, workerdCpuMs } from "./lib/cpu.ts";
 import { liveSocketUrl, openLiveClient, sleep } from "./lib/live-client.ts";
@@ -82,15 +81,7 @@ type Observer = ReturnType<typeof observe>;
 
 /** Posts signed events to the stack's address, or to `base` (the runtime's own). */
 async function post(stack: BenchStack, events: unknown[], base?: string): Promise<void> {
-  const body = JSON.stringify(events);
-  const response = base
-    ? await fetch(`${base}/api/v1/cdc/${stack.source.name}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...signedHeaders(stack.source.secret, body) },
-        body,
-        signal: AbortSignal.timeout(60_000),
-      })
-    : await stack.post(body);
+  const response = await stack.post(JSON.stringify(events), base);
   if (response.status !== 202)
     throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
 }
@@ -316,6 +307,45 @@ function fanoutRows(f: FanoutReport, baseline: WorkerdCpu, shards: number): Row[
 
 /** One stack with `shards` live shards; runs the requested parts and returns their rows. */
 /** What the stacks ran on (the machine's Postgres server when one answers, else PGlite). */
+/**
+ * Freshness at 10 and 500 events/s, straight to the runtime (as production has it) and through
+ * wrangler's dev proxy, which relays every request and frame on the same two cores (a cost
+ * production does not have); each route watched by a socket of its own route.
+ */
+async function freshnessRows(stack: BenchStack, proxied: Observer, seconds: number): Promise<Row[]> {
+  const direct = await runtimeUrl(stack.workerGroup);
+  if (!direct) throw new Error("the runtime's own address was not found");
+  const straight = observe(stack, direct);
+  const rows: Row[] = [];
+  try {
+    await straight.ready;
+    const routes = [
+      { label: "", observer: straight, base: direct },
+      { label: " via the dev proxy", observer: proxied, base: undefined },
+    ];
+    for (const rate of [10, 500]) {
+      for (const { label, observer, base } of routes) {
+        progress(`freshness at ${rate} events/s for ${seconds} s${label || " straight to the runtime"}`);
+        // Each run counts from what its socket shows: first let it show every order so far.
+        await observer.until(Math.max(straight.orders(), proxied.orders()));
+        const run = await freshness(stack, observer, rate, seconds, base);
+        const note = `${run.requests} requests × ${run.perRequest} event(s); sender ${round(run.lateness)} ms late`;
+        const name = `freshness @${rate}/s${label}`;
+        rows.push(
+          ...summarize(`${name}: webhook sent → frame`, run.sentToFrame, "ms", "p95 ≤ 250 ms").map((r) => ({
+            ...r,
+            note: r.note ?? note,
+          })),
+          ...summarize(`${name}: 202 → frame`, run.acceptedToFrame, "ms").slice(0, 3),
+        );
+      }
+    }
+  } finally {
+    straight.close();
+  }
+  return rows;
+}
+
 let databaseKind = "unknown";
 
 async function runStack(
@@ -333,37 +363,7 @@ async function runStack(
     progress(`stack with ${shards} shard(s): warming up`);
     await freshness(stack, observer, 10, 2); // workerd compiles lazily
 
-    // Straight to the runtime, as production has it, and through wrangler's dev proxy, which
-    // relays every request and frame on the same two cores (a cost production does not have).
-    const direct = parts.has("freshness") ? await runtimeUrl(stack.workerGroup) : null;
-    if (parts.has("freshness") && !direct) throw new Error("the runtime's own address was not found");
-    const directObserver = direct ? observe(stack, direct) : undefined;
-    await directObserver?.ready;
-    const routes = [
-      { label: "", observer: directObserver, base: direct ?? undefined },
-      { label: " via the dev proxy", observer, base: undefined },
-    ];
-    for (const rate of parts.has("freshness") ? [10, 500] : []) {
-      for (const route of routes) {
-        progress(
-          `freshness at ${rate} events/s for ${seconds} s${route.label || " straight to the runtime"}`,
-        );
-        // Each run counts from what its socket shows: first let it show every order so far.
-        const watching = route.observer ?? observer;
-        await watching.until(Math.max(observer.orders(), directObserver?.orders() ?? 0));
-        const run = await freshness(stack, watching, rate, seconds, route.base);
-        const note = `${run.requests} requests × ${run.perRequest} event(s); sender ${round(run.lateness)} ms late`;
-        const name = `freshness @${rate}/s${route.label}`;
-        rows.push(
-          ...summarize(`${name}: webhook sent → frame`, run.sentToFrame, "ms", "p95 ≤ 250 ms").map((r) => ({
-            ...r,
-            note: r.note ?? note,
-          })),
-          ...summarize(`${name}: 202 → frame`, run.acceptedToFrame, "ms").slice(0, 3),
-        );
-      }
-    }
-    directObserver?.close();
+    if (parts.has("freshness")) rows.push(...(await freshnessRows(stack, observer, seconds)));
 
     if (parts.has("fanout")) {
       progress("CPU per update with one socket");

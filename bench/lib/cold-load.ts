@@ -155,9 +155,8 @@ export async function coldLoad(browser: Browser, stack: BenchStack, by: SignIn, 
     const { timeOrigin, ...rest } = load;
     const socket = { opened: socketWall.opened - timeOrigin, firstFrame: socketWall.firstFrame - timeOrigin };
     if (process.env.BENCH_VERBOSE) {
-      const candidates = await page.evaluate(() => window.__pulseBench!.lcp);
-      const shown = candidates.map((c) => `${Math.round(c.startTime)} ms ${c.element} (${c.size})`);
-      const tasks = await page.evaluate(() => window.__pulseBench!.longTasks);
+      const { lcp, longTasks: tasks } = await page.evaluate(() => window.__pulseBench!);
+      const shown = lcp.map((c) => `${Math.round(c.startTime)} ms ${c.element} (${c.size})`);
       const at = (r?: Resource) => (r ? `${Math.round(r.startTime)}→${Math.round(r.responseEnd)}` : "-");
       const entry = load.resources.find((r) => r.name.includes("/assets/index-"));
       const batch = load.resources.find((r) => r.name.includes("/api/v1/batch"));

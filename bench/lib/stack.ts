@@ -28,7 +28,8 @@ export interface BenchStack {
   /** Process group of `wrangler dev` (wrangler and its workerd processes), for CPU accounting. */
   workerGroup: number;
   source: { name: string; secret: string };
-  post(body: string): Promise<Response>;
+  /** A signed webhook request with `body`, to the stack's address or to `base` (the runtime's own). */
+  post(body: string, base?: string): Promise<Response>;
   db: pg.Pool;
   close(): Promise<void>;
 }
@@ -109,8 +110,8 @@ export async function startBenchStack(
     workerGroup: worker.process.child.pid ?? 0,
     source,
     db,
-    post: (body) =>
-      fetch(`${worker.baseUrl}/api/v1/cdc/${source.name}`, {
+    post: (body, base = worker.baseUrl) =>
+      fetch(`${base}/api/v1/cdc/${source.name}`, {
         method: "POST",
         headers: { "content-type": "application/json", ...signedHeaders(source.secret, body) },
         body,
