@@ -26,7 +26,8 @@ export interface BulkReport {
   dirtySlices: number;
 }
 
-const CHUNK_EVENTS = 5_000;
+/** The endpoint's transaction size (`BULK_CHUNK`): one request, one turn. */
+const CHUNK_EVENTS = 10_000;
 const CHUNK_BYTES = 12 * 1024 * 1024;
 const IN_FLIGHT = 2;
 

@@ -22,8 +22,13 @@ import { assertSomethingValid, readSignedEvents } from "./signed-body.ts";
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export const BULK_MAX_BYTES = 16 * 1024 * 1024;
 export const BULK_MAX_EVENTS = 50_000;
-/** Events per transaction of a bulk load: large enough to amortise round trips, small enough to keep locks short. */
-const BULK_CHUNK = 5_000;
+/**
+ * Events per transaction set of a bulk load (a dimension transaction, then the sales in two parts):
+ * large enough to amortise each turn's fixed costs (the stages' commits, locks and lookups), small
+ * enough to keep locks short. 10,000 loaded ~10 % faster than 5,000 (alternated bench runs, medians
+ * 10.9k against 9.9k events/s); 20,000 was no faster (fewer requests to overlap).
+ */
+const BULK_CHUNK = 10_000;
 
 export const ingest = new Hono<{ Bindings: Env }>();
 
