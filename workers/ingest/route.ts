@@ -90,10 +90,15 @@ let flushing: Promise<void> | undefined;
  * isolate answers within a few milliseconds share one connection and one insert. The queue message
  * is the record: when the database cannot take the receipts, the consumer writes them when the
  * messages land (each carries its delivery id), so the answer is 202 either way.
+ *
+ * The request that opens a window does the flush and keeps its context alive for it; the requests
+ * that join it only leave their receipts. They must not wait for the flush too: it is the first
+ * request's I/O, and the runtime drops what other requests queue on a context when it ends.
  */
 function recordReceipts(env: Env, receipts: Receipts): Promise<void> {
   waiting.push(...receipts);
-  flushing ??= (async () => {
+  if (flushing) return Promise.resolve();
+  flushing = (async () => {
     await scheduler.wait(flushWindowMs(env));
     const batch = waiting;
     waiting = [];
