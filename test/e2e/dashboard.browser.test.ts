@@ -159,8 +159,14 @@ async function expectTilesToMatchApi(
       .toBeCloseTo(wanted ?? Number.NaN, 6);
     const change = cell(totals, `${metric}_change_pct`) as number | null;
     const shown = await page.getByTestId(`${testId}-change`).getAttribute("data-value");
-    if (change === null) expect(shown, `${testId} change`).toBeNull();
-    else expect(Number(shown), `${testId} change`).toBeCloseTo(change, 6);
+    if (change === null) {
+      expect(shown, `${testId} change`).toBeNull();
+      // Said in words, not a bare dash.
+      const period = compare === "previous_year" ? "same period last year" : "previous period";
+      expect(await page.getByTestId(`${testId}-change`).textContent()).toBe(
+        `nothing to compare in the ${period}`,
+      );
+    } else expect(Number(shown), `${testId} change`).toBeCloseTo(change, 6);
   }
 }
 

@@ -77,10 +77,8 @@ export function KpiTile({ label, kind, testId, figure, compareLabel, flags }: Pr
         {figure === null ? (
           " "
         ) : change === null ? (
-          <>
-            <span class="visually-hidden">No comparison with the {compareLabel}</span>
-            <span aria-hidden="true">— vs {compareLabel}</span>
-          </>
+          // No figure to compare with (nothing in that period, or a change from 0), said in words.
+          <>nothing to compare in the {compareLabel}</>
         ) : (
           <>
             <span class="figure" data-figure="">
