@@ -305,8 +305,6 @@ function fanoutRows(f: FanoutReport, baseline: WorkerdCpu, shards: number): Row[
   ];
 }
 
-/** One stack with `shards` live shards; runs the requested parts and returns their rows. */
-/** What the stacks ran on (the machine's Postgres server when one answers, else PGlite). */
 /**
  * Freshness at 10 and 500 events/s, straight to the runtime (as production has it) and through
  * wrangler's dev proxy, which relays every request and frame on the same two cores (a cost
@@ -346,8 +344,10 @@ async function freshnessRows(stack: BenchStack, proxied: Observer, seconds: numb
   return rows;
 }
 
+/** What the stacks ran on (the machine's Postgres server when one answers, else PGlite). */
 let databaseKind = "unknown";
 
+/** One stack with `shards` live shards; runs the requested parts and returns their rows. */
 async function runStack(
   shards: number,
   parts: Set<string>,
